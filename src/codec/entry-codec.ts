@@ -1,0 +1,168 @@
+import type { Entry } from '../entry.js'
+import { NO_TAGS } from '../entry.js'
+import type { Compressor } from './compression.js'
+import { decompress } from './compression.js'
+import type { Serializer } from './serializer.js'
+
+/*
+ * Wire format of an entry in a Redis tier (format 1). Fixed header first so Lua scripts can read the
+ * version without decoding the value:
+ *
+ *   offset  size  field
+ *   0       1     magic 0xC1 (a byte no serializer's output starts with by accident in our tests)
+ *   1       1     format version (1)
+ *   2       1     flags: bit 0 compressed payload, bit 1 tombstone, bit 2 has tags
+ *   3       1     serializer id (0 for tombstones)
+ *   4       8     version, float64 big-endian (an integer below 2^53)
+ *   12      8     createdAt, float64 BE, epoch ms
+ *   20      8     freshUntil, float64 BE
+ *   28      8     staleUntil, float64 BE
+ *   36      ...   if has tags: uint16 count, then per tag uint16 byte length + UTF-8 bytes
+ *   ...     ...   payload (serialized value, maybe DEFLATE-compressed)
+ *
+ * A new format gets a new format byte; readers treat unknown formats as undecodable (a miss).
+ */
+export const ENTRY_MAGIC = 0xc1
+export const ENTRY_FORMAT = 1
+export const VERSION_OFFSET = 4
+export const HEADER_BYTES = 36
+
+const FLAG_COMPRESSED = 1
+const FLAG_TOMBSTONE = 2
+const FLAG_TAGS = 4
+
+/** Largest payload we inflate: Redis' own string limit. */
+const MAX_INFLATED_BYTES = 512 * 1024 * 1024
+
+export interface EncodeOptions {
+  serializer: Serializer
+  compressor?: Compressor | undefined
+}
+
+/** Encodes an entry whose value has already been serialized (so one serialization serves every tier). */
+export function encodeEntry(
+  entry: Entry,
+  payload: Uint8Array | undefined,
+  serializerId: number,
+  compressor?: Compressor,
+): Buffer {
+  let body: Uint8Array = payload ?? EMPTY
+  let flags = 0
+  if (entry.tombstone) flags |= FLAG_TOMBSTONE
+  if (compressor && payload) {
+    const packed = compressor.compress(payload)
+    if (packed) {
+      body = packed
+      flags |= FLAG_COMPRESSED
+    }
+  }
+  const tagBytes = entry.tags.length > 0 ? encodeTags(entry.tags) : undefined
+  if (tagBytes) flags |= FLAG_TAGS
+  const out = Buffer.allocUnsafe(HEADER_BYTES + (tagBytes?.byteLength ?? 0) + body.byteLength)
+  out[0] = ENTRY_MAGIC
+  out[1] = ENTRY_FORMAT
+  out[2] = flags
+  out[3] = entry.tombstone ? 0 : serializerId
+  out.writeDoubleBE(entry.version, 4)
+  out.writeDoubleBE(entry.createdAt, 12)
+  out.writeDoubleBE(entry.freshUntil, 20)
+  out.writeDoubleBE(entry.staleUntil, 28)
+  let offset = HEADER_BYTES
+  if (tagBytes) {
+    out.set(tagBytes, offset)
+    offset += tagBytes.byteLength
+  }
+  out.set(body, offset)
+  return out
+}
+
+const EMPTY = new Uint8Array(0)
+
+function encodeTags(tags: readonly string[]): Buffer {
+  const encoded = tags.map((tag) => Buffer.from(tag, 'utf8'))
+  const size = 2 + encoded.reduce((sum, bytes) => sum + 2 + bytes.byteLength, 0)
+  const out = Buffer.allocUnsafe(size)
+  out.writeUInt16BE(encoded.length, 0)
+  let offset = 2
+  for (const bytes of encoded) {
+    out.writeUInt16BE(bytes.byteLength, offset)
+    out.set(bytes, offset + 2)
+    offset += 2 + bytes.byteLength
+  }
+  return out
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly entry: Entry; readonly payload: Uint8Array | undefined }
+  | { readonly ok: false; readonly reason: string }
+
+/**
+ * Decodes bytes read from a tier. Never throws: anything that is not a well-formed entry of a known
+ * format and serializer comes back as `{ ok: false, reason }`, which callers count as a miss.
+ */
+export function decodeEntry(bytes: Uint8Array, serializers: ReadonlyMap<number, Serializer>): DecodeResult {
+  if (bytes.byteLength < HEADER_BYTES) return fail(`too short (${bytes.byteLength} bytes)`)
+  if (bytes[0] !== ENTRY_MAGIC) return fail('not a tiercache entry (bad magic byte)')
+  if (bytes[1] !== ENTRY_FORMAT) return fail(`unknown entry format ${bytes[1]}`)
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const flags = buffer[2] as number
+  const version = buffer.readDoubleBE(4)
+  const createdAt = buffer.readDoubleBE(12)
+  const freshUntil = buffer.readDoubleBE(20)
+  const staleUntil = buffer.readDoubleBE(28)
+  if (![version, createdAt, freshUntil, staleUntil].every(Number.isFinite)) return fail('corrupt header')
+  let offset = HEADER_BYTES
+  let tags: readonly string[] = NO_TAGS
+  if (flags & FLAG_TAGS) {
+    const parsed = decodeTags(buffer, offset)
+    if (!parsed) return fail('corrupt tag list')
+    tags = parsed.tags
+    offset = parsed.end
+  }
+  const tombstone = (flags & FLAG_TOMBSTONE) !== 0
+  if (tombstone) {
+    return {
+      ok: true,
+      entry: { value: undefined, version, createdAt, freshUntil, staleUntil, tags, tombstone },
+      payload: undefined,
+    }
+  }
+  const serializer = serializers.get(buffer[3] as number)
+  if (!serializer) return fail(`unknown serializer id ${buffer[3]}`)
+  try {
+    let payload: Uint8Array = buffer.subarray(offset)
+    if (flags & FLAG_COMPRESSED) payload = decompress(payload, MAX_INFLATED_BYTES)
+    const value = serializer.deserialize(payload)
+    return {
+      ok: true,
+      entry: { value, version, createdAt, freshUntil, staleUntil, tags, tombstone },
+      payload,
+    }
+  } catch (error) {
+    return fail(
+      `${serializer.name} payload does not decode: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+}
+
+function decodeTags(buffer: Buffer, start: number): { tags: string[]; end: number } | undefined {
+  if (start + 2 > buffer.byteLength) return undefined
+  const count = buffer.readUInt16BE(start)
+  const tags: string[] = []
+  let offset = start + 2
+  for (let i = 0; i < count; i++) {
+    if (offset + 2 > buffer.byteLength) return undefined
+    const length = buffer.readUInt16BE(offset)
+    offset += 2
+    if (offset + length > buffer.byteLength) return undefined
+    tags.push(buffer.toString('utf8', offset, offset + length))
+    offset += length
+  }
+  return { tags, end: offset }
+}
+
+function fail(reason: string): DecodeResult {
+  return { ok: false, reason }
+}

@@ -1,0 +1,74 @@
+/**
+ * Stable error codes. They never change meaning between releases, so callers may branch on them.
+ */
+export type TierCacheErrorCode =
+  | 'ERR_INVALID_KEY'
+  | 'ERR_INVALID_TTL'
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_UNENCODABLE_VALUE'
+  | 'ERR_LOADER_FAILED'
+  | 'ERR_CACHE_CLOSED'
+
+/** Base class of every error tiercache throws. `code` is stable; `message` is for humans. */
+export class TierCacheError extends Error {
+  readonly code: TierCacheErrorCode
+
+  constructor(code: TierCacheErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** A key that is not a non-empty string within the byte limit. Thrown before any I/O. */
+export class InvalidKeyError extends TierCacheError {
+  constructor(message: string) {
+    super('ERR_INVALID_KEY', message)
+  }
+}
+
+/** A TTL that is negative, NaN, infinite or an unparseable string. Thrown before any I/O. */
+export class InvalidTtlError extends TierCacheError {
+  constructor(message: string) {
+    super('ERR_INVALID_TTL', message)
+  }
+}
+
+/** A configuration or call option that is missing, of the wrong type or out of range. */
+export class InvalidOptionError extends TierCacheError {
+  constructor(message: string) {
+    super('ERR_INVALID_OPTION', message)
+  }
+}
+
+/** A value the configured serializer cannot encode (a function, a symbol, a cycle with JSON…). */
+export class UnencodableValueError extends TierCacheError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_UNENCODABLE_VALUE', message, { cause })
+  }
+}
+
+/** The loader threw or rejected; `cause` holds what it threw. */
+export class LoaderError extends TierCacheError {
+  readonly key: string
+
+  constructor(key: string, cause: unknown) {
+    super('ERR_LOADER_FAILED', `loader for key "${truncate(key)}" failed: ${describe(cause)}`, { cause })
+    this.key = key
+  }
+}
+
+/** An operation was called after `close()`. */
+export class CacheClosedError extends TierCacheError {
+  constructor(operation: string) {
+    super('ERR_CACHE_CLOSED', `cannot ${operation}: the cache is closed`)
+  }
+}
+
+export function truncate(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,26 @@
+import { EventEmitter } from 'node:events'
+
+/** Everything the cache reports as it happens. Listening is optional; nothing is emitted as 'error'. */
+export interface CacheEventMap {
+  /** A tier operation failed; the cache carried on without that tier. */
+  tierError: [{ tier: string; operation: string; error: unknown }]
+  /** Bytes under one of our keys did not decode; the read counted as a miss and the next fill repairs it. */
+  decodeError: [{ tier: string; key: string; reason: string }]
+  /** A tier became unavailable or available again. */
+  tierState: [{ tier: string; state: 'up' | 'down' }]
+  /** A loader finished (or failed). */
+  load: [{ key: string; durationMs: number; ok: boolean; error?: unknown }]
+  /** A Redis tier's configuration was checked against its role. */
+  audit: [import('./topology/audit.js').AuditReport]
+}
+
+export type CacheEventName = keyof CacheEventMap
+
+/** A typed EventEmitter. `'error'` is never emitted, so a missing listener can never crash the process. */
+export class CacheEvents extends EventEmitter<CacheEventMap> {
+  /** Emits only when someone listens, so unobserved events cost one property read. */
+  report<E extends CacheEventName>(event: E, ...args: CacheEventMap[E]): void {
+    if (this.listenerCount(event) > 0)
+      (this.emit as (e: E, ...a: CacheEventMap[E]) => boolean)(event, ...args)
+  }
+}

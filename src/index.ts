@@ -1,0 +1,28 @@
+export type { BatchLoader, BatchResult, CacheStats, Loader, LoaderContext, TierStats } from './cache.js'
+export { createCache, TierCache } from './cache.js'
+export type { CompressionOptions } from './codec/compression.js'
+export type { Serializer } from './codec/serializer.js'
+export { jsonSerializer, v8Serializer } from './codec/serializer.js'
+export type { Duration } from './duration.js'
+export type { Entry } from './entry.js'
+export {
+  CacheClosedError,
+  InvalidKeyError,
+  InvalidOptionError,
+  InvalidTtlError,
+  LoaderError,
+  TierCacheError,
+  type TierCacheErrorCode,
+  UnencodableValueError,
+} from './errors.js'
+export type { CacheEventMap, CacheEventName } from './events.js'
+export type { TierCountersSnapshot } from './metrics/tier-counters.js'
+export type { CacheOptions, WriteOptions } from './options.js'
+export type { IoredisLike, NodeRedisLike } from './redis/connection.js'
+export type { EvictionPolicy, EvictionPolicyFactory, PolicyLimits } from './tiers/eviction-policy.js'
+export { lruPolicy } from './tiers/eviction-policy.js'
+export { type MemoryTierOptions, memoryTier } from './tiers/memory.js'
+export type { ValueProtection } from './tiers/protect.js'
+export { type RedisTierOptions, redisTier } from './tiers/redis.js'
+export type { TierDefinition } from './tiers/tier.js'
+export type { AuditFinding, AuditReport, RedisRole, RedisServerSettings } from './topology/audit.js'

@@ -1,0 +1,172 @@
+import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } from './codec/serializer.js'
+import { type Duration, optionalMilliseconds, toMilliseconds } from './duration.js'
+import { InvalidOptionError } from './errors.js'
+import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES } from './keys.js'
+import type { TierDefinition } from './tiers/tier.js'
+
+/** Options of {@link createCache}. */
+export interface CacheOptions {
+  /** The stack, fastest first: e.g. `[memoryTier(), redisTier({ name: 'hot' }), redisTier({ name: 'warm' })]`. */
+  tiers: readonly TierDefinition[]
+  /** Scopes every key; `clear()` removes only this namespace. 1-64 of `A-Za-z0-9_.-`. Default `'tc'`. */
+  namespace?: string
+  /** How long a loaded or set value is fresh. Default: the longest tier TTL, or 1 hour when no tier has one. */
+  ttl?: Duration
+  /** How long `null` values are fresh. Default: `ttl`. */
+  negativeTtl?: Duration
+  /** How long past its fresh period an entry may still be served stale (grace). Default 0. */
+  grace?: Duration
+  /** Shortens each entry's TTL by a random fraction up to this (0-1), so keys filled together expire apart. Default 0. */
+  jitter?: number
+  /** Encodes values for Redis tiers (and for memory-tier copies). `'v8'` (default), `'json'` or your own. */
+  serializer?: 'v8' | 'json' | Serializer
+  /** Longest key (and tag) in UTF-8 bytes. Default 1024. */
+  maxKeyBytes?: number
+  /**
+   * How long a deletion is remembered in Redis tiers, so a load that started before the delete cannot
+   * write its older value afterwards. Loads running longer than this do not fill any tier. Default `'30s'`.
+   */
+  tombstoneTtl?: Duration
+  /** The Redis tier that issues versions. Default: the first Redis tier. */
+  coordinator?: string
+}
+
+/** Per-call options of `getOrLoad`, `getMany` and `set`. */
+export interface WriteOptions {
+  /** Fresh period of this entry, overriding the cache's `ttl`. */
+  ttl?: Duration
+  /** Grace period of this entry, overriding the cache's `grace`. */
+  grace?: Duration
+  /** Tags for related-key invalidation. */
+  tags?: readonly string[]
+}
+
+export interface ResolvedCacheOptions {
+  readonly namespace: string
+  readonly ttlMs: number
+  readonly negativeTtlMs: number
+  readonly graceMs: number
+  readonly jitter: number
+  readonly serializer: Serializer
+  readonly serializers: ReadonlyMap<number, Serializer>
+  readonly maxKeyBytes: number
+  readonly tombstoneTtlMs: number
+  readonly coordinator: string | undefined
+}
+
+/** The resolved form of {@link WriteOptions}: numbers, validated. */
+export interface ResolvedWriteOptions {
+  readonly ttlMs: number
+  readonly negativeTtlMs: number
+  readonly graceMs: number
+  readonly tags: readonly string[]
+}
+
+const DEFAULT_TTL_MS = 60 * 60 * 1000
+
+export function resolveCacheOptions(
+  options: CacheOptions,
+  tierTtls: readonly (number | undefined)[],
+): ResolvedCacheOptions {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('createCache needs an options object')
+  const namespace = options.namespace ?? 'tc'
+  assertValidNamespace(namespace)
+  const longestTierTtl = tierTtls.reduce<number | undefined>(
+    (max, ttl) => (ttl === undefined ? max : Math.max(max ?? 0, ttl)),
+    undefined,
+  )
+  const ttlMs = optionalMilliseconds(options.ttl, 'ttl') ?? longestTierTtl ?? DEFAULT_TTL_MS
+  const jitter = options.jitter ?? 0
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
+    throw new InvalidOptionError(`jitter must be a number from 0 to 1; got ${String(options.jitter)}`)
+  }
+  const maxKeyBytes = options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES
+  if (!Number.isSafeInteger(maxKeyBytes) || maxKeyBytes < 1 || maxKeyBytes > 65_535) {
+    throw new InvalidOptionError(
+      `maxKeyBytes must be an integer from 1 to 65535; got ${String(options.maxKeyBytes)}`,
+    )
+  }
+  const serializer = resolveSerializer(options.serializer)
+  const serializers = new Map(builtInSerializers.map((s) => [s.id, s]))
+  serializers.set(serializer.id, serializer)
+  return {
+    namespace,
+    ttlMs,
+    negativeTtlMs: optionalMilliseconds(options.negativeTtl, 'negativeTtl') ?? ttlMs,
+    graceMs: optionalMilliseconds(options.grace, 'grace') ?? 0,
+    jitter,
+    serializer,
+    serializers,
+    maxKeyBytes,
+    tombstoneTtlMs: Math.max(1, toMilliseconds(options.tombstoneTtl ?? '30s', 'tombstoneTtl')),
+    coordinator: options.coordinator,
+  }
+}
+
+function resolveSerializer(option: CacheOptions['serializer']): Serializer {
+  if (option === undefined || option === 'v8') return v8Serializer
+  if (option === 'json') return jsonSerializer
+  if (
+    typeof option === 'object' &&
+    option !== null &&
+    typeof option.serialize === 'function' &&
+    typeof option.deserialize === 'function' &&
+    Number.isInteger(option.id) &&
+    option.id >= 1 &&
+    option.id <= 255
+  ) {
+    if (option.id < 16 && option !== v8Serializer && option !== jsonSerializer) {
+      throw new InvalidOptionError(
+        `serializer ids below 16 are reserved; give "${option.name}" an id from 16 to 255`,
+      )
+    }
+    return option
+  }
+  throw new InvalidOptionError(
+    "serializer must be 'v8', 'json' or an object with id (1-255), name, serialize and deserialize",
+  )
+}
+
+/**
+ * Resolves per-call options against the cache defaults. Duration strings are parsed once and memoised,
+ * so a call that passes `{ ttl: '5m' }` every time does not re-parse it.
+ */
+export class WriteOptionsResolver {
+  private readonly defaults: ResolvedWriteOptions
+  private readonly parsed = new Map<string, number>()
+
+  constructor(private readonly cache: ResolvedCacheOptions) {
+    this.defaults = Object.freeze({
+      ttlMs: cache.ttlMs,
+      negativeTtlMs: cache.negativeTtlMs,
+      graceMs: cache.graceMs,
+      tags: [],
+    })
+  }
+
+  resolve(options: WriteOptions | undefined): ResolvedWriteOptions {
+    if (options === undefined) return this.defaults
+    if (options === null || typeof options !== 'object')
+      throw new InvalidOptionError('options must be an object')
+    const { ttl, grace, tags } = options
+    if (ttl === undefined && grace === undefined && tags === undefined) return this.defaults
+    if (tags !== undefined) assertValidTags(tags, this.cache.maxKeyBytes)
+    const ttlMs = ttl === undefined ? this.cache.ttlMs : this.duration(ttl, 'ttl')
+    return {
+      ttlMs,
+      negativeTtlMs: ttl === undefined ? this.cache.negativeTtlMs : ttlMs,
+      graceMs: grace === undefined ? this.cache.graceMs : this.duration(grace, 'grace'),
+      tags: tags === undefined ? [] : [...new Set(tags)],
+    }
+  }
+
+  private duration(value: Duration, what: string): number {
+    if (typeof value === 'number') return toMilliseconds(value, what)
+    const known = this.parsed.get(value)
+    if (known !== undefined) return known
+    const ms = toMilliseconds(value, what)
+    if (this.parsed.size < 1000) this.parsed.set(value, ms)
+    return ms
+  }
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto'
+import type { RedisArgument, RedisConnection } from './connection.js'
+
+/**
+ * Lua scripts that make version checks atomic inside Redis. Versions come from the coordinating
+ * tier's clock: Redis TIME in microseconds, kept strictly increasing by a clock key, so two processes
+ * never need their own clocks to agree (see `versions.ts`).
+ */
+export interface RedisScript {
+  readonly source: string
+  readonly sha: string
+}
+
+function script(source: string): RedisScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') }
+}
+
+/**
+ * Reads entries and the coordinator clock in one round trip.
+ * KEYS[1] = clock key, KEYS[2..n] = entry keys. Returns { clock, { value1, …, valueN } }.
+ * The clock is max(TIME, stored clock): every version issued later is strictly greater.
+ */
+export const READ_WITH_CLOCK = script(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local stored = tonumber(redis.call('GET', KEYS[1]))
+if stored and stored > now then now = stored end
+local values = {}
+if #KEYS > 1 then values = redis.call('MGET', unpack(KEYS, 2)) end
+return { string.format('%.0f', now), values }
+`)
+
+/**
+ * Writes an entry unless the key already holds a newer version (garbage bytes count as no version,
+ * so they are overwritten). Under 'issue' the script first issues a version from the clock and
+ * patches it into the entry's header at byte 5 (the format's version field).
+ * KEYS[1] = entry key, KEYS[2] = clock key (only under 'issue').
+ * ARGV = encoded entry, PX milliseconds, 'issue' | 'given', given version.
+ * Returns { 1 | 0 (written?), version used or version found }.
+ */
+export const WRITE_IF_NEWER = script(`
+local bytes = ARGV[1]
+local version
+if ARGV[3] == 'issue' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local stored = tonumber(redis.call('GET', KEYS[2]))
+  if stored and stored > now then now = stored end
+  version = now + 1
+  redis.call('SET', KEYS[2], string.format('%.0f', version))
+  bytes = string.sub(bytes, 1, 4) .. struct.pack('>d', version) .. string.sub(bytes, 13)
+else
+  version = tonumber(ARGV[4])
+end
+local head = redis.pcall('GETRANGE', KEYS[1], 0, 35)
+if type(head) == 'string' and #head == 36 and string.byte(head, 1) == 193 and string.byte(head, 2) == 1 then
+  local current = struct.unpack('>d', head, 5)
+  if current > version then return { 0, string.format('%.0f', current) } end
+end
+redis.call('SET', KEYS[1], bytes, 'PX', ARGV[2])
+return { 1, string.format('%.0f', version) }
+`)
+
+/** Runs a script by SHA, loading it with EVAL the first time a server has not seen it. */
+export async function runScript(
+  connection: RedisConnection,
+  { sha, source }: RedisScript,
+  keys: readonly RedisArgument[],
+  args: readonly RedisArgument[],
+): Promise<unknown> {
+  const numberOfKeys = String(keys.length)
+  try {
+    return await connection.send(['EVALSHA', sha, numberOfKeys, ...keys, ...args])
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+    return connection.send(['EVAL', source, numberOfKeys, ...keys, ...args])
+  }
+}

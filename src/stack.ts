@@ -1,0 +1,157 @@
+import type { Entry } from './entry.js'
+import { InvalidOptionError } from './errors.js'
+import { backfillsFor, type LookupResult, lookup } from './read-path.js'
+import type { Fill, Tier, WriteOutcome } from './tiers/tier.js'
+import { VersionClock } from './versions.js'
+
+/** A tier that can answer the coordinator's questions (the Redis tier). */
+interface CoordinatorTier extends Tier {
+  readClock(): Promise<number | undefined>
+}
+
+/**
+ * The ordered tiers of one cache, and the two ways values move through them: reads that walk down
+ * and back-fill upward, and versioned writes that go to every tier.
+ */
+export class TierStack {
+  readonly tiers: readonly Tier[]
+  /** Tier 0 when it answers synchronously (a memory tier): the L1 fast path. */
+  readonly l1: Tier | undefined
+  readonly coordinator: CoordinatorTier | undefined
+  readonly clock = new VersionClock()
+  private readonly background = new Set<Promise<unknown>>()
+
+  constructor(tiers: readonly Tier[], coordinatorName: string | undefined) {
+    this.tiers = tiers
+    this.l1 = tiers[0]?.readSync ? tiers[0] : undefined
+    this.coordinator = chooseCoordinator(tiers, coordinatorName)
+    this.coordinator?.makeCoordinator?.()
+  }
+
+  /** Index of the first tier the slow path reads (the L1 was already asked by the fast path). */
+  get slowPathStart(): number {
+    return this.l1 ? 1 : 0
+  }
+
+  /** Reads keys through the tiers from `from` on, and back-fills every hit into the tiers above it. */
+  async read(keys: readonly string[], from: number, now: number): Promise<LookupResult> {
+    const result = await lookup(this.tiers, keys, from, now)
+    if (result.clock !== undefined) this.clock.observe(result.clock)
+    if (result.hits.size > 0) this.backfill(result, now)
+    return result
+  }
+
+  private backfill(result: LookupResult, now: number): void {
+    const perTier = backfillsFor(result.hits, this.tiers.length)
+    perTier.forEach((fills, index) => {
+      if (fills.length > 0) this.track((this.tiers[index] as Tier).write(fills, now))
+    })
+  }
+
+  /**
+   * A version no older than any invalidation already applied: the clock a read just saw, or else one
+   * fetched from the coordinator, or else the highest clock this process has seen (see versions.ts).
+   */
+  async startVersion(clockFromRead: number | undefined): Promise<number> {
+    if (clockFromRead !== undefined) return clockFromRead
+    const clock = await this.coordinator?.readClock()
+    if (clock !== undefined) {
+      this.clock.observe(clock)
+      return clock
+    }
+    return this.coordinator ? this.clock.highestSeen : this.clock.next()
+  }
+
+  /**
+   * Writes fills that carry a version already (loads and back-fills): shared tiers first, then memory
+   * tiers, which only take a fill the coordinator did not refuse as older than what it holds.
+   */
+  async writeGiven(fills: readonly Fill[], now: number, allowLocal: (fill: Fill) => boolean): Promise<void> {
+    const coordinatorOutcomes = await this.writeShared(fills, now, undefined)
+    const local = fills.filter((fill, i) => !refused(coordinatorOutcomes?.[i]) && allowLocal(fill))
+    this.writeLocal(local, now)
+  }
+
+  /**
+   * Writes fills that need a new version (sets and deletes): the coordinator issues it atomically with
+   * its own write, then every other tier gets the entry with that version.
+   */
+  async writeIssued(fills: readonly Fill[], now: number): Promise<Fill[]> {
+    let issued: Fill[]
+    if (this.coordinator) {
+      const outcomes = await this.coordinator.write(
+        fills.map((fill) => ({ ...fill, versioning: 'issue' as const })),
+        now,
+      )
+      issued = []
+      fills.forEach((fill, i) => {
+        const outcome = outcomes[i]
+        if (refused(outcome)) return
+        const version =
+          outcome?.written && outcome.version !== undefined ? outcome.version : this.clock.next()
+        this.clock.observe(version)
+        issued.push(withVersion(fill, version))
+      })
+    } else {
+      issued = fills.map((fill) => withVersion(fill, this.clock.next()))
+    }
+    await this.writeShared(issued, now, this.coordinator)
+    this.writeLocal(issued, now)
+    return issued
+  }
+
+  /** Writes to every tier that does I/O (except `skip`); returns the coordinator's outcomes if it was written. */
+  private async writeShared(
+    fills: readonly Fill[],
+    now: number,
+    skip: Tier | undefined,
+  ): Promise<WriteOutcome[] | undefined> {
+    if (fills.length === 0) return undefined
+    const shared = this.tiers.filter((tier) => !tier.readSync && tier !== skip)
+    const outcomes = await Promise.all(shared.map((tier) => tier.write(fills, now)))
+    const index = this.coordinator ? shared.indexOf(this.coordinator) : -1
+    return index < 0 ? undefined : outcomes[index]
+  }
+
+  private writeLocal(fills: readonly Fill[], now: number): void {
+    if (fills.length === 0) return
+    for (const tier of this.tiers) if (tier.readSync) void tier.write(fills, now)
+  }
+
+  /** Keeps a background write (back-fill) so `idle()` and `close()` can wait for it. Never rejects. */
+  private track(work: Promise<unknown> | unknown): void {
+    if (!(work instanceof Promise)) return
+    const tracked = work.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.background.add(tracked)
+    void tracked.then(() => this.background.delete(tracked))
+  }
+
+  /** Resolves when every background write started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background])
+  }
+}
+
+/** A write the tier refused because it already held a newer version. */
+function refused(outcome: WriteOutcome | undefined): boolean {
+  return outcome !== undefined && !outcome.written && outcome.version !== undefined
+}
+
+function withVersion(fill: Fill, version: number): Fill {
+  const entry: Entry = { ...fill.entry, version }
+  return { ...fill, entry, versioning: 'given' }
+}
+
+function chooseCoordinator(tiers: readonly Tier[], name: string | undefined): CoordinatorTier | undefined {
+  const candidates = tiers.filter(
+    (tier): tier is CoordinatorTier => typeof (tier as Partial<CoordinatorTier>).readClock === 'function',
+  )
+  if (name === undefined) return candidates[0]
+  const chosen = candidates.find((tier) => tier.name === name)
+  if (!chosen)
+    throw new InvalidOptionError(`coordinator "${name}" is not the name of a Redis tier of this cache`)
+  return chosen
+}

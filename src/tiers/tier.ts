@@ -1,0 +1,83 @@
+import type { Serializer } from '../codec/serializer.js'
+import type { Entry } from '../entry.js'
+import type { CacheEvents } from '../events.js'
+import type { TierCounters } from '../metrics/tier-counters.js'
+
+/** What every tier gets from the cache that owns it. */
+export interface TierContext {
+  readonly namespace: string
+  readonly serializer: Serializer
+  readonly serializers: ReadonlyMap<number, Serializer>
+  readonly events: CacheEvents
+  readonly maxKeyBytes: number
+}
+
+/** One key's value on its way into tiers: the entry plus its serialized value, made once for all tiers. */
+export interface Fill {
+  readonly key: string
+  readonly entry: Entry
+  /** The value serialized by the cache's serializer; undefined for tombstones. */
+  readonly payload: Uint8Array | undefined
+  /**
+   * How to write the version: `'given'` writes `entry.version` if it is at least the stored one;
+   * `'issue'` asks the coordinating tier to issue a new version (sets and deletes). Only the
+   * coordinator honours `'issue'`; the cache passes the issued version on to every other tier.
+   */
+  readonly versioning: 'given' | 'issue'
+  /** True when `entry.value` is a private copy (freshly decoded) that a memory tier may freeze in place. */
+  readonly owned?: boolean
+}
+
+/** An entry as read from a tier, with its serialized value when the tier had one (saves re-serializing on back-fill). */
+export interface Stored {
+  readonly entry: Entry
+  readonly payload?: Uint8Array | undefined
+}
+
+/** What a tier reports after a conditional write. */
+export interface WriteOutcome {
+  /** False when a newer version was already stored, or the tier was unavailable. */
+  readonly written: boolean
+  /** The version the write used (the issued one under `'issue'`). */
+  readonly version: number | undefined
+}
+
+/** A tier's answer to a read: the entry (if any) and, from the coordinator, its clock. */
+export interface TierRead {
+  readonly entries: readonly (Stored | undefined)[]
+  /** Present when this tier is the version coordinator and answered. */
+  readonly clock?: number | undefined
+}
+
+/**
+ * A level of the cache stack. The cache walks an ordered array of these with one read path; nothing
+ * in the engine knows which tier is memory and which is Redis beyond `kind` (used in stats only) and
+ * `readSync` (a fast path the memory tier offers).
+ */
+export interface Tier {
+  readonly name: string
+  readonly kind: 'memory' | 'redis'
+  /** The longest this tier keeps a copy; undefined means the entry's own life decides. */
+  readonly ttlMs: number | undefined
+  readonly counters: TierCounters
+  /** Synchronous read, offered by tiers that never do I/O. */
+  readSync?(key: string, now: number): Entry | undefined
+  read(keys: readonly string[], now: number): Promise<TierRead> | TierRead
+  write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> | WriteOutcome[]
+  /** Removes this tier's copies of every key in the namespace. */
+  clear(): Promise<void> | void
+  close(): Promise<void> | void
+  /** True when this tier issues versions (the first Redis tier, unless configured otherwise). */
+  readonly coordinator: boolean
+  /** Marks this tier as the version coordinator. Called once by the cache. */
+  makeCoordinator?(): void
+}
+
+/** What `memoryTier()` and `redisTier()` return: a recipe the cache turns into a tier bound to itself. */
+export interface TierDefinition {
+  readonly name: string
+  readonly kind: 'memory' | 'redis'
+  /** The tier's TTL cap, if it has one (the cache's default entry TTL is the longest of these). */
+  readonly ttlMs: number | undefined
+  create(context: TierContext): Tier
+}

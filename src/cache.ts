@@ -78,10 +78,7 @@ export class TierCache {
 
   constructor(options: CacheOptions) {
     const definitions = validateTierDefinitions(options)
-    this.options = resolveCacheOptions(
-      options,
-      definitions.map((d) => d.ttlMs),
-    )
+    this.options = resolveCacheOptions(options, definitions)
     this.writeOptions = new WriteOptionsResolver(this.options)
     const context: TierContext = {
       namespace: this.options.namespace,
@@ -150,29 +147,42 @@ export class TierCache {
       this.flights.joins++
       return running.promise as Promise<V>
     }
-    const flight = this.flights.start(key)
-    this.loadOne(flight as Flight<V>, loader, resolved).then(
-      (value) => {
-        this.flights.finish(flight)
-        flight.resolve(value)
-      },
-      (error: unknown) => {
-        this.flights.finish(flight)
-        flight.reject(error)
-      },
-    )
-    return flight.promise as Promise<V>
+    const flight = this.flights.start(key) as Flight<V>
+    void this.loadOne(flight, loader, resolved)
+    return flight.promise
   }
 
-  private async loadOne<V>(flight: Flight<V>, loader: Loader<V>, options: ResolvedWriteOptions): Promise<V> {
+  /**
+   * Runs one flight to the end: read the tiers, else load. Callers get the value as soon as the loader
+   * returns; the flight stays registered until the value is in the tiers (so callers arriving meanwhile
+   * join it instead of loading again). Never rejects: errors go to the flight's callers.
+   */
+  private async loadOne<V>(
+    flight: Flight<V>,
+    loader: Loader<V>,
+    options: ResolvedWriteOptions,
+  ): Promise<void> {
     const { key } = flight
-    const found = await this.stack.read([key], this.stack.slowPathStart, Date.now())
-    const hit = found.hits.get(key)
-    if (hit !== undefined) return hit.stored.entry.value as V
-    const startVersion = await this.stack.startVersion(found.clock)
-    const value = await this.callLoader(key, () => loader({ key, signal: flight.controller.signal }))
-    if (value !== undefined) await this.fillLoaded([[key, value]], startVersion, options, [flight])
-    return value
+    try {
+      const found = await this.stack.read([key], this.stack.slowPathStart, Date.now())
+      const hit = found.hits.get(key)
+      if (hit !== undefined) return flight.resolve(hit.stored.entry.value as V)
+      const startVersion = await this.stack.startVersion(found.clock)
+      flight.controller.signal.throwIfAborted()
+      const value = await this.callLoader(key, () => loader({ key, signal: flight.controller.signal }))
+      if (value === undefined) {
+        // Nothing is cached, so nothing to wait for: the next caller must load again.
+        this.flights.finish(flight)
+        return flight.resolve(value)
+      }
+      const filling = this.fillLoaded([[key, value]], startVersion, options, [flight])
+      flight.resolve(value)
+      await filling
+    } catch (error) {
+      flight.reject(error)
+    } finally {
+      this.flights.finish(flight)
+    }
   }
 
   private async callLoader<T>(key: string, run: () => T | Promise<T>): Promise<T> {
@@ -194,7 +204,7 @@ export class TierCache {
    * since seen a delete or a newer set refuses it; this process's memory tier also skips keys that
    * were invalidated while their load ran, and loads older than `tombstoneTtl` write nothing.
    */
-  private async fillLoaded(
+  private fillLoaded(
     loaded: readonly (readonly [string, unknown])[],
     startVersion: number,
     options: ResolvedWriteOptions,
@@ -202,15 +212,17 @@ export class TierCache {
   ): Promise<void> {
     const now = Date.now()
     const oldest = flights.reduce((min, flight) => Math.min(min, flight.startedAt), now)
-    if (now - oldest > this.options.tombstoneTtlMs) return
+    if (now - oldest > this.options.tombstoneTtlMs) return Promise.resolve()
     const fills: Fill[] = loaded.map(([key, value]) => ({
       key,
       entry: this.makeEntry(value, startVersion, options, now),
       payload: serializeOrThrow(this.options.serializer, value, key),
       versioning: 'given',
     }))
-    const invalidated = new Set(flights.filter((flight) => flight.invalidated).map((flight) => flight.key))
-    await this.stack.writeGiven(fills, now, (fill) => !invalidated.has(fill.key))
+    const local = fills.filter(
+      (fill) => !flights.some((flight) => flight.key === fill.key && flight.invalidated),
+    )
+    return this.stack.track(this.stack.writeGiven(fills, now, local))
   }
 
   /**
@@ -262,14 +274,17 @@ export class TierCache {
         const startVersion = await this.stack.startVersion(clock)
         const toLoad = flights.map((flight) => flight.key)
         const signal = flights[0]?.controller.signal as AbortSignal
+        signal.throwIfAborted()
         const result = await this.callLoader(`${toLoad.length} keys`, () => batchLoader(toLoad, { signal }))
         const loaded = pickLoaded(toLoad, result)
         for (const [key, value] of loaded) values.set(key, value)
-        if (loaded.length > 0) await this.fillLoaded(loaded, startVersion, options, flights)
-        for (const flight of flights) {
-          this.flights.finish(flight)
-          flight.resolve(values.get(flight.key))
-        }
+        const filling =
+          loaded.length > 0 ? this.fillLoaded(loaded, startVersion, options, flights) : Promise.resolve()
+        for (const flight of flights) flight.resolve(values.get(flight.key))
+        // As for getOrLoad: the caller has its values now; the flights end when the tiers hold them.
+        void filling.then(() => {
+          for (const flight of flights) this.flights.finish(flight)
+        })
       }
     } catch (error) {
       for (const flight of flights) {

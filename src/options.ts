@@ -10,7 +10,10 @@ export interface CacheOptions {
   tiers: readonly TierDefinition[]
   /** Scopes every key; `clear()` removes only this namespace. 1-64 of `A-Za-z0-9_.-`. Default `'tc'`. */
   namespace?: string
-  /** How long a loaded or set value is fresh. Default: the longest tier TTL, or 1 hour when no tier has one. */
+  /**
+   * How long a loaded or set value is fresh. Default: the longest TTL among the Redis tiers (memory-tier
+   * TTLs only cap the local copy); 1 hour when none has one; for a memory-only cache, its TTL or 1 hour.
+   */
   ttl?: Duration
   /** How long `null` values are fresh. Default: `ttl`. */
   negativeTtl?: Duration
@@ -66,17 +69,13 @@ const DEFAULT_TTL_MS = 60 * 60 * 1000
 
 export function resolveCacheOptions(
   options: CacheOptions,
-  tierTtls: readonly (number | undefined)[],
+  tiers: readonly Pick<TierDefinition, 'kind' | 'ttlMs'>[],
 ): ResolvedCacheOptions {
   if (options === null || typeof options !== 'object')
     throw new InvalidOptionError('createCache needs an options object')
   const namespace = options.namespace ?? 'tc'
   assertValidNamespace(namespace)
-  const longestTierTtl = tierTtls.reduce<number | undefined>(
-    (max, ttl) => (ttl === undefined ? max : Math.max(max ?? 0, ttl)),
-    undefined,
-  )
-  const ttlMs = optionalMilliseconds(options.ttl, 'ttl') ?? longestTierTtl ?? DEFAULT_TTL_MS
+  const ttlMs = optionalMilliseconds(options.ttl, 'ttl') ?? defaultEntryTtl(tiers)
   const jitter = options.jitter ?? 0
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     throw new InvalidOptionError(`jitter must be a number from 0 to 1; got ${String(options.jitter)}`)
@@ -102,6 +101,14 @@ export function resolveCacheOptions(
     tombstoneTtlMs: Math.max(1, toMilliseconds(options.tombstoneTtl ?? '30s', 'tombstoneTtl')),
     coordinator: options.coordinator,
   }
+}
+
+function defaultEntryTtl(tiers: readonly Pick<TierDefinition, 'kind' | 'ttlMs'>[]): number {
+  const shared = tiers.filter((tier) => tier.kind !== 'memory')
+  const candidates = (shared.length > 0 ? shared : tiers)
+    .map((tier) => tier.ttlMs)
+    .filter((ttl) => ttl !== undefined)
+  return candidates.length > 0 ? Math.max(...candidates) : DEFAULT_TTL_MS
 }
 
 function resolveSerializer(option: CacheOptions['serializer']): Serializer {

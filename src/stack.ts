@@ -63,13 +63,18 @@ export class TierStack {
   }
 
   /**
-   * Writes fills that carry a version already (loads and back-fills): shared tiers first, then memory
-   * tiers, which only take a fill the coordinator did not refuse as older than what it holds.
+   * Writes fills that carry a version already (loads): memory tiers at once, so this process reads its
+   * own value as soon as the load returns, then the shared tiers. Where the coordinator refuses a fill
+   * because it holds a newer version (a later set, or a delete's tombstone), the local copy is
+   * discarded again. Returns a promise for the shared writes.
    */
-  async writeGiven(fills: readonly Fill[], now: number, allowLocal: (fill: Fill) => boolean): Promise<void> {
-    const coordinatorOutcomes = await this.writeShared(fills, now, undefined)
-    const local = fills.filter((fill, i) => !refused(coordinatorOutcomes?.[i]) && allowLocal(fill))
+  async writeGiven(fills: readonly Fill[], now: number, local: readonly Fill[]): Promise<void> {
     this.writeLocal(local, now)
+    const coordinatorOutcomes = await this.writeShared(fills, now, undefined)
+    fills.forEach((fill, i) => {
+      if (!refused(coordinatorOutcomes?.[i])) return
+      for (const tier of this.tiers) tier.discard?.(fill.key, fill.entry.version)
+    })
   }
 
   /**
@@ -118,15 +123,19 @@ export class TierStack {
     for (const tier of this.tiers) if (tier.readSync) void tier.write(fills, now)
   }
 
-  /** Keeps a background write (back-fill) so `idle()` and `close()` can wait for it. Never rejects. */
-  private track(work: Promise<unknown> | unknown): void {
-    if (!(work instanceof Promise)) return
+  /**
+   * Keeps background work (back-fills, fills after a load) so `idle()` and `close()` can wait for it.
+   * The returned promise never rejects.
+   */
+  track(work: Promise<unknown> | unknown): Promise<void> {
+    if (!(work instanceof Promise)) return Promise.resolve()
     const tracked = work.then(
       () => undefined,
       () => undefined,
     )
     this.background.add(tracked)
     void tracked.then(() => this.background.delete(tracked))
+    return tracked
   }
 
   /** Resolves when every background write started so far has finished. */

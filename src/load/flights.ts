@@ -34,7 +34,7 @@ export class Flights {
     return flight
   }
 
-  finish(flight: Flight): void {
+  finish(flight: { readonly key: string }): void {
     if (this.byKey.get(flight.key) === flight) this.byKey.delete(flight.key)
   }
 

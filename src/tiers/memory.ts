@@ -187,6 +187,11 @@ export class MemoryTier implements Tier {
     return freezeOwned(copy)
   }
 
+  discard(key: string, version: number): void {
+    const record = this.store.peek(key)
+    if (record !== undefined && record.entry.version === version) this.store.delete(key)
+  }
+
   /** Drops one key (used by deletes and by invalidations from other processes). */
   remove(key: string): void {
     this.store.delete(key)

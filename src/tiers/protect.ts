@@ -53,6 +53,19 @@ for (const name of Object.getOwnPropertyNames(Date.prototype)) {
   if (name.startsWith('set')) Object.defineProperty(ReadonlyDate.prototype, name, { value: refuse })
 }
 
+// Code that checks `value.constructor === Map` (deep-equality helpers do) sees the base class.
+for (const [readonly, base] of [
+  [ReadonlyMap, Map],
+  [ReadonlySet, Set],
+  [ReadonlyDate, Date],
+] as const) {
+  Object.defineProperty(readonly.prototype, 'constructor', {
+    value: base,
+    writable: true,
+    configurable: true,
+  })
+}
+
 /** Result of preparing a value for storage in a memory tier. */
 export interface Protected {
   readonly value: unknown

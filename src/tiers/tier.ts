@@ -64,6 +64,8 @@ export interface Tier {
   readSync?(key: string, now: number): Entry | undefined
   read(keys: readonly string[], now: number): Promise<TierRead> | TierRead
   write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> | WriteOutcome[]
+  /** Drops the local copy of `key` if it is still the given version (memory tiers). */
+  discard?(key: string, version: number): void
   /** Removes this tier's copies of every key in the namespace. */
   clear(): Promise<void> | void
   close(): Promise<void> | void

@@ -1,0 +1,255 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { createCache, memoryTier, redisTier } from '../../src/index.js'
+import { READ_WITH_CLOCK } from '../../src/redis/scripts.js'
+import { closeClients, ioredis, nodeRedis, servedBy } from '../support/fixtures.js'
+import { monitor } from '../support/monitor.js'
+import { type RedisServer, startRedis } from '../support/redis-server.js'
+import { waitFor } from '../support/wait.js'
+
+let hot: RedisServer
+let warm: RedisServer
+
+beforeAll(async () => {
+  ;[hot, warm] = await Promise.all([startRedis(), startRedis()])
+})
+afterEach(async () => {
+  await closeClients()
+  await Promise.all([hot.command('FLUSHALL'), warm.command('FLUSHALL')])
+})
+afterAll(async () => {
+  await Promise.all([hot?.stop(), warm?.stop()])
+})
+
+async function hotWarmCache(namespace = 'many') {
+  const [hotClient, warmClient] = await Promise.all([nodeRedis(hot), nodeRedis(warm)])
+  return createCache({
+    namespace,
+    tiers: [
+      memoryTier(),
+      redisTier({ name: 'hot', client: hotClient }),
+      redisTier({ name: 'warm', client: warmClient }),
+    ],
+  })
+}
+
+describe('getMany', () => {
+  test('500 keys spread over the tiers: one read per Redis tier, one batch load of exactly the missing keys', async () => {
+    const seed = await hotWarmCache()
+    const keys = Array.from({ length: 500 }, (_, i) => `item:${i}`)
+    // 100 keys in hot (and warm), another 200 only in warm, 200 nowhere.
+    await seed.getMany(keys.slice(0, 300), (batch) => batch.map((key) => `value of ${key}`))
+    await seed.idle() // loads return before their values reach the Redis tiers
+    await Promise.all(keys.slice(100, 300).map((key) => hot.command('DEL', `hot:many:${key}`)))
+    await seed.close()
+
+    const cache = await hotWarmCache()
+    const [hotMonitor, warmMonitor] = await Promise.all([monitor(hot), monitor(warm)])
+    const batches: string[][] = []
+    const values = await cache.getMany(keys, (missing) => {
+      batches.push(missing)
+      return missing.map((key) => `value of ${key}`)
+    })
+    await cache.idle()
+    // Commands reach MONITOR asynchronously; wait until the write-backs (the last commands) show up.
+    await waitFor(() => warmMonitor.commands().filter(([name]) => name === 'EVALSHA').length >= 200, {
+      what: 'warm write-backs',
+    })
+    hotMonitor.stop()
+    warmMonitor.stop()
+
+    expect(values).toEqual(keys.map((key) => `value of ${key}`))
+    expect(batches).toEqual([keys.slice(300)])
+    const hotReads = hotMonitor
+      .commands()
+      .filter(([name, sha]) => name === 'EVALSHA' && sha === READ_WITH_CLOCK.sha)
+    expect(hotReads).toHaveLength(1)
+    expect(hotReads[0]).toHaveLength(3 + 1 + 500) // EVALSHA sha numkeys clock-key + 500 keys
+    const warmReads = warmMonitor.commands().filter(([name]) => name === 'MGET')
+    expect(warmReads).toHaveLength(1)
+    expect(warmReads[0]).toHaveLength(1 + 400)
+    expect(cache.stats().tiers.map((t) => [t.name, t.hits])).toEqual([
+      ['memory', 0],
+      ['hot', 100],
+      ['warm', 200],
+    ])
+    await cache.close()
+  })
+})
+
+describe('coalescing', () => {
+  test('single-key reads issued in the same tick travel in one MGET', async () => {
+    const client = await nodeRedis(warm)
+    const writer = createCache({ namespace: 'tick', tiers: [redisTier({ name: 'r', client })] })
+    await writer.getMany(['a', 'b', 'c'], (keys) => keys)
+    await writer.close()
+    // Not the coordinator, so reads are plain MGETs (the coordinator reads through a script).
+    const readerClient = await nodeRedis(warm)
+    const hotClient = await nodeRedis(hot)
+    const reader = createCache({
+      namespace: 'tick',
+      tiers: [redisTier({ name: 'h', client: hotClient }), redisTier({ name: 'r', client: readerClient })],
+    })
+    const watch = await monitor(warm)
+    const values = await Promise.all(['a', 'b', 'c'].map((key) => reader.get(key)))
+    await waitFor(() => watch.commands().some(([name]) => name === 'MGET'))
+    watch.stop()
+    expect(values).toEqual(['a', 'b', 'c'])
+    expect(watch.commands().filter(([name]) => name === 'MGET')).toEqual([
+      ['MGET', 'r:tick:a', 'r:tick:b', 'r:tick:c'],
+    ])
+    await reader.close()
+  })
+})
+
+describe('single-flight with Redis tiers', () => {
+  test('1,000 concurrent getOrLoad of one cold key → one loader call, one value in every tier', async () => {
+    const cache = await hotWarmCache('sf')
+    let calls = 0
+    const values = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        cache.getOrLoad('hot-key', async () => {
+          calls++
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          return 'loaded'
+        }),
+      ),
+    )
+    expect(calls).toBe(1)
+    expect(new Set(values)).toEqual(new Set(['loaded']))
+    await cache.idle()
+    expect(await hot.command('EXISTS', 'hot:sf:hot-key')).toBe(1)
+    expect(await warm.command('EXISTS', 'warm:sf:hot-key')).toBe(1)
+    await cache.close()
+  })
+})
+
+describe('undecodable bytes', () => {
+  test('garbage under one of our keys is a miss: counted, reported, and repaired by the next fill', async () => {
+    const cache = await hotWarmCache('junk')
+    const reported: string[] = []
+    cache.on('decodeError', ({ tier, key, reason }) => reported.push(`${tier}:${key}:${reason}`))
+    await hot.command('SET', 'hot:junk:k', 'definitely not an entry, just text long enough to have a header')
+    await warm.command('SET', 'warm:junk:k', Buffer.from([0xc1, 0x01, 0x00, 0x01, 0xff]).toString('latin1'))
+    await hot.command('LPUSH', 'hot:junk:list', 'wrong type')
+
+    expect(await cache.getOrLoad('k', () => 'fresh')).toBe('fresh')
+    expect(await cache.getOrLoad('list', () => 'also fresh')).toBe('also fresh')
+    const [, hotStats, warmStats] = cache.stats().tiers
+    expect(hotStats?.decodeErrors).toBe(1)
+    expect(warmStats?.decodeErrors).toBe(1)
+    expect(reported).toEqual([
+      expect.stringMatching(/^hot:k:not a tiercache entry/),
+      expect.stringMatching(/^warm:k:too short/),
+    ])
+
+    await cache.idle()
+    const other = await hotWarmCache('junk')
+    expect(await servedBy(other, () => other.getOrLoad('k', () => 'should not load'))).toEqual({
+      source: 'hot',
+      value: 'fresh',
+    })
+    expect(await servedBy(other, () => other.getOrLoad('list', () => 'should not load'))).toEqual({
+      source: 'hot',
+      value: 'also fresh',
+    })
+    await Promise.all([cache.close(), other.close()])
+  })
+})
+
+describe('clear()', () => {
+  test('removes this namespace from every tier and nothing else (not even a namespace sharing its prefix)', async () => {
+    const shop = await hotWarmCache('shop')
+    const shopping = await hotWarmCache('shopping')
+    await shop.getMany(
+      Array.from({ length: 1200 }, (_, i) => `k${i}`),
+      (keys) => keys,
+    )
+    await shop.idle()
+    await shop.set('k0', 'issues a version, creating the clock key')
+    await shopping.set('k1', 'survives')
+    await hot.command('SET', 'unrelated', 'survives')
+    await hot.command('SET', 'hot:shop', 'survives')
+    await shop.clear()
+    expect((await hot.command('KEYS', '*')) as string[]).toEqual(
+      expect.arrayContaining([
+        'hot:shopping:k1',
+        'hot:shopping#clock',
+        'unrelated',
+        'hot:shop',
+        'hot:shop#clock',
+      ]),
+    )
+    expect(await hot.command('DBSIZE')).toBe(5)
+    expect(await warm.command('KEYS', '*')).toEqual(['warm:shopping:k1'])
+    expect(await shop.get('k1')).toBeUndefined()
+    expect(await shopping.get('k1')).toBe('survives')
+    await Promise.all([shop.close(), shopping.close()])
+  })
+})
+
+describe('ioredis through the same adapter', () => {
+  test('Architecture 1 with an ioredis client, and a hot+warm stack mixing both drivers', async () => {
+    const [hotClient, warmClient] = await Promise.all([ioredis(hot), nodeRedis(warm)])
+    const cache = createCache({
+      namespace: 'io',
+      tiers: [
+        memoryTier(),
+        redisTier({ name: 'hot', client: hotClient, ttl: '1m' }),
+        redisTier({ name: 'warm', client: warmClient }),
+      ],
+    })
+    const value = { when: new Date(1), tags: new Set(['a']) }
+    expect(await servedBy(cache, () => cache.getOrLoad('k', () => value))).toMatchObject({ source: 'loader' })
+    const other = createCache({
+      namespace: 'io',
+      tiers: [redisTier({ name: 'hot', client: hotClient, ttl: '1m' })],
+    })
+    expect(await servedBy(other, () => other.getOrLoad('k', () => 'no'))).toEqual({ source: 'hot', value })
+    expect(await other.getMany(['k', 'missing'])).toEqual([value, undefined])
+    await other.delete('k')
+    expect(await other.get('k')).toBeUndefined()
+    await Promise.all([cache.close(), other.close()])
+  })
+})
+
+describe('compression', () => {
+  test('a compressing warm tier stores large values deflated and returns them intact', async () => {
+    const [hotClient, warmClient] = await Promise.all([nodeRedis(hot), nodeRedis(warm)])
+    const cache = createCache({
+      namespace: 'zip',
+      tiers: [
+        redisTier({ name: 'hot', client: hotClient }),
+        redisTier({ name: 'warm', client: warmClient, compress: { threshold: 512 } }),
+      ],
+    })
+    const page = { html: '<li>product</li>'.repeat(2000) }
+    await cache.set('page', page)
+    const hotBytes = Number(await hot.command('STRLEN', 'hot:zip:page'))
+    const warmBytes = Number(await warm.command('STRLEN', 'warm:zip:page'))
+    expect(warmBytes).toBeLessThan(hotBytes / 10)
+    await hot.command('DEL', 'hot:zip:page')
+    expect(await servedBy(cache, () => cache.get('page'))).toEqual({ source: 'warm', value: page })
+    await cache.close()
+  })
+})
+
+describe('versioned writes', () => {
+  test('concurrent sets from two instances leave every tier with the same, newest version', async () => {
+    for (let round = 0; round < 10; round++) {
+      const a = await hotWarmCache('ver')
+      const b = await hotWarmCache('ver')
+      await Promise.all([a.set('k', `a${round}`), b.set('k', `b${round}`)])
+      const hotValue = await servedBy(a, async () => {
+        const fresh = await hotWarmCache('ver')
+        const value = await fresh.get('k')
+        await fresh.close()
+        return value
+      })
+      await hot.command('DEL', 'hot:ver:k')
+      const readWarm = await hotWarmCache('ver')
+      const warmValue = await readWarm.get('k')
+      expect(warmValue).toBe(hotValue.value)
+      await Promise.all([a.close(), b.close(), readWarm.close()])
+    }
+  })
+})

@@ -1,0 +1,59 @@
+import { Redis } from 'ioredis'
+import { createClient } from 'redis'
+import type { TierCache } from '../../src/index.js'
+import type { RedisServer } from './redis-server.js'
+
+/** Clients opened by a test file; `closeClients()` in afterAll/afterEach closes them all. */
+const clients = new Set<{ close(): Promise<unknown> }>()
+
+/** A connected node-redis client (with an error listener, so a killed server does not crash the test). */
+export async function nodeRedis(server: RedisServer) {
+  const client = createClient({ url: server.url, socket: { reconnectStrategy: () => 50 } })
+  client.on('error', () => undefined)
+  await client.connect()
+  clients.add({ close: () => (client.isOpen ? client.close() : Promise.resolve()) })
+  return client
+}
+
+/** A connected ioredis client. */
+export async function ioredis(server: RedisServer): Promise<Redis> {
+  const client = new Redis({
+    port: server.port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    retryStrategy: () => 50,
+  })
+  client.on('error', () => undefined)
+  await client.connect()
+  clients.add({
+    close: () => (client.status === 'end' ? Promise.resolve() : client.quit().catch(() => undefined)),
+  })
+  return client
+}
+
+export async function closeClients(): Promise<void> {
+  const open = [...clients]
+  clients.clear()
+  await Promise.all(open.map((client) => client.close().catch(() => undefined)))
+}
+
+/**
+ * Runs `read` and names the tier that answered it ('loader' when none did), by comparing per-tier
+ * hit counters before and after.
+ */
+export async function servedBy<T>(
+  cache: TierCache,
+  read: () => Promise<T>,
+): Promise<{ value: T; source: string }> {
+  const before = cache.stats()
+  const value = await read()
+  const after = cache.stats()
+  if (after.loads > before.loads) return { value, source: 'loader' }
+  const tier = after.tiers.find((t, i) => t.hits > (before.tiers[i]?.hits ?? 0))
+  return { value, source: tier?.name ?? 'none' }
+}
+
+/** PTTL of a raw key on a server, in ms (-2 when missing, -1 when it has no expiry). */
+export async function pttl(server: RedisServer, key: string): Promise<number> {
+  return Number(await server.command('PTTL', key))
+}

@@ -1,0 +1,35 @@
+import net from 'node:net'
+import type { RedisServer } from './redis-server.js'
+
+/**
+ * Records every command a Redis server receives (MONITOR), to count round trips exactly.
+ * `commands()` returns each as an array of its (unquoted) arguments.
+ */
+export async function monitor(server: RedisServer): Promise<{ commands(): string[][]; stop(): void }> {
+  const socket = net.connect(server.port, '127.0.0.1')
+  let buffer = ''
+  const lines: string[] = []
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject)
+    socket.once('connect', () => {
+      socket.write('MONITOR\r\n')
+      socket.once('data', () => resolve())
+    })
+  })
+  socket.on('data', (chunk) => {
+    buffer += chunk.toString('latin1')
+    let end = buffer.indexOf('\r\n')
+    while (end >= 0) {
+      lines.push(buffer.slice(0, end))
+      buffer = buffer.slice(end + 2)
+      end = buffer.indexOf('\r\n')
+    }
+  })
+  return {
+    commands: () =>
+      lines
+        .filter((line) => line.startsWith('+') && line.includes('] "'))
+        .map((line) => [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] as string)),
+    stop: () => socket.destroy(),
+  }
+}

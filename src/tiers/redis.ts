@@ -127,6 +127,7 @@ export class RedisTier implements Tier {
   private readonly batcher: ReadBatcher<Stored>
   private readonly unsubscribe: () => void
   private audited = false
+  private lastFailureAt = 0
 
   constructor(
     readonly name: string,
@@ -180,9 +181,8 @@ export class RedisTier implements Tier {
       }
       return { values, clock }
     } catch (error) {
-      this.counters.errors++
       this.counters.misses += keys.length
-      this.context.events.report('tierError', { tier: this.name, operation: 'read', error })
+      this.failed('read', error)
       return { values: [] }
     }
   }
@@ -198,15 +198,16 @@ export class RedisTier implements Tier {
 
   /** Reads only the coordinator clock (for loads that did not pass through this tier). */
   async readClock(): Promise<number | undefined> {
-    if (!this.connection.isReady()) return undefined
+    // A tier that failed within the last timeout is not asked again at once: the caller would wait twice.
+    if (!this.connection.isReady() || Date.now() - this.lastFailureAt < this.settings.timeoutMs)
+      return undefined
     try {
       const reply = asArray(
         await this.deadline('clock', runScript(this.connection, READ_WITH_CLOCK, [this.clockKey], [])),
       )
       return Number(String(reply[0]))
     } catch (error) {
-      this.counters.errors++
-      this.context.events.report('tierError', { tier: this.name, operation: 'clock', error })
+      this.failed('clock', error)
       return undefined
     }
   }
@@ -271,8 +272,7 @@ export class RedisTier implements Tier {
       else this.counters.writesRefused++
       return { written, version: Number(String(reply[1])) }
     } catch (error) {
-      this.counters.errors++
-      this.context.events.report('tierError', { tier: this.name, operation: 'write', error })
+      this.failed('write', error)
       return NOT_WRITTEN
     }
   }
@@ -303,8 +303,7 @@ export class RedisTier implements Tier {
         if (keys.length > 0) await this.deadline('clear', this.connection.send(['UNLINK', ...keys]))
       } while (cursor !== '0')
     } catch (error) {
-      this.counters.errors++
-      this.context.events.report('tierError', { tier: this.name, operation: 'clear', error })
+      this.failed('clear', error)
     }
   }
 
@@ -323,6 +322,12 @@ export class RedisTier implements Tier {
         this.context.events.report('tierError', { tier: this.name, operation: 'audit', error }),
       )
     }
+  }
+
+  private failed(operation: string, error: unknown): void {
+    this.counters.errors++
+    this.lastFailureAt = Date.now()
+    this.context.events.report('tierError', { tier: this.name, operation, error })
   }
 
   private deadline<T>(operation: string, promise: Promise<T>): Promise<T> {

@@ -125,7 +125,7 @@ describe('a stalled Redis tier (SIGSTOP)', () => {
     try {
       const started = performance.now()
       expect(await cache.getOrLoad('k', () => 'from loader')).toBe('from loader')
-      expect(performance.now() - started).toBeLessThan(100 + 150) // tier timeout + the failed fill's timeout, with slack
+      expect(performance.now() - started).toBeLessThan(100 + 60) // one tier timeout, with slack
       expect(hotStats(cache)?.errors).toBeGreaterThanOrEqual(1)
     } finally {
       stalled.resume()

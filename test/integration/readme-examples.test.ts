@@ -1,0 +1,40 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import { type RedisServer, startRedis } from '../support/redis-server.js'
+
+/** Every README block marked `<!-- example: name -->` must run as written (against a private Redis). */
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+const examples = [...readme.matchAll(/<!-- example: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g)].map((m) => ({
+  name: m[1] as string,
+  code: m[2] as string,
+}))
+const directory = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '.examples')
+
+let redis: RedisServer
+beforeAll(async () => {
+  redis = await startRedis()
+  process.env.REDIS_URL = redis.url
+  process.env.REDIS_HOT_URL = redis.url
+  process.env.REDIS_WARM_URL = redis.url
+  mkdirSync(directory, { recursive: true })
+})
+afterAll(async () => {
+  await redis?.stop()
+})
+
+test('the README has runnable examples', () => {
+  expect(examples.map((example) => example.name)).toEqual(expect.arrayContaining(['quick-start', 'hot-warm']))
+})
+
+test.each(examples)('README example "$name" runs as written', async ({ name, code }) => {
+  const file = path.join(directory, `${name}.ts`)
+  writeFileSync(file, `${code}\nexport {}\n`)
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined)
+  try {
+    await import(file)
+    expect(log).toHaveBeenCalled()
+  } finally {
+    log.mockRestore()
+  }
+})

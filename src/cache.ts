@@ -1,42 +1,25 @@
 import { serializeOrThrow } from './codec/serializer.js'
+import { type Duration, toMilliseconds } from './duration.js'
 import { type Entry, NO_TAGS } from './entry.js'
-import { CacheClosedError, InvalidOptionError, LoaderError } from './errors.js'
+import { CacheClosedError, InvalidationError, InvalidOptionError } from './errors.js'
 import { type CacheEventMap, type CacheEventName, CacheEvents } from './events.js'
-import { assertValidKey, assertValidKeys } from './keys.js'
-import type { Flight } from './load/flights.js'
+import { assertValidKey, assertValidKeys, assertValidTags } from './keys.js'
 import { Flights } from './load/flights.js'
+import { type BatchLoader, type Loader, Loads, makeEntry } from './load/loads.js'
 import type { TierCountersSnapshot } from './metrics/tier-counters.js'
 import {
   type CacheOptions,
   type ResolvedCacheOptions,
-  type ResolvedWriteOptions,
   resolveCacheOptions,
   type WriteOptions,
   WriteOptionsResolver,
 } from './options.js'
 import { TierStack } from './stack.js'
+import { type SyncCoordinator, Synchronizer } from './sync/synchronizer.js'
 import type { Fill, Tier, TierContext, TierDefinition } from './tiers/tier.js'
 import { type AuditReport, auditTierSizes } from './topology/audit.js'
 
-/** What a loader receives. */
-export interface LoaderContext {
-  /** The key being loaded. */
-  readonly key: string
-  /** Aborted when the cache closes; pass it to fetch() or your database driver. */
-  readonly signal: AbortSignal
-}
-
-/** Produces the value of a key on a miss. Returning `undefined` caches nothing; `null` is cached. */
-export type Loader<V> = (context: LoaderContext) => V | Promise<V>
-
-/** What a batch loader may return: values in key order, or keyed by key. Keys left out are not cached. */
-export type BatchResult<V> = readonly (V | undefined)[] | ReadonlyMap<string, V> | Readonly<Record<string, V>>
-
-/** Produces the values of many keys at once (one database query for all misses). */
-export type BatchLoader<V> = (
-  keys: string[],
-  context: { readonly signal: AbortSignal },
-) => BatchResult<V> | Promise<BatchResult<V>>
+export type { BatchLoader, BatchResult, Loader, LoaderContext } from './load/loads.js'
 
 /** Figures for one tier, from {@link TierCache.stats}. */
 export interface TierStats extends TierCountersSnapshot {
@@ -58,6 +41,8 @@ export interface CacheStats {
   readonly singleFlightJoins: number
   /** Loads running now. */
   readonly inFlight: number
+  /** Whether memory tiers are in use: false while an invalidation channel is down (they are bypassed). */
+  readonly synced: boolean
 }
 
 /**
@@ -72,9 +57,9 @@ export class TierCache {
   private readonly l1: Tier | undefined
   private readonly flights = new Flights()
   private readonly events = new CacheEvents()
+  private readonly loads: Loads
+  private readonly sync: Synchronizer
   private closed = false
-  private loads = 0
-  private loadErrors = 0
 
   constructor(options: CacheOptions) {
     const definitions = validateTierDefinitions(options)
@@ -88,8 +73,20 @@ export class TierCache {
       maxKeyBytes: this.options.maxKeyBytes,
     }
     this.tiers = definitions.map((definition) => definition.create(context))
-    this.stack = new TierStack(this.tiers, this.options.coordinator)
+    this.stack = new TierStack(this.tiers, this.options.coordinator, (entries) =>
+      this.sync.tags.validate(entries),
+    )
     this.l1 = this.stack.l1
+    this.sync = new Synchronizer(
+      this.tiers,
+      this.stack.coordinator as SyncCoordinator | undefined,
+      this.flights,
+      this.events,
+      this.options.tombstoneTtlMs,
+      this.options.sync,
+    )
+    this.loads = new Loads(this.stack, this.flights, this.events, this.options)
+    this.sync.start()
   }
 
   /** The namespace every key of this cache lives in. */
@@ -108,11 +105,8 @@ export class TierCache {
     } catch (error) {
       return Promise.reject(error)
     }
-    if (this.l1 !== undefined) {
-      const now = Date.now()
-      const entry = this.l1.readSync?.(key, now)
-      if (entry !== undefined && now < entry.freshUntil) return Promise.resolve(entry.value as V)
-    }
+    const entry = this.l1Hit(key)
+    if (entry !== undefined) return Promise.resolve(entry.value as V)
     return this.stack
       .read([key], this.stack.slowPathStart, Date.now())
       .then(({ hits }) => hits.get(key)?.stored.entry.value as V | undefined)
@@ -127,7 +121,7 @@ export class TierCache {
    */
   getOrLoad<V>(key: string, loader: Loader<V>, options?: WriteOptions): Promise<V> {
     if (this.closed) return Promise.reject(new CacheClosedError('getOrLoad'))
-    let resolved: ResolvedWriteOptions
+    let resolved: ReturnType<WriteOptionsResolver['resolve']>
     try {
       assertValidKey(key, this.options.maxKeyBytes)
       if (typeof loader !== 'function')
@@ -136,93 +130,22 @@ export class TierCache {
     } catch (error) {
       return Promise.reject(error)
     }
-    // The L1 fast path: a synchronous memory read, no option parsing beyond the above, no I/O.
-    if (this.l1 !== undefined) {
-      const now = Date.now()
-      const entry = this.l1.readSync?.(key, now)
-      if (entry !== undefined && now < entry.freshUntil) return Promise.resolve(entry.value as V)
-    }
-    const running = this.flights.get(key)
-    if (running !== undefined) {
-      this.flights.joins++
-      return running.promise as Promise<V>
-    }
-    const flight = this.flights.start(key) as Flight<V>
-    void this.loadOne(flight, loader, resolved)
-    return flight.promise
+    const entry = this.l1Hit(key)
+    if (entry !== undefined) return Promise.resolve(entry.value as V)
+    return this.loads.load(key, loader, resolved)
   }
 
   /**
-   * Runs one flight to the end: read the tiers, else load. Callers get the value as soon as the loader
-   * returns; the flight stays registered until the value is in the tiers (so callers arriving meanwhile
-   * join it instead of loading again). Never rejects: errors go to the flight's callers.
+   * The L1 fast path: a synchronous memory read — no promise, no option parsing, no I/O. Tagged entries
+   * are checked against tag versions held in memory (kept current by the bus).
    */
-  private async loadOne<V>(
-    flight: Flight<V>,
-    loader: Loader<V>,
-    options: ResolvedWriteOptions,
-  ): Promise<void> {
-    const { key } = flight
-    try {
-      const found = await this.stack.read([key], this.stack.slowPathStart, Date.now())
-      const hit = found.hits.get(key)
-      if (hit !== undefined) return flight.resolve(hit.stored.entry.value as V)
-      const startVersion = await this.stack.startVersion(found.clock)
-      flight.controller.signal.throwIfAborted()
-      const value = await this.callLoader(key, () => loader({ key, signal: flight.controller.signal }))
-      if (value === undefined) {
-        // Nothing is cached, so nothing to wait for: the next caller must load again.
-        this.flights.finish(flight)
-        return flight.resolve(value)
-      }
-      const filling = this.fillLoaded([[key, value]], startVersion, options, [flight])
-      flight.resolve(value)
-      await filling
-    } catch (error) {
-      flight.reject(error)
-    } finally {
-      this.flights.finish(flight)
-    }
-  }
-
-  private async callLoader<T>(key: string, run: () => T | Promise<T>): Promise<T> {
-    const started = performance.now()
-    this.loads++
-    try {
-      const value = await run()
-      this.events.report('load', { key, durationMs: performance.now() - started, ok: true })
-      return value
-    } catch (error) {
-      this.loadErrors++
-      this.events.report('load', { key, durationMs: performance.now() - started, ok: false, error })
-      throw new LoaderError(key, error)
-    }
-  }
-
-  /**
-   * Writes loaded values to every tier with the version taken when the load started. A tier that has
-   * since seen a delete or a newer set refuses it; this process's memory tier also skips keys that
-   * were invalidated while their load ran, and loads older than `tombstoneTtl` write nothing.
-   */
-  private fillLoaded(
-    loaded: readonly (readonly [string, unknown])[],
-    startVersion: number,
-    options: ResolvedWriteOptions,
-    flights: readonly Pick<Flight, 'key' | 'invalidated' | 'startedAt'>[],
-  ): Promise<void> {
+  private l1Hit(key: string): Entry | undefined {
+    if (this.l1 === undefined) return undefined
     const now = Date.now()
-    const oldest = flights.reduce((min, flight) => Math.min(min, flight.startedAt), now)
-    if (now - oldest > this.options.tombstoneTtlMs) return Promise.resolve()
-    const fills: Fill[] = loaded.map(([key, value]) => ({
-      key,
-      entry: this.makeEntry(value, startVersion, options, now),
-      payload: serializeOrThrow(this.options.serializer, value, key),
-      versioning: 'given',
-    }))
-    const local = fills.filter(
-      (fill) => !flights.some((flight) => flight.key === fill.key && flight.invalidated),
-    )
-    return this.stack.track(this.stack.writeGiven(fills, now, local))
+    const entry = this.l1.readSync?.(key, now)
+    if (entry === undefined || now >= entry.freshUntil) return undefined
+    if (entry.tags.length > 0 && !this.sync.tags.validSync(entry)) return undefined
+    return entry
   }
 
   /**
@@ -241,65 +164,19 @@ export class TierCache {
       throw new InvalidOptionError(`getMany batchLoader must be a function; got ${typeof batchLoader}`)
     }
     const resolved = this.writeOptions.resolve(options)
-    const unique = [...new Set(keys)]
     const values = new Map<string, unknown>()
-    const found = await this.stack.read(unique, 0, Date.now())
+    const found = await this.stack.read([...new Set(keys)], 0, Date.now())
     for (const [key, hit] of found.hits) values.set(key, hit.stored.entry.value)
     if (batchLoader !== undefined && found.missing.length > 0) {
-      await this.loadMany(found.missing, batchLoader, resolved, found.clock, values)
+      await this.loads.loadMany(found.missing, batchLoader, resolved, found.clock, values)
     }
     return keys.map((key) => values.get(key) as V | undefined)
   }
 
-  private async loadMany<V>(
-    missing: readonly string[],
-    batchLoader: BatchLoader<V>,
-    options: ResolvedWriteOptions,
-    clock: number | undefined,
-    values: Map<string, unknown>,
-  ): Promise<void> {
-    const joined: [string, Promise<unknown>][] = []
-    const flights: Flight<unknown>[] = []
-    for (const key of missing) {
-      const running = this.flights.get(key)
-      if (running) {
-        this.flights.joins++
-        joined.push([key, running.promise])
-      } else {
-        flights.push(this.flights.start(key))
-      }
-    }
-    try {
-      if (flights.length > 0) {
-        const startVersion = await this.stack.startVersion(clock)
-        const toLoad = flights.map((flight) => flight.key)
-        const signal = flights[0]?.controller.signal as AbortSignal
-        signal.throwIfAborted()
-        const result = await this.callLoader(`${toLoad.length} keys`, () => batchLoader(toLoad, { signal }))
-        const loaded = pickLoaded(toLoad, result)
-        for (const [key, value] of loaded) values.set(key, value)
-        const filling =
-          loaded.length > 0 ? this.fillLoaded(loaded, startVersion, options, flights) : Promise.resolve()
-        for (const flight of flights) flight.resolve(values.get(flight.key))
-        // As for getOrLoad: the caller has its values now; the flights end when the tiers hold them.
-        void filling.then(() => {
-          for (const flight of flights) this.flights.finish(flight)
-        })
-      }
-    } catch (error) {
-      for (const flight of flights) {
-        this.flights.finish(flight)
-        flight.reject(error)
-        flight.promise.catch(() => undefined)
-      }
-      throw error
-    }
-    for (const [key, promise] of joined) values.set(key, await promise.catch(() => undefined))
-  }
-
   /**
    * Writes `value` to every tier (write-through) under a newly issued version, so that of two
-   * concurrent sets every tier ends up with the same, later one. Resolves once the shared tiers hold it.
+   * concurrent sets every tier ends up with the same, later one. Resolves once the shared tiers hold it
+   * and other processes have been told to drop their copies.
    *
    * @throws {UnencodableValueError} if the serializer cannot encode `value` (nothing is written).
    */
@@ -312,20 +189,19 @@ export class TierCache {
     const payload = serializeOrThrow(this.options.serializer, value, key)
     const now = Date.now()
     this.flights.invalidate(key)
-    await this.stack.writeIssued(
-      [{ key, entry: this.makeEntry(value, 0, resolved, now), payload, versioning: 'issue' }],
-      now,
-    )
+    const entry = makeEntry(value, 0, resolved, now, this.options)
+    await this.writeEverywhere([{ key, entry, payload, versioning: 'issue', durable: true }], now)
   }
 
-  /** Removes `key` from every tier. Resolves once the shared tiers no longer hold it. */
+  /** Removes `key` from every tier, in every process. */
   delete(key: string): Promise<void> {
     return this.deleteMany([key])
   }
 
   /**
-   * Removes keys from every tier. Each Redis tier keeps a short-lived tombstone (see `tombstoneTtl`)
-   * so that a load which started before the delete cannot write its older value back afterwards.
+   * Removes keys from every tier and tells other processes to drop their copies. Redis tiers keep a
+   * short-lived tombstone (see `tombstoneTtl`) so that a load which started before the delete cannot
+   * write its older value back afterwards. Resolves once the shared tiers no longer hold the keys.
    */
   async deleteMany(keys: readonly string[]): Promise<void> {
     this.assertOpen('delete')
@@ -342,30 +218,68 @@ export class TierCache {
     }
     const unique = [...new Set(keys)]
     for (const key of unique) this.flights.invalidate(key)
-    await this.stack.writeIssued(
-      unique.map((key) => ({ key, entry: tombstone, payload: undefined, versioning: 'issue' })),
+    await this.writeEverywhere(
+      unique.map((key) => ({
+        key,
+        entry: tombstone,
+        payload: undefined,
+        versioning: 'issue',
+        durable: true,
+      })),
       now,
     )
+  }
+
+  private async writeEverywhere(fills: readonly Fill[], now: number): Promise<void> {
+    const issued = await this.stack.writeIssued(fills, now)
+    await this.sync.keysWritten(issued)
+  }
+
+  /**
+   * Invalidates every entry carrying any of `tags`, in every tier and process, in O(1) per tag: the
+   * coordinating Redis tier records a new version per tag, and entries older than their tags' versions
+   * are misses from then on. Nothing is scanned.
+   *
+   * @throws {InvalidationError} when the coordinating tier cannot record the invalidation.
+   */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    this.assertOpen('invalidateTags')
+    assertValidTags(tags, this.options.maxKeyBytes)
+    const unique = [...new Set(tags)]
+    if (unique.length === 0) return
+    const coordinator = this.stack.coordinator
+    let version: number | undefined
+    if (coordinator) {
+      version = await coordinator.invalidateTags(unique, this.options.tagTtlMs)
+      if (version === undefined) {
+        throw new InvalidationError(
+          `tier "${coordinator.name}" could not record the invalidation of tags ${unique.join(', ')}`,
+        )
+      }
+      this.stack.clock.observe(version)
+    } else {
+      version = this.stack.clock.next()
+    }
+    await this.sync.tagsInvalidated(unique, version)
   }
 
   /** True when some tier holds a fresh value for `key`. Does not back-fill. */
   async has(key: string): Promise<boolean> {
     this.assertOpen('has')
     assertValidKey(key, this.options.maxKeyBytes)
-    const now = Date.now()
-    const entry = this.l1?.readSync?.(key, now)
-    if (entry !== undefined && now < entry.freshUntil) return true
-    const { hits } = await this.stack.read([key], this.stack.slowPathStart, now)
+    if (this.l1Hit(key) !== undefined) return true
+    const { hits } = await this.stack.read([key], this.stack.slowPathStart, Date.now())
     return hits.has(key)
   }
 
   /**
-   * Removes every key of this cache's namespace from every tier (Redis: SCAN + UNLINK in batches, never
-   * KEYS or FLUSHDB; keys outside the namespace are never touched).
+   * Removes every key of this cache's namespace from every tier, here and in other processes' memory
+   * (Redis: SCAN + UNLINK in batches, never KEYS or FLUSHDB; keys outside the namespace are never touched).
    */
   async clear(): Promise<void> {
     this.assertOpen('clear')
     await Promise.all(this.tiers.map((tier) => tier.clear()))
+    await this.sync.cleared()
   }
 
   /** Per-tier and whole-cache figures. Cheap: reads counters, no I/O. */
@@ -381,10 +295,11 @@ export class TierCache {
           ...(sized.size !== undefined ? { entries: sized.size, bytes: sized.bytes } : {}),
         }
       }),
-      loads: this.loads,
-      loadErrors: this.loadErrors,
+      loads: this.loads.count,
+      loadErrors: this.loads.errors,
       singleFlightJoins: this.flights.joins,
       inFlight: this.flights.size,
+      synced: this.sync.healthy,
     }
   }
 
@@ -398,7 +313,29 @@ export class TierCache {
     return auditTierSizes(await Promise.all(audited.map((tier) => tier.audit())))
   }
 
-  /** Resolves when background work started so far (back-fills) has finished. */
+  /**
+   * Resolves `true` once memory tiers are in use, i.e. every invalidation channel (bus, tracking) is up;
+   * until then reads bypass memory tiers, which is always correct, only slower. Resolves `false` if that
+   * does not happen within `timeout` (default 5 s).
+   */
+  ready({ timeout = '5s' }: { timeout?: Duration } = {}): Promise<boolean> {
+    if (this.sync.healthy) return Promise.resolve(true)
+    const timeoutMs = toMilliseconds(timeout, 'ready timeout')
+    return new Promise((resolve) => {
+      const done = (healthy: boolean) => {
+        clearTimeout(timer)
+        this.events.off('syncState', listener)
+        resolve(healthy)
+      }
+      const listener = ({ healthy }: { healthy: boolean }) => {
+        if (healthy) done(true)
+      }
+      const timer = setTimeout(() => done(this.sync.healthy), timeoutMs)
+      this.events.on('syncState', listener)
+    })
+  }
+
+  /** Resolves when background work started so far (back-fills, fills after loads) has finished. */
   idle(): Promise<void> {
     return this.stack.idle()
   }
@@ -415,30 +352,17 @@ export class TierCache {
   }
 
   /**
-   * Aborts running loaders' signals, waits for background writes, and closes the Redis clients the
-   * cache created (clients you passed in stay open). Further calls reject with `CacheClosedError`.
+   * Aborts running loaders' signals, waits for background writes, stops listening for invalidations and
+   * closes the Redis clients the cache created (clients you passed in stay open). Further calls reject
+   * with `CacheClosedError`.
    */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     this.flights.abortAll(new CacheClosedError('load'))
     await this.stack.idle()
+    await this.sync.close()
     await Promise.all(this.tiers.map((tier) => tier.close()))
-  }
-
-  private makeEntry(value: unknown, version: number, options: ResolvedWriteOptions, now: number): Entry {
-    let ttl = value === null ? options.negativeTtlMs : options.ttlMs
-    if (this.options.jitter > 0) ttl = Math.floor(ttl * (1 - this.options.jitter * Math.random()))
-    const freshUntil = now + ttl
-    return {
-      value,
-      version,
-      createdAt: now,
-      freshUntil,
-      staleUntil: freshUntil + options.graceMs,
-      tags: options.tags,
-      tombstone: false,
-    }
   }
 
   private assertOpen(operation: string): void {
@@ -485,29 +409,4 @@ function validateTierDefinitions(options: CacheOptions): readonly TierDefinition
     names.add(definition.name)
   }
   return tiers
-}
-
-function pickLoaded<V>(keys: readonly string[], result: BatchResult<V>): [string, V][] {
-  const loaded: [string, V][] = []
-  if (Array.isArray(result)) {
-    if (result.length !== keys.length) {
-      throw new InvalidOptionError(
-        `batch loader returned ${result.length} values for ${keys.length} keys; return one per key or a Map`,
-      )
-    }
-    keys.forEach((key, i) => {
-      if (result[i] !== undefined) loaded.push([key, result[i] as V])
-    })
-  } else if (result instanceof Map) {
-    for (const key of keys) if (result.get(key) !== undefined) loaded.push([key, result.get(key) as V])
-  } else if (result !== null && typeof result === 'object') {
-    const record = result as Readonly<Record<string, V>>
-    for (const key of keys)
-      if (Object.hasOwn(record, key) && record[key] !== undefined) loaded.push([key, record[key] as V])
-  } else {
-    throw new InvalidOptionError(
-      'batch loader must return an array (one value per key), a Map or an object keyed by key',
-    )
-  }
-  return loaded
 }

@@ -8,6 +8,7 @@ export type TierCacheErrorCode =
   | 'ERR_UNENCODABLE_VALUE'
   | 'ERR_LOADER_FAILED'
   | 'ERR_CACHE_CLOSED'
+  | 'ERR_INVALIDATION_FAILED'
 
 /** Base class of every error tiercache throws. `code` is stable; `message` is for humans. */
 export class TierCacheError extends Error {
@@ -55,6 +56,13 @@ export class LoaderError extends TierCacheError {
   constructor(key: string, cause: unknown) {
     super('ERR_LOADER_FAILED', `loader for key "${truncate(key)}" failed: ${describe(cause)}`, { cause })
     this.key = key
+  }
+}
+
+/** An invalidation could not be recorded (the coordinating Redis tier did not answer). Safe to retry. */
+export class InvalidationError extends TierCacheError {
+  constructor(message: string) {
+    super('ERR_INVALIDATION_FAILED', message)
   }
 }
 

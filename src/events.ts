@@ -10,6 +10,13 @@ export interface CacheEventMap {
   tierState: [{ tier: string; state: 'up' | 'down' }]
   /** A loader finished (or failed). */
   load: [{ key: string; durationMs: number; ok: boolean; error?: unknown }]
+  /** Invalidations from another process (or from Redis client tracking) were applied to memory tiers. */
+  invalidated: [{ keys: readonly string[]; tags: readonly string[] }]
+  /**
+   * Whether memory tiers are trusted: false while an invalidation channel (bus, tracking) is down, when
+   * memory tiers are bypassed; true again once it is back (with everything filled before dropped).
+   */
+  syncState: [{ healthy: boolean }]
   /** A Redis tier's configuration was checked against its role. */
   audit: [import('./topology/audit.js').AuditReport]
 }

@@ -7,6 +7,7 @@ export type { Duration } from './duration.js'
 export type { Entry } from './entry.js'
 export {
   CacheClosedError,
+  InvalidationError,
   InvalidKeyError,
   InvalidOptionError,
   InvalidTtlError,
@@ -19,6 +20,8 @@ export type { CacheEventMap, CacheEventName } from './events.js'
 export type { TierCountersSnapshot } from './metrics/tier-counters.js'
 export type { CacheOptions, WriteOptions } from './options.js'
 export type { IoredisLike, NodeRedisLike } from './redis/connection.js'
+export type { BusOptions } from './sync/bus.js'
+export type { SyncOptions } from './sync/synchronizer.js'
 export type { EvictionPolicy, EvictionPolicyFactory, PolicyLimits } from './tiers/eviction-policy.js'
 export { lruPolicy } from './tiers/eviction-policy.js'
 export { type MemoryTierOptions, memoryTier } from './tiers/memory.js'

@@ -2,6 +2,7 @@ import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } fro
 import { type Duration, optionalMilliseconds, toMilliseconds } from './duration.js'
 import { InvalidOptionError } from './errors.js'
 import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES } from './keys.js'
+import type { SyncOptions } from './sync/synchronizer.js'
 import type { TierDefinition } from './tiers/tier.js'
 
 /** Options of {@link createCache}. */
@@ -30,8 +31,16 @@ export interface CacheOptions {
    * write its older value afterwards. Loads running longer than this do not fill any tier. Default `'30s'`.
    */
   tombstoneTtl?: Duration
-  /** The Redis tier that issues versions. Default: the first Redis tier. */
+  /** The Redis tier that issues versions, holds tag versions and carries the invalidation bus. Default: the first Redis tier. */
   coordinator?: string
+  /** How memory tiers hear about other processes' writes: the pub/sub bus (default on) and/or Redis client tracking. */
+  sync?: SyncOptions
+  /**
+   * How long a tag invalidation is remembered. Entries carrying tags live at most this long, so no
+   * entry can outlive the record that invalidates it. Default: the longest of 24 h, twice ttl + grace,
+   * and the longest tier TTL.
+   */
+  tagTtl?: Duration
 }
 
 /** Per-call options of `getOrLoad`, `getMany` and `set`. */
@@ -55,6 +64,8 @@ export interface ResolvedCacheOptions {
   readonly maxKeyBytes: number
   readonly tombstoneTtlMs: number
   readonly coordinator: string | undefined
+  readonly sync: SyncOptions
+  readonly tagTtlMs: number
 }
 
 /** The resolved form of {@link WriteOptions}: numbers, validated. */
@@ -87,20 +98,42 @@ export function resolveCacheOptions(
     )
   }
   const serializer = resolveSerializer(options.serializer)
+  const graceMs = optionalMilliseconds(options.grace, 'grace') ?? 0
   const serializers = new Map(builtInSerializers.map((s) => [s.id, s]))
   serializers.set(serializer.id, serializer)
   return {
     namespace,
     ttlMs,
     negativeTtlMs: optionalMilliseconds(options.negativeTtl, 'negativeTtl') ?? ttlMs,
-    graceMs: optionalMilliseconds(options.grace, 'grace') ?? 0,
+    graceMs,
     jitter,
     serializer,
     serializers,
     maxKeyBytes,
     tombstoneTtlMs: Math.max(1, toMilliseconds(options.tombstoneTtl ?? '30s', 'tombstoneTtl')),
     coordinator: options.coordinator,
+    sync: resolveSync(options.sync),
+    tagTtlMs: Math.max(
+      1,
+      optionalMilliseconds(options.tagTtl, 'tagTtl') ?? defaultTagTtl(ttlMs + graceMs, tiers),
+    ),
   }
+}
+
+function defaultTagTtl(entryLifeMs: number, tiers: readonly Pick<TierDefinition, 'ttlMs'>[]): number {
+  return Math.max(24 * 60 * 60 * 1000, 2 * entryLifeMs, ...tiers.map((tier) => tier.ttlMs ?? 0))
+}
+
+function resolveSync(sync: SyncOptions | undefined): SyncOptions {
+  if (sync === undefined) return {}
+  if (typeof sync !== 'object' || sync === null)
+    throw new InvalidOptionError('sync must be an object like { bus: true, tracking: false }')
+  if (sync.bus !== undefined && typeof sync.bus !== 'boolean' && typeof sync.bus !== 'object') {
+    throw new InvalidOptionError('sync.bus must be a boolean or bus options')
+  }
+  if (sync.tracking !== undefined && typeof sync.tracking !== 'boolean')
+    throw new InvalidOptionError('sync.tracking must be a boolean')
+  return sync
 }
 
 function defaultEntryTtl(tiers: readonly Pick<TierDefinition, 'kind' | 'ttlMs'>[]): number {

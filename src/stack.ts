@@ -1,12 +1,14 @@
 import type { Entry } from './entry.js'
 import { InvalidOptionError } from './errors.js'
-import { backfillsFor, type LookupResult, lookup } from './read-path.js'
+import { backfillsFor, type LookupResult, lookup, type TagCheck } from './read-path.js'
 import type { Fill, Tier, WriteOutcome } from './tiers/tier.js'
 import { VersionClock } from './versions.js'
 
 /** A tier that can answer the coordinator's questions (the Redis tier). */
 interface CoordinatorTier extends Tier {
   readClock(): Promise<number | undefined>
+  remember(fill: Fill): void
+  invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined>
 }
 
 /**
@@ -21,7 +23,11 @@ export class TierStack {
   readonly clock = new VersionClock()
   private readonly background = new Set<Promise<unknown>>()
 
-  constructor(tiers: readonly Tier[], coordinatorName: string | undefined) {
+  constructor(
+    tiers: readonly Tier[],
+    coordinatorName: string | undefined,
+    private readonly checkTags: TagCheck,
+  ) {
     this.tiers = tiers
     this.l1 = tiers[0]?.readSync ? tiers[0] : undefined
     this.coordinator = chooseCoordinator(tiers, coordinatorName)
@@ -35,14 +41,15 @@ export class TierStack {
 
   /** Reads keys through the tiers from `from` on, and back-fills every hit into the tiers above it. */
   async read(keys: readonly string[], from: number, now: number): Promise<LookupResult> {
-    const result = await lookup(this.tiers, keys, from, now)
+    const observedAt = performance.now()
+    const result = await lookup(this.tiers, keys, from, now, this.checkTags)
     if (result.clock !== undefined) this.clock.observe(result.clock)
-    if (result.hits.size > 0) this.backfill(result, now)
+    if (result.hits.size > 0) this.backfill(result, now, observedAt)
     return result
   }
 
-  private backfill(result: LookupResult, now: number): void {
-    const perTier = backfillsFor(result.hits, this.tiers.length)
+  private backfill(result: LookupResult, now: number, observedAt: number): void {
+    const perTier = backfillsFor(result.hits, this.tiers.length, observedAt)
     perTier.forEach((fills, index) => {
       if (fills.length > 0) this.track((this.tiers[index] as Tier).write(fills, now))
     })
@@ -92,10 +99,11 @@ export class TierStack {
       fills.forEach((fill, i) => {
         const outcome = outcomes[i]
         if (refused(outcome)) return
-        const version =
-          outcome?.written && outcome.version !== undefined ? outcome.version : this.clock.next()
-        this.clock.observe(version)
-        issued.push(withVersion(fill, version))
+        const written = outcome?.written === true && outcome.version !== undefined
+        const versioned = withVersion(fill, written ? (outcome.version as number) : this.clock.next())
+        this.clock.observe(versioned.entry.version)
+        if (!written) this.coordinator?.remember(versioned)
+        issued.push(versioned)
       })
     } else {
       issued = fills.map((fill) => withVersion(fill, this.clock.next()))

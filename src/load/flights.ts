@@ -8,6 +8,8 @@ export class Flight<V = unknown> {
   readonly promise: Promise<V>
   readonly controller = new AbortController()
   readonly startedAt = Date.now()
+  /** performance.now() at the start: fills of this load are refused by memory-tier fences set later. */
+  readonly observedAt = performance.now()
   resolve!: (value: V) => void
   reject!: (error: unknown) => void
 

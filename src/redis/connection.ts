@@ -1,3 +1,4 @@
+import { createClient } from 'redis'
 import { InvalidOptionError } from '../errors.js'
 
 export type RedisArgument = string | Buffer
@@ -16,6 +17,26 @@ export interface RedisConnection {
   onStateChange(listener: (ready: boolean) => void): () => void
   /** Closes the client if tiercache created it; leaves a caller's client alone. */
   close(): Promise<void>
+  /** A second connection to the same server for SUBSCRIBE (owned and closed by the caller). */
+  createSubscriber(): RedisSubscriber
+  /**
+   * A second, RESP3 connection that receives key invalidations (CLIENT TRACKING push messages).
+   * Always a node-redis client, whatever the driver of this one.
+   */
+  createTracker(): RedisTracker
+}
+
+/** A pub/sub connection. It re-subscribes by itself after a reconnect. */
+export interface RedisSubscriber {
+  subscribe(channel: string, onMessage: (message: Buffer) => void): Promise<void>
+  isReady(): boolean
+  onStateChange(listener: (ready: boolean) => void): () => void
+  close(): Promise<void>
+}
+
+/** A connection with client-side-caching invalidations: `null` means "everything" (a flush). */
+export interface RedisTracker extends RedisConnection {
+  onInvalidate(listener: (key: Buffer | null) => void): () => void
 }
 
 /** The structural slice of a node-redis (v5/v6) client we use. */
@@ -28,6 +49,13 @@ export interface NodeRedisLike {
   close?(): Promise<unknown>
   quit?(): Promise<unknown>
   destroy?(): unknown
+  connect?(): Promise<unknown>
+  duplicate?(overrides?: object): NodeRedisLike
+  subscribe?(
+    channel: string,
+    listener: (message: Buffer, channel: Buffer) => void,
+    bufferMode: true,
+  ): Promise<unknown>
 }
 
 /** The structural slice of an ioredis client we use. */
@@ -37,6 +65,16 @@ export interface IoredisLike {
   on(event: string, listener: (...args: unknown[]) => void): unknown
   off(event: string, listener: (...args: unknown[]) => void): unknown
   quit(): Promise<unknown>
+  duplicate?(): IoredisLike
+  subscribe?(...channels: string[]): Promise<unknown>
+  readonly options?: {
+    host?: string
+    port?: number
+    username?: string
+    password?: string
+    db?: number
+    tls?: object
+  }
 }
 
 export function isNodeRedisClient(client: unknown): client is NodeRedisLike {
@@ -75,22 +113,15 @@ export function fromNodeRedis(client: NodeRedisLike, owned: boolean): RedisConne
     driver: 'node-redis',
     isReady: () => client.isReady,
     send: (args) => client.sendCommand(args, NODE_REDIS_OPTIONS),
-    onStateChange(listener) {
-      const up = () => listener(true)
-      const down = () => listener(false)
-      client.on('ready', up)
-      client.on('end', down)
-      client.on('reconnecting', down)
-      return () => {
-        client.off('ready', up)
-        client.off('end', down)
-        client.off('reconnecting', down)
-      }
-    },
+    onStateChange: (listener) => watchNodeRedis(client, listener),
     async close() {
-      if (!owned) return
-      if (client.isOpen) await (client.close?.() ?? client.quit?.())
+      if (owned) await closeNodeRedis(client)
     },
+    createSubscriber: () => nodeRedisSubscriber(duplicateNodeRedis(client, {})),
+    createTracker: () =>
+      nodeRedisTracker(
+        duplicateNodeRedis(client, { RESP: 3, emitInvalidate: true, disableOfflineQueue: true }),
+      ),
   }
 }
 
@@ -111,6 +142,114 @@ export function fromIoredis(client: IoredisLike, owned: boolean): RedisConnectio
     },
     async close() {
       if (owned && client.status !== 'end') await client.quit()
+    },
+    createSubscriber() {
+      if (typeof client.duplicate !== 'function')
+        throw new InvalidOptionError('this ioredis client cannot be duplicated for pub/sub')
+      return ioredisSubscriber(client.duplicate())
+    },
+    createTracker() {
+      // CLIENT TRACKING needs RESP3 push messages, which node-redis provides: connect one to the same server.
+      const { host = '127.0.0.1', port = 6379, username, password, db, tls } = client.options ?? {}
+      const tracker = createClient({
+        socket: { host, port, reconnectStrategy: reconnectDelay, ...(tls ? { tls: true as const } : {}) },
+        username,
+        password,
+        database: db,
+        RESP: 3,
+        emitInvalidate: true,
+        disableOfflineQueue: true,
+      })
+      tracker.on('error', () => undefined)
+      tracker.connect().catch(() => undefined)
+      return nodeRedisTracker(tracker as unknown as NodeRedisLike)
+    },
+  }
+}
+
+/** Reconnect quickly (a cache tier should come back within a second of its server). */
+export function reconnectDelay(retries: number): number {
+  return Math.min(50 * 2 ** retries, 500)
+}
+
+function watchNodeRedis(client: NodeRedisLike, listener: (ready: boolean) => void): () => void {
+  const up = () => listener(true)
+  const down = () => listener(false)
+  client.on('ready', up)
+  client.on('end', down)
+  client.on('reconnecting', down)
+  return () => {
+    client.off('ready', up)
+    client.off('end', down)
+    client.off('reconnecting', down)
+  }
+}
+
+async function closeNodeRedis(client: NodeRedisLike): Promise<void> {
+  if (!client.isOpen) return
+  try {
+    await (client.close?.() ?? client.quit?.())
+  } catch {
+    client.destroy?.()
+  }
+}
+
+/** A connected duplicate of a node-redis client (same server and credentials, its own socket). */
+function duplicateNodeRedis(client: NodeRedisLike, overrides: object): NodeRedisLike {
+  if (typeof client.duplicate !== 'function')
+    throw new InvalidOptionError('this node-redis client cannot be duplicated')
+  const copy = client.duplicate({ socket: { reconnectStrategy: reconnectDelay }, ...overrides })
+  copy.on('error', () => undefined)
+  copy.connect?.().catch(() => undefined)
+  return copy
+}
+
+function nodeRedisSubscriber(client: NodeRedisLike): RedisSubscriber {
+  return {
+    async subscribe(channel, onMessage) {
+      await client.subscribe?.(channel, (message) => onMessage(message), true)
+    },
+    isReady: () => client.isReady,
+    onStateChange: (listener) => watchNodeRedis(client, listener),
+    close: () => closeNodeRedis(client),
+  }
+}
+
+function nodeRedisTracker(client: NodeRedisLike): RedisTracker {
+  return {
+    ...fromNodeRedis(client, true),
+    onInvalidate(listener) {
+      const handler = (key: unknown) =>
+        listener(
+          key === null || key === undefined ? null : Buffer.isBuffer(key) ? key : Buffer.from(String(key)),
+        )
+      client.on('invalidate', handler)
+      return () => client.off('invalidate', handler)
+    },
+  }
+}
+
+function ioredisSubscriber(client: IoredisLike): RedisSubscriber {
+  return {
+    async subscribe(channel, onMessage) {
+      client.on('messageBuffer', (from: unknown, message: unknown) => {
+        if (String(from) === channel && Buffer.isBuffer(message)) onMessage(message)
+      })
+      await client.subscribe?.(channel)
+    },
+    isReady: () => client.status === 'ready',
+    onStateChange(listener) {
+      const up = () => listener(true)
+      const down = () => listener(false)
+      client.on('ready', up)
+      client.on('close', down)
+      return () => {
+        client.off('ready', up)
+        client.off('close', down)
+      }
+    },
+    async close() {
+      if (client.status !== 'end') await client.quit().catch(() => undefined)
     },
   }
 }

@@ -31,6 +31,20 @@ return { string.format('%.0f', now), values }
 `)
 
 /**
+ * Lua that issues a new version into `version` (a local the including script declares): Redis TIME in microseconds, or one more than the
+ * stored clock if that is ahead, stored back as the clock. Strictly greater than every version
+ * issued and every clock value returned by READ_WITH_CLOCK before it.
+ */
+const ISSUE_VERSION = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local stored = tonumber(redis.call('GET', KEYS[2]))
+if stored and stored > now then now = stored end
+version = now + 1
+redis.call('SET', KEYS[2], string.format('%.0f', version))
+`
+
+/**
  * Writes an entry unless the key already holds a newer version (garbage bytes count as no version,
  * so they are overwritten). Under 'issue' the script first issues a version from the clock and
  * patches it into the entry's header at byte 5 (the format's version field).
@@ -42,12 +56,7 @@ export const WRITE_IF_NEWER = script(`
 local bytes = ARGV[1]
 local version
 if ARGV[3] == 'issue' then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local stored = tonumber(redis.call('GET', KEYS[2]))
-  if stored and stored > now then now = stored end
-  version = now + 1
-  redis.call('SET', KEYS[2], string.format('%.0f', version))
+${ISSUE_VERSION}
   bytes = string.sub(bytes, 1, 4) .. struct.pack('>d', version) .. string.sub(bytes, 13)
 else
   version = tonumber(ARGV[4])
@@ -59,6 +68,19 @@ if type(head) == 'string' and #head == 36 and string.byte(head, 1) == 193 and st
 end
 redis.call('SET', KEYS[1], bytes, 'PX', ARGV[2])
 return { 1, string.format('%.0f', version) }
+`)
+
+/**
+ * Invalidates tags: issues one version and stores it under every tag key, with a TTL that outlives
+ * any entry carrying the tag. KEYS[1] = unused (kept so KEYS[2] is the clock, as ISSUE_VERSION
+ * expects), KEYS[2] = clock key, KEYS[3..] = tag keys. ARGV[1] = PX milliseconds. Returns the version.
+ */
+export const INVALIDATE_TAGS = script(`
+local version
+${ISSUE_VERSION}
+local text = string.format('%.0f', version)
+for i = 3, #KEYS do redis.call('SET', KEYS[i], text, 'PX', ARGV[1]) end
+return text
 `)
 
 /** Runs a script by SHA, loading it with EVAL the first time a server has not seen it. */

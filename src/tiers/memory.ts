@@ -31,6 +31,11 @@ interface MemoryRecord {
   /** The tier's epoch when filled; a later `invalidateAll()` makes the record invalid in O(1). */
   readonly epoch: number
   readonly cloneOnRead: boolean
+  /**
+   * For tombstones written on a key invalidation whose version is unknown (client tracking): fills of
+   * values read before this instant (performance.now()) are refused.
+   */
+  readonly fencedAt?: number
 }
 
 /**
@@ -81,6 +86,7 @@ export class MemoryTier implements Tier {
   readonly ttlMs: number | undefined
   private readonly store: EvictionPolicy<MemoryRecord>
   private epoch = 0
+  private suspended = false
 
   constructor(
     readonly name: string,
@@ -117,6 +123,11 @@ export class MemoryTier implements Tier {
   }
 
   private readEntry(key: string, now: number): Entry | undefined {
+    if (this.suspended) {
+      this.counters.skipped++
+      this.counters.misses++
+      return undefined
+    }
     const record = this.store.get(key)
     if (record === undefined) {
       this.counters.misses++
@@ -143,8 +154,9 @@ export class MemoryTier implements Tier {
 
   private writeOne(fill: Fill, now: number): WriteOutcome {
     const { entry } = fill
+    if (this.suspended) return { written: false, version: undefined }
     const existing = this.store.peek(fill.key)
-    if (existing !== undefined && existing.epoch === this.epoch && existing.entry.version > entry.version) {
+    if (existing !== undefined && existing.epoch === this.epoch && isNewer(existing, fill)) {
       this.counters.writesRefused++
       return { written: false, version: entry.version }
     }
@@ -197,9 +209,48 @@ export class MemoryTier implements Tier {
     this.store.delete(key)
   }
 
+  /**
+   * Drops `key` because it changed elsewhere but its new version is unknown (client tracking): a
+   * fence tombstone refuses fills of values read before now, for `ttlMs`.
+   */
+  fence(key: string, ttlMs: number): void {
+    const now = Date.now()
+    const entry: Entry = {
+      value: undefined,
+      version: -1,
+      createdAt: now,
+      freshUntil: now,
+      staleUntil: now + ttlMs,
+      tags: [],
+      tombstone: true,
+    }
+    const record: MemoryRecord = {
+      entry,
+      expiresAt: now + ttlMs,
+      epoch: this.epoch,
+      cloneOnRead: false,
+      fencedAt: performance.now(),
+    }
+    this.store.set(key, record, key.length * 2 + RECORD_OVERHEAD_BYTES)
+  }
+
   /** Treats every entry filled so far as invalid, in O(1). Used when invalidation messages may have been lost. */
   invalidateAll(): void {
     this.epoch++
+  }
+
+  /**
+   * Stops serving and filling (every read is a miss) until {@link resume}: used while this process
+   * cannot hear other processes' invalidations.
+   */
+  suspend(): void {
+    this.suspended = true
+  }
+
+  /** Serves again, with everything filled before now invalid. */
+  resume(): void {
+    this.epoch++
+    this.suspended = false
   }
 
   clear(): void {
@@ -217,6 +268,13 @@ export class MemoryTier implements Tier {
   get bytes(): number {
     return this.store.bytes
   }
+}
+
+/** Whether the stored record must win over a fill: a newer version, or a fence the fill's read predates. */
+function isNewer(existing: MemoryRecord, fill: Fill): boolean {
+  if (existing.fencedAt !== undefined)
+    return (fill.observedAt ?? Number.POSITIVE_INFINITY) < existing.fencedAt
+  return existing.entry.version > fill.entry.version
 }
 
 /** Approximate bytes a record costs beyond its value and key (record, entry, policy node). */

@@ -14,7 +14,7 @@ import {
 } from '../redis/connection.js'
 import { TierTimeoutError, withDeadline } from '../redis/deadline.js'
 import { type BatchResult, ReadBatcher } from '../redis/read-batcher.js'
-import { READ_WITH_CLOCK, runScript, WRITE_IF_NEWER } from '../redis/scripts.js'
+import { INVALIDATE_TAGS, READ_WITH_CLOCK, runScript, WRITE_IF_NEWER } from '../redis/scripts.js'
 import { type AuditReport, auditSettings, type RedisRole, readServerSettings } from '../topology/audit.js'
 import type { Fill, Stored, Tier, TierContext, TierDefinition, TierRead, WriteOutcome } from './tier.js'
 
@@ -117,6 +117,9 @@ function openConnection(options: RedisTierOptions, name: string, context: TierCo
 
 const NOT_WRITTEN: WriteOutcome = Object.freeze({ written: false, version: undefined })
 
+/** Most missed sets/deletes remembered per tier for replay (see `RedisTier.remember`). */
+const MAX_MISSED_WRITES = 10_000
+
 export class RedisTier implements Tier {
   readonly kind = 'redis' as const
   readonly counters = new TierCounters()
@@ -124,10 +127,17 @@ export class RedisTier implements Tier {
   coordinator = false
   private readonly keyPrefix: string
   private readonly clockKey: string
+  /** `<prefix><namespace>`: every key of this tier and namespace starts with it (entries, tags, clock). */
+  readonly namespacePrefix: string
   private readonly batcher: ReadBatcher<Stored>
   private readonly unsubscribe: () => void
   private audited = false
+  /** Sets and deletes this tier missed while unavailable, by key (see {@link remember}). */
+  private readonly missed = new Map<string, Fill>()
+  private missedOverflow = false
   private lastFailureAt = 0
+  /** The connection writes go through (see {@link useWriter}). */
+  private writer: RedisConnection
 
   constructor(
     readonly name: string,
@@ -136,11 +146,21 @@ export class RedisTier implements Tier {
     private readonly settings: RedisSettings,
   ) {
     this.ttlMs = settings.ttlMs
-    this.keyPrefix = `${settings.prefix}${context.namespace}:`
-    this.clockKey = `${settings.prefix}${context.namespace}#clock`
+    this.writer = connection
+    this.namespacePrefix = `${settings.prefix}${context.namespace}`
+    this.keyPrefix = `${this.namespacePrefix}:`
+    this.clockKey = `${this.namespacePrefix}#clock`
     this.batcher = new ReadBatcher((keys) => this.fetch(keys))
     this.unsubscribe = connection.onStateChange((ready) => this.onStateChange(ready))
     if (connection.isReady()) this.onStateChange(true)
+  }
+
+  /**
+   * Sends writes (and clears) through another connection: client tracking routes them through its own
+   * connection so that NOLOOP keeps our own writes from coming back as invalidations.
+   */
+  useWriter(connection: RedisConnection): void {
+    this.writer = connection
   }
 
   makeCoordinator(): void {
@@ -238,11 +258,72 @@ export class RedisTier implements Tier {
   }
 
   async write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> {
-    if (!this.connection.isReady()) {
+    if (!this.writer.isReady()) {
       this.counters.skipped += fills.length
+      for (const fill of fills) this.remember(fill)
       return fills.map(() => NOT_WRITTEN)
     }
     return Promise.all(fills.map((fill) => this.writeOne(fill, now)))
+  }
+
+  /**
+   * Keeps a set or delete this tier missed, to replay when it is back (see {@link Fill.durable}).
+   * Only writes that already carry their version are kept. Past {@link MAX_MISSED_WRITES} keys the
+   * tier is cleared on reconnect instead, since it could then hold any key's replaced value.
+   */
+  remember(fill: Fill): void {
+    if (!fill.durable || fill.versioning !== 'given') return
+    if (this.missed.size >= MAX_MISSED_WRITES && !this.missed.has(fill.key)) {
+      this.missedOverflow = true
+      return
+    }
+    const known = this.missed.get(fill.key)
+    if (!known || known.entry.version <= fill.entry.version) this.missed.set(fill.key, fill)
+  }
+
+  private async replayMissed(): Promise<void> {
+    const overflow = this.missedOverflow
+    const fills = [...this.missed.values()]
+    this.missed.clear()
+    this.missedOverflow = false
+    if (overflow) await this.clear()
+    else if (fills.length > 0) await this.write(fills, Date.now())
+  }
+
+  /** The Redis key holding a tag's version (in the coordinator). */
+  tagKey(tag: string): string {
+    return `${this.namespacePrefix}#tag:${tag}`
+  }
+
+  /**
+   * Records a tag invalidation: one new version for all `tags`, kept for `ttlMs`. Returns the version,
+   * or undefined when the tier could not record it.
+   */
+  async invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined> {
+    if (!this.writer.isReady()) return undefined
+    try {
+      const keys = [this.clockKey, this.clockKey, ...tags.map((tag) => this.tagKey(tag))]
+      return Number(
+        String(await this.deadline('tags', runScript(this.writer, INVALIDATE_TAGS, keys, [String(ttlMs)]))),
+      )
+    } catch (error) {
+      this.failed('tags', error)
+      return undefined
+    }
+  }
+
+  /** Current versions of tags (0 for a tag never invalidated), or undefined when the tier cannot say. */
+  async readTagVersions(tags: readonly string[]): Promise<number[] | undefined> {
+    if (!this.connection.isReady()) return undefined
+    try {
+      const reply = asArray(
+        await this.deadline('tags', this.connection.send(['MGET', ...tags.map((tag) => this.tagKey(tag))])),
+      )
+      return reply.map((value) => (value === null ? 0 : Number(String(value)) || 0))
+    } catch (error) {
+      this.failed('tags', error)
+      return undefined
+    }
   }
 
   private async writeOne(fill: Fill, now: number): Promise<WriteOutcome> {
@@ -259,7 +340,7 @@ export class RedisTier implements Tier {
       const reply = asArray(
         await this.deadline(
           'write',
-          runScript(this.connection, WRITE_IF_NEWER, keys, [
+          runScript(this.writer, WRITE_IF_NEWER, keys, [
             bytes,
             String(px),
             issue ? 'issue' : 'given',
@@ -273,13 +354,14 @@ export class RedisTier implements Tier {
       return { written, version: Number(String(reply[1])) }
     } catch (error) {
       this.failed('write', error)
+      this.remember(fill)
       return NOT_WRITTEN
     }
   }
 
   /** Deletes every key of this namespace in this tier: SCAN + UNLINK in batches, never KEYS or FLUSHDB. */
   async clear(): Promise<void> {
-    if (!this.connection.isReady()) {
+    if (!this.writer.isReady()) {
       this.counters.skipped++
       this.context.events.report('tierError', {
         tier: this.name,
@@ -293,14 +375,11 @@ export class RedisTier implements Tier {
     try {
       do {
         const reply = asArray(
-          await this.deadline(
-            'clear',
-            this.connection.send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500']),
-          ),
+          await this.deadline('clear', this.writer.send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500'])),
         )
         cursor = String(reply[0])
         const keys = asArray(reply[1]) as Buffer[]
-        if (keys.length > 0) await this.deadline('clear', this.connection.send(['UNLINK', ...keys]))
+        if (keys.length > 0) await this.deadline('clear', this.writer.send(['UNLINK', ...keys]))
       } while (cursor !== '0')
     } catch (error) {
       this.failed('clear', error)
@@ -316,6 +395,9 @@ export class RedisTier implements Tier {
 
   private onStateChange(ready: boolean): void {
     this.context.events.report('tierState', { tier: this.name, state: ready ? 'up' : 'down' })
+    if (ready && (this.missed.size > 0 || this.missedOverflow)) {
+      this.replayMissed().catch((error: unknown) => this.failed('replay', error))
+    }
     if (ready && !this.audited) {
       this.audited = true
       this.audit().catch((error: unknown) =>
@@ -341,6 +423,7 @@ export class RedisTier implements Tier {
   async close(): Promise<void> {
     this.unsubscribe()
     try {
+      if (this.writer !== this.connection) await this.writer.close()
       await this.connection.close()
     } catch (error) {
       this.context.events.report('tierError', {

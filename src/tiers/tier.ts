@@ -26,6 +26,16 @@ export interface Fill {
   readonly versioning: 'given' | 'issue'
   /** True when `entry.value` is a private copy (freshly decoded) that a memory tier may freeze in place. */
   readonly owned?: boolean
+  /**
+   * When the value was read or its load started (performance.now()); a memory-tier fence set after
+   * this refuses the fill. Undefined means "now" (sets).
+   */
+  readonly observedAt?: number
+  /**
+   * A set or a delete: a tier that misses it (down, timeout) replays it when it is back, since a
+   * persistent tier would otherwise keep serving the value this write replaced.
+   */
+  readonly durable?: boolean
 }
 
 /** An entry as read from a tier, with its serialized value when the tier had one (saves re-serializing on back-fill). */
@@ -66,6 +76,13 @@ export interface Tier {
   write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> | WriteOutcome[]
   /** Drops the local copy of `key` if it is still the given version (memory tiers). */
   discard?(key: string, version: number): void
+  /** Drops `key`, refusing fills of values read before now for `ttlMs` (memory tiers; see MemoryTier.fence). */
+  fence?(key: string, ttlMs: number): void
+  /** Treats every entry held as invalid, in O(1) (memory tiers). */
+  invalidateAll?(): void
+  /** Stops serving and filling until `resume()` (memory tiers, while invalidations could be missed). */
+  suspend?(): void
+  resume?(): void
   /** Removes this tier's copies of every key in the namespace. */
   clear(): Promise<void> | void
   close(): Promise<void> | void

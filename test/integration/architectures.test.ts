@@ -36,6 +36,7 @@ describe('seed Architecture 1: app memory → Redis → database', () => {
     const client = await nodeRedis(hot)
     const tiers = () => [memoryTier({ ttl: '5m' }), redisTier({ name: 'redis', client, ttl: '30m' })]
     const app = createCache({ namespace: 'auth', tiers: tiers() })
+    expect(await app.ready()).toBe(true) // memory is used once the invalidation bus is up
     let queries = 0
     const loadUser = async () => {
       queries++
@@ -48,6 +49,7 @@ describe('seed Architecture 1: app memory → Redis → database', () => {
     expectTtlNear(await pttl(hot, 'redis:auth:user:ada'), 30 * MINUTE)
 
     const otherInstance = createCache({ namespace: 'auth', tiers: tiers() })
+    await otherInstance.ready()
     const first = await servedBy(otherInstance, () => otherInstance.getOrLoad('user:ada', loadUser))
     expect(first).toEqual({ source: 'redis', value: { username: 'ada', roles: ['admin'] } })
     expect(await servedBy(otherInstance, () => otherInstance.getOrLoad('user:ada', loadUser))).toMatchObject({
@@ -145,6 +147,7 @@ describe('seed section 10: memory → Redis hot → Redis warm → PostgreSQL', 
         ],
       })
     const server1 = instance()
+    await server1.ready()
     const product = (cache: ReturnType<typeof instance>, id: number) =>
       cache.getOrLoad(`product:${id}`, () => queryProduct(id))
 
@@ -158,11 +161,13 @@ describe('seed section 10: memory → Redis hot → Redis warm → PostgreSQL', 
 
     // A second server: its memory is empty, the hot tier answers.
     const server2 = instance()
+    await server2.ready()
     expect((await servedBy(server2, () => product(server2, 7))).source).toBe('hot')
 
     // After the hot tier loses the key, a third server is served by warm, which promotes to hot and memory.
     await hot.command('DEL', 'hot:shop:product:7')
     const server3 = instance()
+    await server3.ready()
     const fromWarm = await servedBy(server3, () => product(server3, 7))
     expect(fromWarm.source).toBe('warm')
     expect((fromWarm.value as { updatedAt: Date }).updatedAt).toBeInstanceOf(Date)

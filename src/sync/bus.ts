@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import type { CacheEvents } from '../events.js'
+import type { RedisConnection, RedisSubscriber } from '../redis/connection.js'
+import { withDeadline } from '../redis/deadline.js'
+import { type BusMessage, decodeMessage, encodeMessage } from './messages.js'
+
+/** What the bus tells the cache. */
+export interface BusListener {
+  /** Another process wrote or deleted these keys (with the version now stored). */
+  keys(keys: readonly (readonly [string, number])[]): void
+  /** Another process invalidated these tags (with their new version). */
+  tags(tags: readonly (readonly [string, number])[]): void
+  /** Another process cleared the namespace. */
+  clear(): void
+  /**
+   * The bus stopped (false) or started again (true) delivering. While it is down, memory tiers cannot
+   * learn about other processes' writes; when it comes back, everything they filled before is suspect.
+   */
+  health(healthy: boolean): void
+  /** A message from some process was lost (a gap in its sequence numbers). */
+  lost(): void
+}
+
+export interface BusOptions {
+  /** How often each process publishes a heartbeat to itself. Default 500 ms. */
+  heartbeatIntervalMs?: number
+  /** The bus counts as down when this process's own heartbeat has not come back for this long. Default 1500 ms. */
+  heartbeatTimeoutMs?: number
+  /** Longest a PUBLISH may take. Default 1000 ms. */
+  publishTimeoutMs?: number
+}
+
+/** Most keys or tags in one message; bigger batches are split. */
+const MAX_ITEMS_PER_MESSAGE = 1000
+
+interface Pending {
+  keys: [string, number][]
+  tags: [string, number][]
+  clear: boolean
+  waiters: (() => void)[]
+}
+
+/**
+ * Invalidation over Redis pub/sub, one channel per namespace. Messages carry origin and sequence
+ * number; a process ignores its own (except heartbeats, which prove the whole path works) and treats
+ * a gap in another origin's sequence as a lost message. Publishes issued in the same tick go out as
+ * one message.
+ */
+export class InvalidationBus {
+  readonly origin = randomUUID()
+  private seq = 0
+  private readonly lastSeq = new LRUCache<string, number>({ max: 10_000 })
+  private healthy = false
+  private lastOwnHeartbeatAt = 0
+  private pending: Pending | undefined
+  private timer: NodeJS.Timeout | undefined
+  private readonly unsubscribe: () => void
+  private readonly options: Required<BusOptions>
+  /** Times (epoch ms, high resolution) at which messages were received, for measurement. */
+  lastReceivedAt = 0
+
+  constructor(
+    private readonly publisher: RedisConnection,
+    private readonly subscriber: RedisSubscriber,
+    readonly channel: string,
+    private readonly listener: BusListener,
+    private readonly events: CacheEvents,
+    options: BusOptions = {},
+  ) {
+    this.options = {
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500,
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 1500,
+      publishTimeoutMs: options.publishTimeoutMs ?? 1000,
+    }
+    this.unsubscribe = subscriber.onStateChange((ready) => (ready ? this.heartbeat() : this.markDown()))
+  }
+
+  /** Subscribes and starts heartbeats. Resolves once subscribed (not necessarily healthy yet). */
+  async start(): Promise<void> {
+    this.timer = setInterval(() => this.tick(), this.options.heartbeatIntervalMs)
+    this.timer.unref()
+    try {
+      await this.subscriber.subscribe(this.channel, (raw) => this.receive(raw))
+    } catch (error) {
+      this.events.report('tierError', { tier: 'bus', operation: 'subscribe', error })
+    }
+    this.heartbeat()
+  }
+
+  get isHealthy(): boolean {
+    return this.healthy
+  }
+
+  /**
+   * Queues an invalidation; everything queued in the same tick is published as one message (split
+   * above 1000 items). Resolves once published, or once publishing failed (the failure is reported and
+   * shows up at receivers as a sequence gap).
+   */
+  publish(part: {
+    keys?: readonly (readonly [string, number])[]
+    tags?: readonly (readonly [string, number])[]
+    clear?: boolean
+  }): Promise<void> {
+    if (!this.pending) {
+      this.pending = { keys: [], tags: [], clear: false, waiters: [] }
+      process.nextTick(() => void this.flush())
+    }
+    const pending = this.pending
+    if (part.keys) for (const item of part.keys) pending.keys.push([item[0], item[1]])
+    if (part.tags) for (const item of part.tags) pending.tags.push([item[0], item[1]])
+    if (part.clear) pending.clear = true
+    return new Promise((resolve) => pending.waiters.push(resolve))
+  }
+
+  private async flush(): Promise<void> {
+    const pending = this.pending
+    this.pending = undefined
+    if (!pending) return
+    const messages: Omit<BusMessage, 'o' | 's'>[] = []
+    if (pending.clear) messages.push({ c: 1 })
+    for (let i = 0; i < Math.max(pending.keys.length, pending.tags.length); i += MAX_ITEMS_PER_MESSAGE) {
+      const keys = pending.keys.slice(i, i + MAX_ITEMS_PER_MESSAGE)
+      const tags = pending.tags.slice(i, i + MAX_ITEMS_PER_MESSAGE)
+      messages.push({ ...(keys.length ? { k: keys } : {}), ...(tags.length ? { t: tags } : {}) })
+    }
+    await Promise.all(messages.map((body) => this.send(body)))
+    for (const resolve of pending.waiters) resolve()
+  }
+
+  /** Publishes one message. A failure still consumes a sequence number, so receivers notice the loss. */
+  private async send(body: Omit<BusMessage, 'o' | 's'>): Promise<void> {
+    const message: BusMessage = { o: this.origin, s: ++this.seq, ...body }
+    if (!this.publisher.isReady()) return
+    try {
+      await withDeadline(
+        this.publisher.send(['PUBLISH', this.channel, encodeMessage(message)]),
+        this.options.publishTimeoutMs,
+        () => new Error(`PUBLISH on ${this.channel} timed out`),
+      )
+    } catch (error) {
+      this.events.report('tierError', { tier: 'bus', operation: 'publish', error })
+    }
+  }
+
+  private receive(raw: Buffer): void {
+    const message = decodeMessage(raw)
+    if (!message) return
+    this.lastReceivedAt = performance.timeOrigin + performance.now()
+    if (message.o === this.origin) {
+      // Pub/sub delivers in order, so an own heartbeat arriving proves everything published before it arrived too.
+      if (message.h) this.ownHeartbeat()
+      return
+    }
+    const last = this.lastSeq.get(message.o)
+    this.lastSeq.set(message.o, message.s)
+    if (last !== undefined && message.s > last + 1) this.listener.lost()
+    if (message.c) this.listener.clear()
+    if (message.k) this.listener.keys(message.k)
+    if (message.t) this.listener.tags(message.t)
+  }
+
+  private ownHeartbeat(): void {
+    this.lastOwnHeartbeatAt = Date.now()
+    if (this.healthy) return
+    this.healthy = true
+    this.listener.health(true)
+  }
+
+  private heartbeat(): void {
+    void this.send({ h: 1 })
+  }
+
+  private markDown(): void {
+    this.lastSeq.clear()
+    if (!this.healthy) return
+    this.healthy = false
+    this.listener.health(false)
+  }
+
+  /** Every heartbeat interval: publish a heartbeat, and count the bus down if the last one is overdue. */
+  private tick(): void {
+    if (this.healthy && Date.now() - this.lastOwnHeartbeatAt > this.options.heartbeatTimeoutMs)
+      this.markDown()
+    this.heartbeat()
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.unsubscribe()
+    this.healthy = false
+    await this.subscriber.close()
+  }
+}

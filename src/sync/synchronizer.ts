@@ -1,0 +1,175 @@
+import type { Entry } from '../entry.js'
+import type { CacheEvents } from '../events.js'
+import type { Flights } from '../load/flights.js'
+import type { Fill, Tier } from '../tiers/tier.js'
+import { type BusListener, type BusOptions, InvalidationBus } from './bus.js'
+import { TagVersions } from './tags.js'
+import { ClientTracking } from './tracking.js'
+
+/** How memory tiers learn about writes made by other processes (option `sync` of createCache). */
+export interface SyncOptions {
+  /** Invalidation over Redis pub/sub between tiercache processes. Default on when there is a Redis tier. */
+  bus?: boolean | BusOptions
+  /**
+   * Server-assisted invalidation (Redis client-side caching, broadcast mode) on the coordinating tier,
+   * so that writes by any client — redis-cli, another language — invalidate memory tiers. Default off.
+   */
+  tracking?: boolean
+}
+
+/** The slice of the coordinating Redis tier the synchronizer needs. */
+export interface SyncCoordinator {
+  readonly name: string
+  readonly namespacePrefix: string
+  readonly connection: import('../redis/connection.js').RedisConnection
+  readTagVersions(tags: readonly string[]): Promise<number[] | undefined>
+  useWriter(connection: import('../redis/connection.js').RedisConnection): void
+}
+
+/**
+ * Keeps this process's memory tiers consistent with what other processes do: applies their key and
+ * tag invalidations, and stops trusting memory (suspends it) whenever invalidations could be missed
+ * (bus or tracking down), dropping every entry filled before when it comes back.
+ */
+export class Synchronizer {
+  readonly tags: TagVersions
+  readonly bus: InvalidationBus | undefined
+  private readonly tracking: ClientTracking | undefined
+  private readonly local: Tier[]
+
+  constructor(
+    tiers: readonly Tier[],
+    coordinator: SyncCoordinator | undefined,
+    private readonly flights: Flights,
+    private readonly events: CacheEvents,
+    private readonly tombstoneTtlMs: number,
+    options: SyncOptions,
+  ) {
+    this.local = tiers.filter((tier) => tier.kind === 'memory')
+    const useBus = coordinator !== undefined && options.bus !== false
+    const useTracking = coordinator !== undefined && options.tracking === true
+    this.tags = new TagVersions(coordinator ? (tags) => coordinator.readTagVersions(tags) : undefined)
+    if (coordinator && useBus) {
+      this.bus = new InvalidationBus(
+        coordinator.connection,
+        coordinator.connection.createSubscriber(),
+        `${coordinator.namespacePrefix}#bus`,
+        this.busListener(),
+        events,
+        typeof options.bus === 'object' ? options.bus : {},
+      )
+    }
+    if (coordinator && useTracking) {
+      const tracker = coordinator.connection.createTracker()
+      coordinator.useWriter(tracker)
+      this.tracking = new ClientTracking(
+        tracker,
+        coordinator.namespacePrefix,
+        this.trackingListener(coordinator.namespacePrefix),
+        events,
+      )
+    }
+    if (this.bus || this.tracking) this.setTrusted(false)
+  }
+
+  /** Starts listening. Memory tiers stay suspended until every enabled channel is healthy. */
+  start(): void {
+    this.tracking?.start()
+    void this.bus?.start()
+  }
+
+  /** True when memory tiers can be trusted (every enabled invalidation channel is healthy). */
+  get healthy(): boolean {
+    return (this.bus?.isHealthy ?? true) && (this.tracking?.isHealthy ?? true)
+  }
+
+  /** Tells other processes these keys now hold these versions (sets) or tombstones (deletes). */
+  keysWritten(fills: readonly Fill[]): Promise<void> {
+    return (
+      this.bus?.publish({ keys: fills.map((fill) => [fill.key, fill.entry.version] as const) }) ??
+      Promise.resolve()
+    )
+  }
+
+  tagsInvalidated(tags: readonly string[], version: number): Promise<void> {
+    for (const tag of tags) this.tags.apply(tag, version)
+    return this.bus?.publish({ tags: tags.map((tag) => [tag, version] as const) }) ?? Promise.resolve()
+  }
+
+  cleared(): Promise<void> {
+    return this.bus?.publish({ clear: true }) ?? Promise.resolve()
+  }
+
+  private busListener(): BusListener {
+    return {
+      keys: (keys) => this.applyKeys(keys),
+      tags: (tags) => {
+        for (const [tag, version] of tags) this.tags.apply(tag, version)
+        this.events.report('invalidated', { keys: [], tags: tags.map(([tag]) => tag) })
+      },
+      clear: () => {
+        for (const tier of this.local) void tier.clear()
+      },
+      health: () => this.setTrusted(this.healthy),
+      lost: () => this.dropAll(),
+    }
+  }
+
+  private trackingListener(prefix: string) {
+    const entryPrefix = `${prefix}:`
+    const tagPrefix = `${prefix}#tag:`
+    return {
+      key: (redisKey: string) => {
+        if (redisKey.startsWith(entryPrefix)) {
+          const key = redisKey.slice(entryPrefix.length)
+          this.flights.invalidate(key)
+          for (const tier of this.local) tier.fence?.(key, this.tombstoneTtlMs)
+          this.events.report('invalidated', { keys: [key], tags: [] })
+        } else if (redisKey.startsWith(tagPrefix)) {
+          this.tags.forget(redisKey.slice(tagPrefix.length))
+        }
+      },
+      flush: () => this.dropAll(),
+      health: () => this.setTrusted(this.healthy),
+    }
+  }
+
+  /** Another process wrote these keys: a tombstone at that version refuses older fills here. */
+  private applyKeys(keys: readonly (readonly [string, number])[]): void {
+    const now = Date.now()
+    const fills: Fill[] = keys.map(([key, version]) => {
+      this.flights.invalidate(key)
+      const entry: Entry = {
+        value: undefined,
+        version,
+        createdAt: now,
+        freshUntil: now,
+        staleUntil: now + this.tombstoneTtlMs,
+        tags: [],
+        tombstone: true,
+      }
+      return { key, entry, payload: undefined, versioning: 'given' }
+    })
+    for (const tier of this.local) void tier.write(fills, now)
+    this.events.report('invalidated', { keys: keys.map(([key]) => key), tags: [] })
+  }
+
+  /** Every entry in memory may be stale (a lost message, a flush): drop them all in O(1). */
+  private dropAll(): void {
+    this.tags.reset()
+    for (const tier of this.local) tier.invalidateAll?.()
+  }
+
+  private setTrusted(trusted: boolean): void {
+    this.tags.trusted = trusted
+    for (const tier of this.local) {
+      if (trusted) tier.resume?.()
+      else tier.suspend?.()
+    }
+    this.events.report('syncState', { healthy: trusted })
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.bus?.close(), this.tracking?.close()])
+  }
+}

@@ -1,0 +1,101 @@
+import { LRUCache } from 'lru-cache'
+import type { Entry } from '../entry.js'
+
+/** Reads tag versions from the coordinating Redis tier; undefined when it cannot answer. */
+export type TagVersionSource = (tags: readonly string[]) => Promise<number[] | undefined>
+
+/**
+ * Tag versions, for related-key invalidation in O(1): `invalidateTags` stores a new version per tag
+ * (issued by the coordinator's clock), and an entry is valid only while every tag it carries has a
+ * version no newer than the entry's own. Nothing is scanned or fanned out per key.
+ *
+ * Versions seen are kept in memory so that a memory-tier hit on a tagged entry needs no round trip.
+ * They are only trusted while the invalidation bus is healthy (it brings every new version); otherwise
+ * each check asks the coordinator.
+ */
+export class TagVersions {
+  private readonly known: LRUCache<string, number>
+  private trustedFlag: boolean
+  /** Moves on every reset or change of trust, so a fetch that straddles one is not remembered. */
+  private generation = 0
+
+  constructor(
+    private readonly source: TagVersionSource | undefined,
+    options: { maxTags?: number } = {},
+  ) {
+    this.known = new LRUCache({ max: options.maxTags ?? 100_000 })
+    this.trustedFlag = source === undefined
+  }
+
+  /** True while local versions are kept current (bus healthy, or no other process shares the tiers). */
+  get trusted(): boolean {
+    return this.trustedFlag
+  }
+
+  set trusted(trusted: boolean) {
+    if (trusted !== this.trustedFlag) this.reset()
+    this.trustedFlag = trusted
+  }
+
+  /** The L1 fast path: valid only if every tag's version is known locally and trusted. No I/O. */
+  validSync(entry: Entry): boolean {
+    if (!this.trusted) return false
+    for (const tag of entry.tags) {
+      const version = this.known.get(tag)
+      if (version === undefined || version > entry.version) return false
+    }
+    return true
+  }
+
+  /**
+   * Checks entries against their tags' versions, fetching the versions not known (or not trusted) in
+   * one round trip. When the versions cannot be read, tagged entries count as invalid.
+   */
+  async validate(entries: readonly Entry[]): Promise<boolean[]> {
+    const missing = new Set<string>()
+    for (const entry of entries) {
+      for (const tag of entry.tags) if (!this.trusted || this.known.get(tag) === undefined) missing.add(tag)
+    }
+    let fetched: Map<string, number> | undefined = new Map()
+    if (missing.size > 0) fetched = await this.fetch([...missing])
+    return entries.map((entry) =>
+      entry.tags.every((tag) => {
+        const version = fetched?.get(tag) ?? (this.trusted ? this.known.get(tag) : undefined)
+        return version !== undefined && version <= entry.version
+      }),
+    )
+  }
+
+  private async fetch(tags: string[]): Promise<Map<string, number> | undefined> {
+    if (!this.source) return new Map(tags.map((tag) => [tag, 0]))
+    const generation = this.generation
+    const versions = await this.source(tags)
+    if (!versions) return undefined
+    // Only remember what was read while the bus brought every change, during the whole read.
+    const remember = this.trusted && generation === this.generation
+    const fetched = new Map<string, number>()
+    tags.forEach((tag, i) => {
+      const version = versions[i] ?? 0
+      fetched.set(tag, version)
+      if (remember) this.apply(tag, version)
+    })
+    return fetched
+  }
+
+  /** Records a tag's version (versions only move forward). */
+  apply(tag: string, version: number): void {
+    const current = this.known.get(tag)
+    if (current === undefined || version > current) this.known.set(tag, version)
+  }
+
+  /** Forgets a tag's version (it changed to a version we do not know). */
+  forget(tag: string): void {
+    this.known.delete(tag)
+  }
+
+  /** Forgets every version (after a bus outage or a lost message). */
+  reset(): void {
+    this.generation++
+    this.known.clear()
+  }
+}

@@ -187,6 +187,11 @@ function watchNodeRedis(client: NodeRedisLike, listener: (ready: boolean) => voi
 
 async function closeNodeRedis(client: NodeRedisLike): Promise<void> {
   if (!client.isOpen) return
+  // A client that is reconnecting would wait for the server before closing gracefully.
+  if (!client.isReady) {
+    client.destroy?.()
+    return
+  }
   try {
     await (client.close?.() ?? client.quit?.())
   } catch {

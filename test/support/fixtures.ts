@@ -11,7 +11,12 @@ export async function nodeRedis(server: RedisServer) {
   const client = createClient({ url: server.url, socket: { reconnectStrategy: () => 50 } })
   client.on('error', () => undefined)
   await client.connect()
-  clients.add({ close: () => (client.isOpen ? client.close() : Promise.resolve()) })
+  clients.add({
+    close: async () => {
+      if (client.isReady) await client.close()
+      else if (client.isOpen) client.destroy()
+    },
+  })
   return client
 }
 

@@ -28,7 +28,8 @@ export async function monitor(server: RedisServer): Promise<{ commands(): string
   return {
     commands: () =>
       lines
-        .filter((line) => line.startsWith('+') && line.includes('] "'))
+        // Lines tagged "lua" are commands a script ran inside Redis, not round trips.
+        .filter((line) => line.startsWith('+') && line.includes('] "') && !/\[\d+ lua\]/.test(line))
         .map((line) => [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] as string)),
     stop: () => socket.destroy(),
   }

@@ -16,6 +16,7 @@ import { TierTimeoutError, withDeadline } from '../redis/deadline.js'
 import { type BatchResult, ReadBatcher } from '../redis/read-batcher.js'
 import { INVALIDATE_TAGS, READ_WITH_CLOCK, runScript, WRITE_IF_NEWER } from '../redis/scripts.js'
 import { type AuditReport, auditSettings, type RedisRole, readServerSettings } from '../topology/audit.js'
+import { ReplayLog } from './replay-log.js'
 import type { Fill, Stored, Tier, TierContext, TierDefinition, TierRead, WriteOutcome } from './tier.js'
 
 /** Options of {@link redisTier}. Give either `client` or `url`. */
@@ -117,9 +118,6 @@ function openConnection(options: RedisTierOptions, name: string, context: TierCo
 
 const NOT_WRITTEN: WriteOutcome = Object.freeze({ written: false, version: undefined })
 
-/** Most missed sets/deletes remembered per tier for replay (see `RedisTier.remember`). */
-const MAX_MISSED_WRITES = 10_000
-
 export class RedisTier implements Tier {
   readonly kind = 'redis' as const
   readonly counters = new TierCounters()
@@ -132,9 +130,10 @@ export class RedisTier implements Tier {
   private readonly batcher: ReadBatcher<Stored>
   private readonly unsubscribe: () => void
   private audited = false
-  /** Sets and deletes this tier missed while unavailable, by key (see {@link remember}). */
-  private readonly missed = new Map<string, Fill>()
-  private missedOverflow = false
+  private readonly replay = new ReplayLog()
+  private wasDown = false
+  /** performance.now() when the connection last became ready. */
+  private upSince = 0
   private lastFailureAt = 0
   /** The connection writes go through (see {@link useWriter}). */
   private writer: RedisConnection
@@ -266,27 +265,15 @@ export class RedisTier implements Tier {
     return Promise.all(fills.map((fill) => this.writeOne(fill, now)))
   }
 
-  /**
-   * Keeps a set or delete this tier missed, to replay when it is back (see {@link Fill.durable}).
-   * Only writes that already carry their version are kept. Past {@link MAX_MISSED_WRITES} keys the
-   * tier is cleared on reconnect instead, since it could then hold any key's replaced value.
-   */
+  /** Remembers a set or delete this tier missed, to replay when it is back (see replay-log.ts). */
   remember(fill: Fill): void {
-    if (!fill.durable || fill.versioning !== 'given') return
-    if (this.missed.size >= MAX_MISSED_WRITES && !this.missed.has(fill.key)) {
-      this.missedOverflow = true
-      return
-    }
-    const known = this.missed.get(fill.key)
-    if (!known || known.entry.version <= fill.entry.version) this.missed.set(fill.key, fill)
+    this.replay.missedWrite(fill)
   }
 
-  private async replayMissed(): Promise<void> {
-    const overflow = this.missedOverflow
-    const fills = [...this.missed.values()]
-    this.missed.clear()
-    this.missedOverflow = false
-    if (overflow) await this.clear()
+  /** After an outage: replays the sets and deletes this tier may not have (or clears it if too many). */
+  private async replayAfterOutage(): Promise<void> {
+    const { fills, overflowed } = this.replay.drain(Date.now())
+    if (overflowed) await this.clear()
     else if (fills.length > 0) await this.write(fills, Date.now())
   }
 
@@ -330,6 +317,9 @@ export class RedisTier implements Tier {
     const { entry } = fill
     const px = tierTtl(entry, this.ttlMs, now)
     if (px <= 0) return NOT_WRITTEN
+    // A fill whose value was read before this server (re)connected may predate a tombstone it lost in a
+    // restart; only sets and deletes (durable) are written across that line.
+    if (!fill.durable && (fill.observedAt ?? Number.POSITIVE_INFINITY) < this.upSince) return NOT_WRITTEN
     const payload = entry.tombstone
       ? undefined
       : (fill.payload ?? serializeOrThrow(this.context.serializer, entry.value, fill.key))
@@ -351,7 +341,13 @@ export class RedisTier implements Tier {
       const written = Number(reply[0]) === 1
       if (written) this.counters.writes++
       else this.counters.writesRefused++
-      return { written, version: Number(String(reply[1])) }
+      const version = Number(String(reply[1]))
+      if (written)
+        this.replay.acknowledged(
+          issue ? { ...fill, entry: { ...entry, version }, versioning: 'given' } : fill,
+          now,
+        )
+      return { written, version }
     } catch (error) {
       this.failed('write', error)
       this.remember(fill)
@@ -395,9 +391,12 @@ export class RedisTier implements Tier {
 
   private onStateChange(ready: boolean): void {
     this.context.events.report('tierState', { tier: this.name, state: ready ? 'up' : 'down' })
-    if (ready && (this.missed.size > 0 || this.missedOverflow)) {
-      this.replayMissed().catch((error: unknown) => this.failed('replay', error))
+    if (ready) {
+      // Loads that started before now may carry values whose tombstones this server lost: see writeOne.
+      this.upSince = performance.now()
+      if (this.wasDown) this.replayAfterOutage().catch((error: unknown) => this.failed('replay', error))
     }
+    this.wasDown = !ready
     if (ready && !this.audited) {
       this.audited = true
       this.audit().catch((error: unknown) =>

@@ -1,0 +1,64 @@
+import type { Fill } from './tier.js'
+
+/**
+ * The sets and deletes a Redis tier must see again when it comes back from an outage:
+ * - those it missed while unreachable (skipped or failed), and
+ * - those it acknowledged in the last few seconds, which a server that crashed may have lost (AOF with
+ *   `appendfsync everysec` can drop up to a second of writes).
+ * Replaying is safe because every write is conditional on its version. Only this process's writes are
+ * known here; each process replays its own.
+ */
+export class ReplayLog {
+  private readonly missed = new Map<string, Fill>()
+  /** Recently acknowledged writes, oldest first (Map keeps insertion order; updates re-insert). */
+  private readonly recent = new Map<string, { fill: Fill; at: number }>()
+  private overflowed = false
+
+  constructor(
+    private readonly windowMs = 5000,
+    private readonly maxKeys = 10_000,
+  ) {}
+
+  /** A durable write the tier acknowledged. */
+  acknowledged(fill: Fill, now: number): void {
+    if (!fill.durable) return
+    this.recent.delete(fill.key)
+    this.recent.set(fill.key, { fill, at: now })
+    for (const [key, { at }] of this.recent) {
+      if (at >= now - this.windowMs && this.recent.size <= this.maxKeys) break
+      this.recent.delete(key)
+    }
+  }
+
+  /** A durable write the tier did not take (unreachable, timed out, failed). Needs its final version. */
+  missedWrite(fill: Fill): void {
+    if (!fill.durable || fill.versioning !== 'given') return
+    if (this.missed.size >= this.maxKeys && !this.missed.has(fill.key)) {
+      this.overflowed = true
+      return
+    }
+    const known = this.missed.get(fill.key)
+    if (!known || known.entry.version <= fill.entry.version) this.missed.set(fill.key, fill)
+  }
+
+  /**
+   * What to replay now, newest version per key. `overflowed` means more writes were missed than could
+   * be remembered: the tier may hold any key's replaced value and should be cleared instead.
+   */
+  drain(now: number): { fills: Fill[]; overflowed: boolean } {
+    const byKey = new Map<string, Fill>()
+    for (const [key, { fill, at }] of this.recent) if (at >= now - this.windowMs) byKey.set(key, fill)
+    for (const [key, fill] of this.missed) {
+      const known = byKey.get(key)
+      if (!known || known.entry.version <= fill.entry.version) byKey.set(key, fill)
+    }
+    const overflowed = this.overflowed
+    this.missed.clear()
+    this.overflowed = false
+    return { fills: [...byKey.values()], overflowed }
+  }
+
+  get pending(): number {
+    return this.missed.size + (this.overflowed ? 1 : 0)
+  }
+}

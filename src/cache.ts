@@ -16,6 +16,7 @@ import {
 } from './options.js'
 import { TierStack } from './stack.js'
 import { type SyncCoordinator, Synchronizer } from './sync/synchronizer.js'
+import type { TierHealth } from './tiers/redis-tier.js'
 import type { Fill, Tier, TierContext, TierDefinition } from './tiers/tier.js'
 import { type AuditReport, auditTierSizes } from './topology/audit.js'
 
@@ -25,6 +26,8 @@ export type { BatchLoader, BatchResult, Loader, LoaderContext } from './load/loa
 export interface TierStats extends TierCountersSnapshot {
   readonly name: string
   readonly kind: 'memory' | 'redis'
+  /** Redis tiers: 'down' while disconnected, else the circuit breaker's state ('closed' is healthy). */
+  readonly state?: TierHealth
   /** Entries and bytes held (memory tiers). */
   readonly entries?: number
   readonly bytes?: number
@@ -292,6 +295,7 @@ export class TierCache {
           name: tier.name,
           kind: tier.kind,
           ...tier.counters.snapshot(),
+          ...(tier.health !== undefined ? { state: tier.health } : {}),
           ...(sized.size !== undefined ? { entries: sized.size, bytes: sized.bytes } : {}),
         }
       }),

@@ -6,8 +6,11 @@ export interface CacheEventMap {
   tierError: [{ tier: string; operation: string; error: unknown }]
   /** Bytes under one of our keys did not decode; the read counted as a miss and the next fill repairs it. */
   decodeError: [{ tier: string; key: string; reason: string }]
-  /** A tier became unavailable or available again. */
-  tierState: [{ tier: string; state: 'up' | 'down' }]
+  /**
+   * A tier's connection went down or up, or its circuit breaker changed state ('open': skipped after
+   * repeated failures; 'half-open': one probe allowed; 'closed': in use again).
+   */
+  tierState: [{ tier: string; state: import('./tiers/redis-tier.js').TierHealth }]
   /** A loader finished (or failed). */
   load: [{ key: string; durationMs: number; ok: boolean; error?: unknown }]
   /** Invalidations from another process (or from Redis client tracking) were applied to memory tiers. */

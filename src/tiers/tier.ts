@@ -86,6 +86,8 @@ export interface Tier {
   /** Removes this tier's copies of every key in the namespace. */
   clear(): Promise<void> | void
   close(): Promise<void> | void
+  /** Connection and circuit-breaker state, for tiers that have them. */
+  readonly health?: import('./redis-tier.js').TierHealth
   /** True when this tier issues versions (the first Redis tier, unless configured otherwise). */
   readonly coordinator: boolean
   /** Marks this tier as the version coordinator. Called once by the cache. */

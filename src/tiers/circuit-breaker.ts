@@ -1,0 +1,101 @@
+/** Circuit-breaker settings of a Redis tier (`redisTier({ breaker })`). */
+export interface BreakerOptions {
+  /** Failures (timeouts or connection errors) within `windowMs` that open the breaker. Default 3. */
+  failureThreshold?: number
+  /** The window failures are counted in. Default 10 s. */
+  windowMs?: number
+  /** How long an open breaker skips the tier before letting one probe through. Default 500 ms. */
+  openMs?: number
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open'
+
+/**
+ * Skips a tier that keeps failing, so a stalled server costs callers nothing once noticed:
+ * closed (normal) → open after `failureThreshold` failures within `windowMs` (every operation is
+ * skipped) → half-open after `openMs` (one operation goes through as a probe) → closed if it succeeds,
+ * open again if it fails. Only the absence of an answer counts as a failure (timeouts, connection
+ * errors); a server that answers with an error (OOM, WRONGTYPE…) is up.
+ *
+ * Written by hand: the npm breakers (opossum…) wrap one function each and allocate per call; this
+ * one is a few counters checked on every Redis operation.
+ */
+export class CircuitBreaker {
+  private stateValue: BreakerState = 'closed'
+  private failures: number[] = []
+  private openedAt = 0
+  private probing = false
+  private readonly threshold: number
+  private readonly windowMs: number
+  private readonly openMs: number
+
+  constructor(
+    options: BreakerOptions,
+    private readonly onChange: (state: BreakerState) => void,
+  ) {
+    this.threshold = options.failureThreshold ?? 3
+    this.windowMs = options.windowMs ?? 10_000
+    this.openMs = options.openMs ?? 500
+  }
+
+  get state(): BreakerState {
+    return this.stateValue
+  }
+
+  /** Whether an operation may go to the tier now. In half-open, only the first caller (the probe) may. */
+  allow(now = Date.now()): boolean {
+    if (this.stateValue === 'closed') return true
+    if (this.stateValue === 'open') {
+      if (now - this.openedAt < this.openMs) return false
+      this.transition('half-open')
+    }
+    if (this.probing) return false
+    this.probing = true
+    return true
+  }
+
+  success(): void {
+    this.probing = false
+    if (this.stateValue !== 'closed') {
+      this.failures = []
+      this.transition('closed')
+    }
+  }
+
+  failure(now = Date.now()): void {
+    this.probing = false
+    if (this.stateValue === 'half-open') {
+      this.open(now)
+      return
+    }
+    this.failures = this.failures.filter((at) => now - at < this.windowMs)
+    this.failures.push(now)
+    if (this.failures.length >= this.threshold && this.stateValue === 'closed') this.open(now)
+  }
+
+  private open(now: number): void {
+    this.openedAt = now
+    this.transition('open')
+  }
+
+  private transition(state: BreakerState): void {
+    if (state === this.stateValue) return
+    this.stateValue = state
+    this.onChange(state)
+  }
+}
+
+/** True for errors that mean "the server answered no" rather than "the server did not answer". */
+export function isReplyError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  const name = error.constructor?.name ?? error.name
+  // A server still loading its dataset, or busy running a script, answers but cannot serve: a failure.
+  if (/^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/.test(error.message)) return false
+  return (
+    name === 'ErrorReply' ||
+    name === 'ReplyError' ||
+    /^(ERR|OOM|WRONGTYPE|NOSCRIPT|READONLY|NOPERM|EXECABORT|MOVED|ASK|CROSSSLOT|NOREPLICAS|MISCONF)\b/.test(
+      error.message,
+    )
+  )
+}

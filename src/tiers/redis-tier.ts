@@ -1,0 +1,363 @@
+import type { Compressor } from '../codec/compression.js'
+import { decodeEntry, encodeEntry } from '../codec/entry-codec.js'
+import { serializeOrThrow } from '../codec/serializer.js'
+import { isFresh, isServable, tierTtl } from '../entry.js'
+import { TierCounters } from '../metrics/tier-counters.js'
+import type { RedisConnection } from '../redis/connection.js'
+import { TierTimeoutError, withDeadline } from '../redis/deadline.js'
+import { type BatchResult, ReadBatcher } from '../redis/read-batcher.js'
+import { INVALIDATE_TAGS, READ_WITH_CLOCK, runScript, WRITE_IF_NEWER } from '../redis/scripts.js'
+import { type AuditReport, auditSettings, type RedisRole, readServerSettings } from '../topology/audit.js'
+import { type BreakerOptions, type BreakerState, CircuitBreaker, isReplyError } from './circuit-breaker.js'
+import { ReplayLog } from './replay-log.js'
+import type { Fill, Stored, Tier, TierContext, TierRead, WriteOutcome } from './tier.js'
+
+export interface RedisTierSettings {
+  readonly ttlMs: number | undefined
+  readonly timeoutMs: number
+  readonly prefix: string
+  readonly role: RedisRole | undefined
+  readonly compressor: Compressor | undefined
+  readonly maxBatchKeys: number
+  /** Undefined turns the circuit breaker off. */
+  readonly breaker: BreakerOptions | undefined
+}
+
+/** The state of a tier as stats() reports it. */
+export type TierHealth = 'up' | 'down' | BreakerState
+
+const NOT_WRITTEN: WriteOutcome = Object.freeze({ written: false, version: undefined })
+
+/** What a guarded round trip returns when it did not get an answer. */
+const NO_ANSWER = Symbol('no answer')
+
+/**
+ * A Redis server as a cache tier: batched reads (MGET, or a Lua script returning the version clock
+ * when this tier is the coordinator), versioned conditional writes (Lua), SCAN-based clear, and the
+ * coordinator's duties (clock, tag versions). Every round trip goes through {@link call}: skipped
+ * while disconnected or while the circuit breaker is open, bounded by the tier's timeout.
+ */
+export class RedisTier implements Tier {
+  readonly kind = 'redis' as const
+  readonly counters = new TierCounters()
+  readonly ttlMs: number | undefined
+  coordinator = false
+  /** `<prefix><namespace>`: every key of this tier and namespace starts with it (entries, tags, clock). */
+  readonly namespacePrefix: string
+  private readonly keyPrefix: string
+  private readonly clockKey: string
+  private readonly batcher: ReadBatcher<Stored>
+  private readonly breaker: CircuitBreaker | undefined
+  private readonly replay = new ReplayLog()
+  private readonly unsubscribe: () => void
+  /** The connection writes go through (see {@link useWriter}). */
+  private writer: RedisConnection
+  private audited = false
+  private wasDown = false
+  /** performance.now() when the connection last became ready. */
+  private upSince = 0
+  private lastFailureAt = 0
+
+  constructor(
+    readonly name: string,
+    private readonly context: TierContext,
+    readonly connection: RedisConnection,
+    private readonly settings: RedisTierSettings,
+  ) {
+    this.ttlMs = settings.ttlMs
+    this.writer = connection
+    this.namespacePrefix = `${settings.prefix}${context.namespace}`
+    this.keyPrefix = `${this.namespacePrefix}:`
+    this.clockKey = `${this.namespacePrefix}#clock`
+    this.batcher = new ReadBatcher((keys) => this.fetch(keys))
+    this.breaker = settings.breaker
+      ? new CircuitBreaker(settings.breaker, (state) => this.reportState(state))
+      : undefined
+    this.unsubscribe = connection.onStateChange((ready) => this.onConnectionChange(ready))
+    if (connection.isReady()) this.onConnectionChange(true)
+  }
+
+  /**
+   * Sends writes (and clears) through another connection: client tracking routes them through its own
+   * connection so that NOLOOP keeps our own writes from coming back as invalidations.
+   */
+  useWriter(connection: RedisConnection): void {
+    this.writer = connection
+  }
+
+  makeCoordinator(): void {
+    this.coordinator = true
+  }
+
+  /** 'down' while disconnected, else the breaker's state ('closed' is healthy). */
+  get health(): TierHealth {
+    if (!this.connection.isReady()) return 'down'
+    return this.breaker?.state ?? 'closed'
+  }
+
+  // ----- reads -----
+
+  read(keys: readonly string[]): Promise<TierRead> {
+    if (keys.length === 1) {
+      return this.batcher.read(keys[0] as string).then(({ value, clock }) => ({ entries: [value], clock }))
+    }
+    return this.fetch(keys).then(({ values, clock }) => ({ entries: values, clock }))
+  }
+
+  /** One round trip (split into pipelined chunks above maxBatchKeys). Never rejects. */
+  private async fetch(keys: readonly string[]): Promise<BatchResult<Stored>> {
+    const started = process.hrtime.bigint()
+    const chunks = chunk(keys, this.settings.maxBatchKeys)
+    const replies = await this.call('read', this.connection, () =>
+      Promise.all(chunks.map((part) => this.fetchChunk(part))),
+    )
+    if (replies === NO_ANSWER) {
+      this.counters.misses += keys.length
+      return { values: [] }
+    }
+    this.counters.recordLatency(started)
+    const values: (Stored | undefined)[] = []
+    let clock: number | undefined
+    replies.forEach((reply, index) => {
+      if (reply.clock !== undefined) clock = Math.max(clock ?? 0, reply.clock)
+      const part = chunks[index] as readonly string[]
+      for (let i = 0; i < part.length; i++) values.push(this.decode(part[i] as string, reply.raw[i]))
+    })
+    return { values, clock }
+  }
+
+  private async fetchChunk(keys: readonly string[]): Promise<{ raw: readonly unknown[]; clock?: number }> {
+    const redisKeys = keys.map((key) => this.keyPrefix + key)
+    if (!this.coordinator) return { raw: asArray(await this.connection.send(['MGET', ...redisKeys])) }
+    const reply = asArray(
+      await runScript(this.connection, READ_WITH_CLOCK, [this.clockKey, ...redisKeys], []),
+    )
+    return { clock: Number(String(reply[0])), raw: asArray(reply[1]) }
+  }
+
+  private decode(key: string, raw: unknown): Stored | undefined {
+    if (raw === null || raw === undefined) {
+      this.counters.misses++
+      return undefined
+    }
+    if (!(raw instanceof Uint8Array)) return this.undecodable(key, `unexpected reply type ${typeof raw}`)
+    const result = decodeEntry(raw, this.context.serializers)
+    if (!result.ok) return this.undecodable(key, result.reason)
+    const { entry } = result
+    const now = Date.now()
+    if (isFresh(entry, now)) this.counters.hits++
+    else if (isServable(entry, now)) this.counters.staleHits++
+    else this.counters.misses++
+    return { entry, payload: result.payload }
+  }
+
+  private undecodable(key: string, reason: string): undefined {
+    this.counters.decodeErrors++
+    this.counters.misses++
+    this.context.events.report('decodeError', { tier: this.name, key, reason })
+    return undefined
+  }
+
+  // ----- writes -----
+
+  async write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> {
+    return Promise.all(fills.map((fill) => this.writeOne(fill, now)))
+  }
+
+  private async writeOne(fill: Fill, now: number): Promise<WriteOutcome> {
+    const { entry } = fill
+    const px = tierTtl(entry, this.ttlMs, now)
+    if (px <= 0) return NOT_WRITTEN
+    // A fill whose value was read before this server (re)connected may predate a tombstone it lost in a
+    // restart; only sets and deletes (durable) are written across that line.
+    if (!fill.durable && (fill.observedAt ?? Number.POSITIVE_INFINITY) < this.upSince) return NOT_WRITTEN
+    const payload = entry.tombstone
+      ? undefined
+      : (fill.payload ?? serializeOrThrow(this.context.serializer, entry.value, fill.key))
+    const bytes = encodeEntry(entry, payload, this.context.serializer.id, this.settings.compressor)
+    const issue = fill.versioning === 'issue' && this.coordinator
+    const keys = issue ? [this.keyPrefix + fill.key, this.clockKey] : [this.keyPrefix + fill.key]
+    const args = [bytes, String(px), issue ? 'issue' : 'given', String(entry.version)]
+    const reply = await this.call('write', this.writer, () =>
+      runScript(this.writer, WRITE_IF_NEWER, keys, args),
+    )
+    if (reply === NO_ANSWER) {
+      this.remember(fill)
+      return NOT_WRITTEN
+    }
+    const [flag, versionText] = asArray(reply)
+    const written = Number(flag) === 1
+    const version = Number(String(versionText))
+    if (written) {
+      this.counters.writes++
+      this.replay.acknowledged(
+        issue ? { ...fill, entry: { ...entry, version }, versioning: 'given' } : fill,
+        now,
+      )
+    } else {
+      this.counters.writesRefused++
+    }
+    return { written, version }
+  }
+
+  /** Remembers a set or delete this tier missed, to replay when it is back (see replay-log.ts). */
+  remember(fill: Fill): void {
+    this.replay.missedWrite(fill)
+  }
+
+  /** After an outage: replays the sets and deletes this tier may not have (or clears it if too many). */
+  private async replayAfterOutage(): Promise<void> {
+    const { fills, overflowed } = this.replay.drain(Date.now())
+    if (overflowed) await this.clear()
+    else if (fills.length > 0) await this.write(fills, Date.now())
+  }
+
+  /** Deletes every key of this namespace in this tier: SCAN + UNLINK in batches, never KEYS or FLUSHDB. */
+  async clear(): Promise<void> {
+    const pattern = `${escapeGlob(this.keyPrefix)}*`
+    let cursor = '0'
+    do {
+      const reply = await this.call('clear', this.writer, () =>
+        this.writer.send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500']),
+      )
+      if (reply === NO_ANSWER) return
+      const [next, found] = asArray(reply)
+      cursor = String(next)
+      const keys = asArray(found) as Buffer[]
+      if (
+        keys.length > 0 &&
+        (await this.call('clear', this.writer, () => this.writer.send(['UNLINK', ...keys]))) === NO_ANSWER
+      )
+        return
+    } while (cursor !== '0')
+  }
+
+  // ----- the coordinator's duties -----
+
+  /** Reads only the coordinator clock (for loads that did not pass through this tier). */
+  async readClock(): Promise<number | undefined> {
+    // A tier that just failed is not asked again at once: the caller would wait for a second timeout.
+    if (Date.now() - this.lastFailureAt < this.settings.timeoutMs) return undefined
+    const reply = await this.call('clock', this.connection, () =>
+      runScript(this.connection, READ_WITH_CLOCK, [this.clockKey], []),
+    )
+    return reply === NO_ANSWER ? undefined : Number(String(asArray(reply)[0]))
+  }
+
+  /** The Redis key holding a tag's version (in the coordinator). */
+  tagKey(tag: string): string {
+    return `${this.namespacePrefix}#tag:${tag}`
+  }
+
+  /**
+   * Records a tag invalidation: one new version for all `tags`, kept for `ttlMs`. Returns the version,
+   * or undefined when the tier could not record it.
+   */
+  async invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined> {
+    const keys = [this.clockKey, this.clockKey, ...tags.map((tag) => this.tagKey(tag))]
+    const reply = await this.call('tags', this.writer, () =>
+      runScript(this.writer, INVALIDATE_TAGS, keys, [String(ttlMs)]),
+    )
+    return reply === NO_ANSWER ? undefined : Number(String(reply))
+  }
+
+  /** Current versions of tags (0 for a tag never invalidated), or undefined when the tier cannot say. */
+  async readTagVersions(tags: readonly string[]): Promise<number[] | undefined> {
+    const reply = await this.call('tags', this.connection, () =>
+      this.connection.send(['MGET', ...tags.map((tag) => this.tagKey(tag))]),
+    )
+    if (reply === NO_ANSWER) return undefined
+    return asArray(reply).map((value) => (value === null ? 0 : Number(String(value)) || 0))
+  }
+
+  // ----- health -----
+
+  /**
+   * One guarded round trip: skipped (counted) while the connection is down or the breaker is open;
+   * bounded by the tier timeout; a failure is counted, reported, and fed to the breaker unless the
+   * server answered with an error reply (then it is up, just refusing).
+   */
+  async call<T>(
+    operation: string,
+    connection: RedisConnection,
+    run: () => Promise<T>,
+  ): Promise<T | typeof NO_ANSWER> {
+    if (!connection.isReady() || !(this.breaker?.allow() ?? true)) {
+      this.counters.skipped++
+      return NO_ANSWER
+    }
+    try {
+      const { timeoutMs } = this.settings
+      const result = await withDeadline(
+        run(),
+        timeoutMs,
+        () => new TierTimeoutError(this.name, operation, timeoutMs),
+      )
+      this.breaker?.success()
+      return result
+    } catch (error) {
+      this.counters.errors++
+      if (isReplyError(error)) this.breaker?.success()
+      else {
+        this.lastFailureAt = Date.now()
+        this.breaker?.failure()
+      }
+      this.context.events.report('tierError', { tier: this.name, operation, error })
+      return NO_ANSWER
+    }
+  }
+
+  private onConnectionChange(ready: boolean): void {
+    this.reportState(ready ? 'up' : 'down')
+    if (ready) {
+      // Loads that started before now may carry values whose tombstones this server lost: see writeOne.
+      this.upSince = performance.now()
+      if (this.wasDown) void this.replayAfterOutage()
+    }
+    this.wasDown = !ready
+    if (ready && !this.audited) {
+      this.audited = true
+      this.audit().catch((error: unknown) =>
+        this.context.events.report('tierError', { tier: this.name, operation: 'audit', error }),
+      )
+    }
+  }
+
+  private reportState(state: TierHealth): void {
+    this.context.events.report('tierState', { tier: this.name, state })
+  }
+
+  /** Checks the server's configuration against this tier's role. */
+  async audit(): Promise<AuditReport> {
+    const report = auditSettings(this.name, this.settings.role, await readServerSettings(this.connection))
+    this.context.events.report('audit', report)
+    return report
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe()
+    await Promise.all([
+      this.writer !== this.connection ? this.writer.close() : undefined,
+      this.connection.close(),
+    ]).catch((error: unknown) =>
+      this.context.events.report('tierError', { tier: this.name, operation: 'close', error }),
+    )
+  }
+}
+
+function asArray(reply: unknown): readonly unknown[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected Redis reply: ${typeof reply}`)
+  return reply
+}
+
+function chunk<T>(items: readonly T[], size: number): (readonly T[])[] {
+  if (items.length <= size) return [items]
+  const parts: T[][] = []
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size))
+  return parts
+}
+
+/** Escapes Redis glob metacharacters so a prefix matches only itself. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
+}

@@ -4,11 +4,15 @@ import { type Entry, NO_TAGS } from './entry.js'
 import { CacheClosedError, InvalidationError, InvalidOptionError } from './errors.js'
 import { type CacheEventMap, type CacheEventName, CacheEvents } from './events.js'
 import { assertValidKey, assertValidKeys, assertValidTags } from './keys.js'
+import { type BatchLoader, loadMany } from './load/batch.js'
+import { dueForRefresh, makeEntry } from './load/entries.js'
 import { Flights } from './load/flights.js'
-import { type BatchLoader, type Loader, Loads, makeEntry } from './load/loads.js'
+import { Leases } from './load/leases.js'
+import { type Loader, Loads } from './load/loads.js'
 import type { TierCountersSnapshot } from './metrics/tier-counters.js'
 import {
   type CacheOptions,
+  type LoadOptions,
   type ResolvedCacheOptions,
   resolveCacheOptions,
   type WriteOptions,
@@ -20,7 +24,8 @@ import type { TierHealth } from './tiers/redis-tier.js'
 import type { Fill, Tier, TierContext, TierDefinition } from './tiers/tier.js'
 import { type AuditReport, auditTierSizes } from './topology/audit.js'
 
-export type { BatchLoader, BatchResult, Loader, LoaderContext } from './load/loads.js'
+export type { BatchLoader, BatchResult } from './load/batch.js'
+export type { Loader, LoaderContext, StaleReason } from './load/loads.js'
 
 /** Figures for one tier, from {@link TierCache.stats}. */
 export interface TierStats extends TierCountersSnapshot {
@@ -44,6 +49,14 @@ export interface CacheStats {
   readonly singleFlightJoins: number
   /** Loads running now. */
   readonly inFlight: number
+  /** Loads abandoned at their hard timeout. */
+  readonly loadTimeouts: number
+  /** Reads answered with a stale value (stale-while-revalidate, fail-safe, soft timeout, back-off). */
+  readonly staleServed: number
+  /** Background refreshes started (stale-while-revalidate, refresh-ahead). */
+  readonly refreshes: number
+  /** Loads that waited for another process holding the key's lease instead of calling the loader. */
+  readonly leaseWaits: number
   /** Whether memory tiers are in use: false while an invalidation channel is down (they are bypassed). */
   readonly synced: boolean
 }
@@ -88,7 +101,14 @@ export class TierCache {
       this.options.tombstoneTtlMs,
       this.options.sync,
     )
-    this.loads = new Loads(this.stack, this.flights, this.events, this.options)
+    const { lease } = this.options.load
+    const coordinator = this.stack.coordinator
+    const leases =
+      lease && coordinator
+        ? new Leases(coordinator, lease.ttlMs, lease.pollIntervalMs, (keys) => this.sync.announceFilled(keys))
+        : undefined
+    this.sync.onFilled = (keys) => leases?.filled(keys)
+    this.loads = new Loads(this.stack, this.flights, this.events, this.options, leases)
     this.sync.start()
   }
 
@@ -122,7 +142,7 @@ export class TierCache {
    * @throws {LoaderError} when the loader throws (its error is the `cause`).
    * @throws {InvalidKeyError | InvalidTtlError | InvalidOptionError} for bad input, before any I/O.
    */
-  getOrLoad<V>(key: string, loader: Loader<V>, options?: WriteOptions): Promise<V> {
+  getOrLoad<V>(key: string, loader: Loader<V>, options?: LoadOptions): Promise<V> {
     if (this.closed) return Promise.reject(new CacheClosedError('getOrLoad'))
     let resolved: ReturnType<WriteOptionsResolver['resolve']>
     try {
@@ -133,9 +153,22 @@ export class TierCache {
     } catch (error) {
       return Promise.reject(error)
     }
-    const entry = this.l1Hit(key)
-    if (entry !== undefined) return Promise.resolve(entry.value as V)
-    return this.loads.load(key, loader, resolved)
+    // The L1 fast path: a synchronous memory read, no promise until the end, no I/O.
+    let l1Stale: Entry | undefined
+    if (this.l1 !== undefined) {
+      const now = Date.now()
+      const entry = this.l1.readSync?.(key, now)
+      if (entry !== undefined && (entry.tags.length === 0 || this.sync.tags.validSync(entry))) {
+        if (now < entry.freshUntil) {
+          if (resolved.refreshAhead > 0 && dueForRefresh(entry, now, resolved.refreshAhead)) {
+            this.loads.refreshAhead(key, loader, resolved, entry.value as V)
+          }
+          return Promise.resolve(entry.value as V)
+        }
+        l1Stale = entry
+      }
+    }
+    return this.loads.load(key, loader, resolved, l1Stale)
   }
 
   /**
@@ -171,7 +204,14 @@ export class TierCache {
     const found = await this.stack.read([...new Set(keys)], 0, Date.now())
     for (const [key, hit] of found.hits) values.set(key, hit.stored.entry.value)
     if (batchLoader !== undefined && found.missing.length > 0) {
-      await this.loads.loadMany(found.missing, batchLoader, resolved, found.clock, values)
+      const context = {
+        stack: this.stack,
+        flights: this.flights,
+        events: this.events,
+        options: this.options,
+        counters: this.loads.loaderCounters,
+      }
+      await loadMany(context, found.missing, batchLoader, resolved, found.clock, values)
     }
     return keys.map((key) => values.get(key) as V | undefined)
   }
@@ -299,10 +339,14 @@ export class TierCache {
           ...(sized.size !== undefined ? { entries: sized.size, bytes: sized.bytes } : {}),
         }
       }),
-      loads: this.loads.count,
-      loadErrors: this.loads.errors,
+      loads: this.loads.loaderCounters.calls,
+      loadErrors: this.loads.loaderCounters.errors,
       singleFlightJoins: this.flights.joins,
       inFlight: this.flights.size,
+      loadTimeouts: this.loads.loaderCounters.timeouts,
+      staleServed: this.loads.staleServed,
+      refreshes: this.loads.refreshes,
+      leaseWaits: this.loads.leaseWaits,
       synced: this.sync.healthy,
     }
   }

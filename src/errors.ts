@@ -7,6 +7,7 @@ export type TierCacheErrorCode =
   | 'ERR_INVALID_OPTION'
   | 'ERR_UNENCODABLE_VALUE'
   | 'ERR_LOADER_FAILED'
+  | 'ERR_LOADER_TIMEOUT'
   | 'ERR_CACHE_CLOSED'
   | 'ERR_INVALIDATION_FAILED'
 
@@ -63,6 +64,19 @@ export class LoaderError extends TierCacheError {
 export class InvalidationError extends TierCacheError {
   constructor(message: string) {
     super('ERR_INVALIDATION_FAILED', message)
+  }
+}
+
+/** The loader took longer than the hard timeout; its AbortSignal was aborted with this error. */
+export class LoaderTimeoutError extends TierCacheError {
+  readonly key: string
+
+  constructor(key: string, timeoutMs: number) {
+    super(
+      'ERR_LOADER_TIMEOUT',
+      `loader for key "${truncate(key)}" did not finish within its ${timeoutMs} ms hard timeout`,
+    )
+    this.key = key
   }
 }
 

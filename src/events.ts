@@ -20,6 +20,8 @@ export interface CacheEventMap {
    * memory tiers are bypassed; true again once it is back (with everything filled before dropped).
    */
   syncState: [{ healthy: boolean }]
+  /** A caller was answered with a stale value (within grace), and why. */
+  staleServed: [{ key: string; reason: import('./load/loads.js').StaleReason }]
   /** A Redis tier's configuration was checked against its role. */
   audit: [import('./topology/audit.js').AuditReport]
 }

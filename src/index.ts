@@ -1,4 +1,12 @@
-export type { BatchLoader, BatchResult, CacheStats, Loader, LoaderContext, TierStats } from './cache.js'
+export type {
+  BatchLoader,
+  BatchResult,
+  CacheStats,
+  Loader,
+  LoaderContext,
+  StaleReason,
+  TierStats,
+} from './cache.js'
 export { createCache, TierCache } from './cache.js'
 export type { CompressionOptions } from './codec/compression.js'
 export type { Serializer } from './codec/serializer.js'
@@ -12,13 +20,14 @@ export {
   InvalidOptionError,
   InvalidTtlError,
   LoaderError,
+  LoaderTimeoutError,
   TierCacheError,
   type TierCacheErrorCode,
   UnencodableValueError,
 } from './errors.js'
 export type { CacheEventMap, CacheEventName } from './events.js'
 export type { TierCountersSnapshot } from './metrics/tier-counters.js'
-export type { CacheOptions, WriteOptions } from './options.js'
+export type { CacheOptions, LoadOptions, LoadProtectionOptions, WriteOptions } from './options.js'
 export type { IoredisLike, NodeRedisLike } from './redis/connection.js'
 export type { BusOptions } from './sync/bus.js'
 export type { SyncOptions } from './sync/synchronizer.js'

@@ -35,6 +35,8 @@ export interface CacheOptions {
   coordinator?: string
   /** How memory tiers hear about other processes' writes: the pub/sub bus (default on) and/or Redis client tracking. */
   sync?: SyncOptions
+  /** Load protection: stale-while-revalidate, fail-safe, timeouts, refresh-ahead, cluster-wide leases. */
+  load?: LoadProtectionOptions
   /**
    * How long a tag invalidation is remembered. Entries carrying tags live at most this long, so no
    * entry can outlive the record that invalidates it. Default: the longest of 24 h, twice ttl + grace,
@@ -53,6 +55,34 @@ export interface WriteOptions {
   tags?: readonly string[]
 }
 
+/** How loads behave when they are slow, fail, or many processes want the same key (cache option `load`). */
+export interface LoadProtectionOptions {
+  /**
+   * Within an entry's grace period, return the stale value at once and refresh it in the background
+   * (once across all processes). When false, a stale value is only served when the loader fails or is
+   * slower than `softTimeout`. Default true.
+   */
+  staleWhileRevalidate?: boolean
+  /** With a stale value at hand, a load slower than this returns it and finishes in the background. */
+  softTimeout?: Duration
+  /** A load slower than this is abandoned: its signal aborts and the caller gets the stale value or a LoaderError. */
+  hardTimeout?: Duration
+  /** Refresh in the background an entry read in the last part of its fresh period (0-1: 0.2 = last 20 %). Default 0 (off). */
+  refreshAhead?: number
+  /** After a failed load was answered with a stale value, serve stale without calling the loader for this long. Default `'5s'`. */
+  failSafeBackoff?: Duration
+  /**
+   * Cluster-wide stampede protection: on a miss, one process takes a lease in the coordinating tier and
+   * loads; the others wait for its value. Default on when there is a Redis tier.
+   */
+  lease?: boolean | { ttl?: Duration; pollInterval?: Duration }
+}
+
+/** Per-call options of `getOrLoad`: the write options plus load protection for this call. */
+export interface LoadOptions
+  extends WriteOptions,
+    Pick<LoadProtectionOptions, 'staleWhileRevalidate' | 'softTimeout' | 'hardTimeout' | 'refreshAhead'> {}
+
 export interface ResolvedCacheOptions {
   readonly namespace: string
   readonly ttlMs: number
@@ -66,14 +96,30 @@ export interface ResolvedCacheOptions {
   readonly coordinator: string | undefined
   readonly sync: SyncOptions
   readonly tagTtlMs: number
+  readonly load: ResolvedLoadDefaults
 }
 
-/** The resolved form of {@link WriteOptions}: numbers, validated. */
+/** Cache-wide load protection, resolved. */
+export interface ResolvedLoadDefaults {
+  readonly staleWhileRevalidate: boolean
+  readonly softTimeoutMs: number | undefined
+  readonly hardTimeoutMs: number | undefined
+  readonly refreshAhead: number
+  readonly failSafeBackoffMs: number
+  /** Undefined when leases are off. */
+  readonly lease: { readonly ttlMs: number; readonly pollIntervalMs: number } | undefined
+}
+
+/** The resolved form of {@link LoadOptions}: numbers, validated. */
 export interface ResolvedWriteOptions {
   readonly ttlMs: number
   readonly negativeTtlMs: number
   readonly graceMs: number
   readonly tags: readonly string[]
+  readonly staleWhileRevalidate: boolean
+  readonly softTimeoutMs: number | undefined
+  readonly hardTimeoutMs: number | undefined
+  readonly refreshAhead: number
 }
 
 const DEFAULT_TTL_MS = 60 * 60 * 1000
@@ -117,7 +163,48 @@ export function resolveCacheOptions(
       1,
       optionalMilliseconds(options.tagTtl, 'tagTtl') ?? defaultTagTtl(ttlMs + graceMs, tiers),
     ),
+    load: resolveLoad(
+      options.load ?? {},
+      tiers.some((tier) => tier.kind !== 'memory'),
+    ),
   }
+}
+
+function resolveLoad(load: LoadProtectionOptions, hasSharedTier: boolean): ResolvedLoadDefaults {
+  if (typeof load !== 'object' || load === null) throw new InvalidOptionError('load must be an object')
+  const hardTimeoutMs = optionalMilliseconds(load.hardTimeout, 'load.hardTimeout')
+  const lease = load.lease ?? hasSharedTier
+  const leaseSettings = typeof lease === 'object' ? lease : {}
+  return {
+    staleWhileRevalidate: load.staleWhileRevalidate ?? true,
+    softTimeoutMs: optionalMilliseconds(load.softTimeout, 'load.softTimeout'),
+    hardTimeoutMs,
+    refreshAhead: checkFraction(load.refreshAhead ?? 0, 'load.refreshAhead'),
+    failSafeBackoffMs: toMilliseconds(load.failSafeBackoff ?? '5s', 'load.failSafeBackoff'),
+    lease:
+      lease === false
+        ? undefined
+        : {
+            // Tied to the loader timeout: a holder that dies frees the key once its load would have timed out.
+            ttlMs: Math.max(
+              1,
+              optionalMilliseconds(leaseSettings.ttl, 'load.lease.ttl') ?? (hardTimeoutMs ?? 9000) + 1000,
+            ),
+            pollIntervalMs: Math.max(
+              1,
+              optionalMilliseconds(leaseSettings.pollInterval, 'load.lease.pollInterval') ?? 200,
+            ),
+          },
+  }
+}
+
+function checkFraction(value: number, what: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new InvalidOptionError(
+      `${what} must be a number from 0 (off) up to, not including, 1; got ${String(value)}`,
+    )
+  }
+  return value
 }
 
 function defaultTagTtl(entryLifeMs: number, tiers: readonly Pick<TierDefinition, 'ttlMs'>[]): number {
@@ -182,22 +269,34 @@ export class WriteOptionsResolver {
       negativeTtlMs: cache.negativeTtlMs,
       graceMs: cache.graceMs,
       tags: [],
+      staleWhileRevalidate: cache.load.staleWhileRevalidate,
+      softTimeoutMs: cache.load.softTimeoutMs,
+      hardTimeoutMs: cache.load.hardTimeoutMs,
+      refreshAhead: cache.load.refreshAhead,
     })
   }
 
-  resolve(options: WriteOptions | undefined): ResolvedWriteOptions {
+  /** Resolves per-call options; the same frozen defaults object when none are given (no allocation). */
+  resolve(options: LoadOptions | undefined): ResolvedWriteOptions {
     if (options === undefined) return this.defaults
     if (options === null || typeof options !== 'object')
       throw new InvalidOptionError('options must be an object')
-    const { ttl, grace, tags } = options
-    if (ttl === undefined && grace === undefined && tags === undefined) return this.defaults
+    const { ttl, grace, tags, staleWhileRevalidate, softTimeout, hardTimeout, refreshAhead } = options
     if (tags !== undefined) assertValidTags(tags, this.cache.maxKeyBytes)
     const ttlMs = ttl === undefined ? this.cache.ttlMs : this.duration(ttl, 'ttl')
+    const base = this.defaults
     return {
       ttlMs,
       negativeTtlMs: ttl === undefined ? this.cache.negativeTtlMs : ttlMs,
-      graceMs: grace === undefined ? this.cache.graceMs : this.duration(grace, 'grace'),
+      graceMs: grace === undefined ? base.graceMs : this.duration(grace, 'grace'),
       tags: tags === undefined ? [] : [...new Set(tags)],
+      staleWhileRevalidate: staleWhileRevalidate ?? base.staleWhileRevalidate,
+      softTimeoutMs:
+        softTimeout === undefined ? base.softTimeoutMs : this.duration(softTimeout, 'softTimeout'),
+      hardTimeoutMs:
+        hardTimeout === undefined ? base.hardTimeoutMs : this.duration(hardTimeout, 'hardTimeout'),
+      refreshAhead:
+        refreshAhead === undefined ? base.refreshAhead : checkFraction(refreshAhead, 'refreshAhead'),
     }
   }
 

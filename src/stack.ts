@@ -9,6 +9,8 @@ interface CoordinatorTier extends Tier {
   readClock(): Promise<number | undefined>
   remember(fill: Fill): void
   invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined>
+  acquireLease(key: string, token: string, ttlMs: number): Promise<boolean | undefined>
+  releaseLease(key: string, token: string): Promise<void>
 }
 
 /**

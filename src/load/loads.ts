@@ -1,86 +1,97 @@
-import { serializeOrThrow } from '../codec/serializer.js'
+import { LRUCache } from 'lru-cache'
 import type { Entry } from '../entry.js'
-import { InvalidOptionError, LoaderError } from '../errors.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { TierStack } from '../stack.js'
-import type { Fill } from '../tiers/tier.js'
+import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
+import { type Lease, Leases } from './leases.js'
+import { LoaderCounters, runLoader } from './loader-run.js'
 
 /** What a loader receives. */
 export interface LoaderContext {
   /** The key being loaded. */
   readonly key: string
-  /** Aborted when the cache closes; pass it to fetch() or your database driver. */
+  /** Aborted on the hard timeout and when the cache closes; pass it to fetch() or your database driver. */
   readonly signal: AbortSignal
 }
 
 /** Produces the value of a key on a miss. Returning `undefined` caches nothing; `null` is cached. */
 export type Loader<V> = (context: LoaderContext) => V | Promise<V>
 
-/** What a batch loader may return: values in key order, or keyed by key. Keys left out are not cached. */
-export type BatchResult<V> = readonly (V | undefined)[] | ReadonlyMap<string, V> | Readonly<Record<string, V>>
+/** Why a stale value was served. */
+export type StaleReason = 'revalidate' | 'fail-safe' | 'soft-timeout' | 'backoff'
 
-/** Produces the values of many keys at once (one database query for all misses). */
-export type BatchLoader<V> = (
-  keys: string[],
-  context: { readonly signal: AbortSignal },
-) => BatchResult<V> | Promise<BatchResult<V>>
+const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 
 /**
- * Runs loads: reads the tiers below the L1, calls the loader once per key (single-flight), and fills
- * every tier with the loaded value under the version taken when the load started.
+ * Single-key loads with load protection (getOrLoad's slow path):
+ * - single-flight in this process, and a lease across processes (one loader call cluster-wide);
+ * - stale-while-revalidate within grace, refresh-ahead near the end of the fresh period;
+ * - fail-safe: a failed or timed-out load is answered with the stale value, and the loader is not
+ *   called again for that key until the back-off has passed;
+ * - soft and hard timeouts.
  */
 export class Loads {
-  count = 0
-  errors = 0
+  readonly loaderCounters = new LoaderCounters()
+  staleServed = 0
+  refreshes = 0
+  leaseWaits = 0
+  private readonly backoffUntil = new LRUCache<string, number>({ max: 10_000 })
 
   constructor(
     private readonly stack: TierStack,
     private readonly flights: Flights,
     private readonly events: CacheEvents,
     private readonly options: ResolvedCacheOptions,
+    readonly leases: Leases | undefined,
   ) {}
 
-  /** Joins the running load of `key`, or starts one. */
-  load<V>(key: string, loader: Loader<V>, options: ResolvedWriteOptions): Promise<V> {
+  /** Joins the running load of `key`, or starts one. `l1Stale` is a stale memory-tier entry already read. */
+  load<V>(key: string, loader: Loader<V>, options: ResolvedWriteOptions, l1Stale?: Entry): Promise<V> {
     const running = this.flights.get(key)
     if (running !== undefined) {
       this.flights.joins++
       return running.promise as Promise<V>
     }
     const flight = this.flights.start(key) as Flight<V>
-    void this.runFlight(flight, loader, options)
+    void this.runFlight(flight, loader, options, l1Stale)
     return flight.promise
   }
 
-  /**
-   * Runs one flight to the end: read the tiers, else load. Callers get the value as soon as the loader
-   * returns (it is in the memory tier already); the flight stays registered until the value is in the
-   * shared tiers too, so callers arriving meanwhile join it instead of loading again. Never rejects:
-   * errors go to the flight's callers.
-   */
+  /** Refreshes a still-fresh `current` value in the background (refresh-ahead), unless already under way. */
+  refreshAhead<V>(key: string, loader: Loader<V>, options: ResolvedWriteOptions, current: V): void {
+    if (this.flights.get(key) !== undefined || this.backingOff(key)) return
+    const flight = this.flights.start(key) as Flight<V>
+    flight.resolve(current) // callers joining meanwhile get the current value, still fresh
+    void this.revalidate(flight, loader, options, undefined).finally(() => this.flights.finish(flight))
+  }
+
+  /** Runs one flight to the end. Never rejects: errors go to the flight's callers. */
   private async runFlight<V>(
     flight: Flight<V>,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
+    l1Stale: Entry | undefined,
   ): Promise<void> {
     const { key } = flight
     try {
       const found = await this.stack.read([key], this.stack.slowPathStart, Date.now())
       const hit = found.hits.get(key)
-      if (hit !== undefined) return flight.resolve(hit.stored.entry.value as V)
-      const startVersion = await this.stack.startVersion(found.clock)
-      flight.controller.signal.throwIfAborted()
-      const value = await this.callLoader(key, () => loader({ key, signal: flight.controller.signal }))
-      if (value === undefined) {
-        // Nothing is cached, so nothing to wait for: the next caller must load again.
-        this.flights.finish(flight)
-        return flight.resolve(value)
+      if (hit !== undefined) {
+        flight.resolve(hit.stored.entry.value as V)
+        if (dueForRefresh(hit.stored.entry, Date.now(), options.refreshAhead))
+          await this.revalidate(flight, loader, options, found.clock)
+        return
       }
-      const filling = this.fill([[key, value]], startVersion, options, [flight])
-      flight.resolve(value)
-      await filling
+      const stale = newestServable(Date.now(), l1Stale, found.stale.get(key)?.stored.entry)
+      const backingOff = this.backingOff(key)
+      if (stale !== undefined && (options.staleWhileRevalidate || backingOff)) {
+        this.serveStale(flight, stale, backingOff ? 'backoff' : 'revalidate')
+        await this.revalidate(flight, loader, options, found.clock)
+        return
+      }
+      await this.loadForCaller(flight, loader, options, found.clock, stale)
     } catch (error) {
       flight.reject(error)
     } finally {
@@ -88,155 +99,130 @@ export class Loads {
     }
   }
 
-  /**
-   * Loads the keys no tier had with one batch-loader call, except keys another caller is already
-   * loading, which are awaited instead. Puts every value found into `values`.
-   */
-  async loadMany<V>(
-    missing: readonly string[],
-    batchLoader: BatchLoader<V>,
+  /** A background refresh (stale-while-revalidate, refresh-ahead): once across processes; failures start the back-off. */
+  private async revalidate<V>(
+    flight: Flight<V>,
+    loader: Loader<V>,
     options: ResolvedWriteOptions,
     clock: number | undefined,
-    values: Map<string, unknown>,
   ): Promise<void> {
-    const joined: [string, Promise<unknown>][] = []
-    const flights: Flight<unknown>[] = []
-    for (const key of missing) {
-      const running = this.flights.get(key)
-      if (running) {
-        this.flights.joins++
-        joined.push([key, running.promise])
-      } else {
-        flights.push(this.flights.start(key))
-      }
+    if (this.backingOff(flight.key)) return
+    const lease = await this.tryLease(flight.key)
+    if (lease.kind === 'taken') return // another process is refreshing it
+    this.refreshes++
+    try {
+      await this.loadAndFill(flight, loader, options, clock, lease, undefined)
+    } catch {
+      this.backOff(flight.key)
     }
-    if (flights.length > 0) await this.runBatch(flights, batchLoader, options, clock, values)
-    for (const [key, promise] of joined) values.set(key, await promise.catch(() => undefined))
   }
 
-  private async runBatch<V>(
-    flights: Flight<unknown>[],
-    batchLoader: BatchLoader<V>,
+  /** A load someone is waiting for: under the key's lease, or after the process holding it has filled it. */
+  private async loadForCaller<V>(
+    flight: Flight<V>,
+    loader: Loader<V>,
     options: ResolvedWriteOptions,
     clock: number | undefined,
-    values: Map<string, unknown>,
+    stale: Entry | undefined,
   ): Promise<void> {
+    let lease = await this.tryLease(flight.key)
+    let startClock = clock
+    if (lease.kind === 'taken') {
+      const waited = await this.waitForHolder(flight)
+      if (waited.found) return flight.resolve(waited.value as V)
+      lease = waited.lease
+      startClock = undefined // time has passed: the load needs a version taken now
+    }
+    try {
+      await this.loadAndFill(flight, loader, options, startClock, lease, stale)
+    } catch (error) {
+      if (stale === undefined) throw error
+      this.backOff(flight.key)
+      this.serveStale(flight, stale, 'fail-safe')
+    }
+  }
+
+  /**
+   * Calls the loader (with its timeouts) and writes the value to every tier. The flight is resolved as
+   * soon as the value is in the memory tier; the lease is released, and waiters woken, once the shared
+   * tiers hold it.
+   */
+  private async loadAndFill<V>(
+    flight: Flight<V>,
+    loader: Loader<V>,
+    options: ResolvedWriteOptions,
+    clock: number | undefined,
+    lease: Lease,
+    stale: Entry | undefined,
+  ): Promise<void> {
+    const { key, controller } = flight
     try {
       const startVersion = await this.stack.startVersion(clock)
-      const keys = flights.map((flight) => flight.key)
-      const signal = (flights[0] as Flight<unknown>).controller.signal
-      signal.throwIfAborted()
-      const result = await this.callLoader(`${keys.length} keys`, () => batchLoader(keys, { signal }))
-      const loaded = pickLoaded(keys, result)
-      for (const [key, value] of loaded) values.set(key, value)
-      const filling =
-        loaded.length > 0 ? this.fill(loaded, startVersion, options, flights) : Promise.resolve()
-      for (const flight of flights) flight.resolve(values.get(flight.key))
-      // As for single loads: the caller has its values now; the flights end when the tiers hold them.
-      void filling.then(() => {
-        for (const flight of flights) this.flights.finish(flight)
-      })
-    } catch (error) {
-      for (const flight of flights) {
-        this.flights.finish(flight)
-        flight.reject(error)
-        flight.promise.catch(() => undefined)
-      }
-      throw error
-    }
-  }
-
-  private async callLoader<T>(key: string, run: () => T | Promise<T>): Promise<T> {
-    const started = performance.now()
-    this.count++
-    try {
-      const value = await run()
-      this.events.report('load', { key, durationMs: performance.now() - started, ok: true })
-      return value
-    } catch (error) {
-      this.errors++
-      this.events.report('load', { key, durationMs: performance.now() - started, ok: false, error })
-      throw new LoaderError(key, error)
-    }
-  }
-
-  /**
-   * Writes loaded values to every tier with the version taken when the load started. A tier that has
-   * since seen a delete or a newer set refuses it; this process's memory tier skips keys invalidated
-   * while their load ran, and loads older than `tombstoneTtl` write nothing (their tombstones may be
-   * gone). Serializes before anything is written, so an unencodable value changes nothing.
-   */
-  private fill(
-    loaded: readonly (readonly [string, unknown])[],
-    startVersion: number,
-    options: ResolvedWriteOptions,
-    flights: readonly Pick<Flight, 'key' | 'invalidated' | 'startedAt' | 'observedAt'>[],
-  ): Promise<void> {
-    const now = Date.now()
-    const oldest = flights.reduce((min, flight) => Math.min(min, flight.startedAt), now)
-    if (now - oldest > this.options.tombstoneTtlMs) return Promise.resolve()
-    const observedAt = flights.reduce(
-      (min, flight) => Math.min(min, flight.observedAt),
-      Number.POSITIVE_INFINITY,
-    )
-    const fills: Fill[] = loaded.map(([key, value]) => ({
-      key,
-      entry: makeEntry(value, startVersion, options, now, this.options),
-      payload: serializeOrThrow(this.options.serializer, value, key),
-      versioning: 'given',
-      observedAt,
-    }))
-    const local = fills.filter(
-      (fill) => !flights.some((flight) => flight.key === fill.key && flight.invalidated),
-    )
-    return this.stack.track(this.stack.writeGiven(fills, now, local))
-  }
-}
-
-/**
- * A new entry for `value`: fresh for the TTL (null values: the negative TTL), shortened by jitter,
- * then stale for the grace period. Tagged entries live no longer than their tags' invalidations are
- * remembered.
- */
-export function makeEntry(
-  value: unknown,
-  version: number,
-  options: ResolvedWriteOptions,
-  now: number,
-  cache: ResolvedCacheOptions,
-): Entry {
-  let ttl = value === null ? options.negativeTtlMs : options.ttlMs
-  if (cache.jitter > 0) ttl = Math.floor(ttl * (1 - cache.jitter * Math.random()))
-  let freshUntil = now + ttl
-  let staleUntil = freshUntil + options.graceMs
-  if (options.tags.length > 0) {
-    staleUntil = Math.min(staleUntil, now + cache.tagTtlMs)
-    freshUntil = Math.min(freshUntil, staleUntil)
-  }
-  return { value, version, createdAt: now, freshUntil, staleUntil, tags: options.tags, tombstone: false }
-}
-
-function pickLoaded<V>(keys: readonly string[], result: BatchResult<V>): [string, V][] {
-  const loaded: [string, V][] = []
-  if (Array.isArray(result)) {
-    if (result.length !== keys.length) {
-      throw new InvalidOptionError(
-        `batch loader returned ${result.length} values for ${keys.length} keys; return one per key or a Map`,
+      controller.signal.throwIfAborted()
+      const value = await runLoader(
+        key,
+        () => loader({ key, signal: controller.signal }),
+        {
+          hardTimeoutMs: options.hardTimeoutMs,
+          softTimeoutMs: stale === undefined ? undefined : options.softTimeoutMs,
+          onSoftTimeout:
+            stale === undefined ? undefined : () => this.serveStale(flight, stale, 'soft-timeout'),
+          controller,
+        },
+        this.loaderCounters,
+        this.events,
       )
+      if (value === undefined) {
+        // Nothing is cached, so nothing to wait for: the next caller must load again.
+        this.flights.finish(flight)
+        return flight.resolve(value)
+      }
+      const filling = fillLoaded(this.stack, this.options, [[key, value]], startVersion, options, [flight])
+      flight.resolve(value)
+      await filling
+    } finally {
+      await this.leases?.release(key, lease)
     }
-    keys.forEach((key, i) => {
-      if (result[i] !== undefined) loaded.push([key, result[i] as V])
-    })
-  } else if (result instanceof Map) {
-    for (const key of keys) if (result.get(key) !== undefined) loaded.push([key, result.get(key) as V])
-  } else if (result !== null && typeof result === 'object') {
-    const record = result as Readonly<Record<string, V>>
-    for (const key of keys)
-      if (Object.hasOwn(record, key) && record[key] !== undefined) loaded.push([key, record[key] as V])
-  } else {
-    throw new InvalidOptionError(
-      'batch loader must return an array (one value per key), a Map or an object keyed by key',
-    )
   }
-  return loaded
+
+  /** Waits for the process holding the lease to fill the key; takes the lease over if it is given up or expires. */
+  private async waitForHolder(
+    flight: Pick<Flight, 'key' | 'controller'>,
+  ): Promise<{ found: true; value: unknown } | { found: false; lease: Lease }> {
+    const leases = this.leases as Leases
+    this.leaseWaits++
+    const deadline = Date.now() + leases.ttlMs + leases.pollIntervalMs
+    while (Date.now() < deadline) {
+      await leases.wait(flight.key, leases.pollIntervalMs)
+      flight.controller.signal.throwIfAborted()
+      const found = await this.stack.read([flight.key], this.stack.slowPathStart, Date.now())
+      const hit = found.hits.get(flight.key)
+      if (hit !== undefined) return { found: true, value: hit.stored.entry.value }
+      const lease = await leases.acquire(flight.key)
+      if (lease.kind !== 'taken') return { found: false, lease }
+    }
+    // A whole lease period without a value: load anyway, so no caller waits forever.
+    return { found: false, lease: NO_LEASE }
+  }
+
+  private tryLease(key: string): Promise<Lease> {
+    return this.leases ? this.leases.acquire(key) : Promise.resolve(NO_LEASE)
+  }
+
+  private serveStale<V>(flight: Flight<V>, stale: Entry, reason: StaleReason): void {
+    this.staleServed++
+    this.events.report('staleServed', { key: flight.key, reason })
+    flight.resolve(stale.value as V)
+  }
+
+  private backOff(key: string): void {
+    this.backoffUntil.set(key, Date.now() + this.options.load.failSafeBackoffMs)
+  }
+
+  private backingOff(key: string): boolean {
+    const until = this.backoffUntil.get(key)
+    return until !== undefined && until > Date.now()
+  }
 }
+
+export { Leases }

@@ -83,6 +83,12 @@ for i = 3, #KEYS do redis.call('SET', KEYS[i], text, 'PX', ARGV[1]) end
 return text
 `)
 
+/** Deletes a lease only if this process still holds it. KEYS[1] = lease key, ARGV[1] = token. */
+export const RELEASE_LEASE = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
 /** Runs a script by SHA, loading it with EVAL the first time a server has not seen it. */
 export async function runScript(
   connection: RedisConnection,

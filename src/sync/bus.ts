@@ -13,6 +13,8 @@ export interface BusListener {
   tags(tags: readonly (readonly [string, number])[]): void
   /** Another process cleared the namespace. */
   clear(): void
+  /** Another process filled these keys after loading them under a lease. */
+  filled(keys: readonly string[]): void
   /**
    * The bus stopped (false) or started again (true) delivering. While it is down, memory tiers cannot
    * learn about other processes' writes; when it comes back, everything they filled before is suspect.
@@ -37,6 +39,7 @@ const MAX_ITEMS_PER_MESSAGE = 1000
 interface Pending {
   keys: [string, number][]
   tags: [string, number][]
+  filled: string[]
   clear: boolean
   waiters: (() => void)[]
 }
@@ -100,15 +103,17 @@ export class InvalidationBus {
   publish(part: {
     keys?: readonly (readonly [string, number])[]
     tags?: readonly (readonly [string, number])[]
+    filled?: readonly string[]
     clear?: boolean
   }): Promise<void> {
     if (!this.pending) {
-      this.pending = { keys: [], tags: [], clear: false, waiters: [] }
+      this.pending = { keys: [], tags: [], filled: [], clear: false, waiters: [] }
       process.nextTick(() => void this.flush())
     }
     const pending = this.pending
     if (part.keys) for (const item of part.keys) pending.keys.push([item[0], item[1]])
     if (part.tags) for (const item of part.tags) pending.tags.push([item[0], item[1]])
+    if (part.filled) pending.filled.push(...part.filled)
     if (part.clear) pending.clear = true
     return new Promise((resolve) => pending.waiters.push(resolve))
   }

@@ -12,6 +12,8 @@ export interface BusMessage {
   readonly k?: readonly (readonly [string, number])[]
   /** Tags invalidated, each with its new version. */
   readonly t?: readonly (readonly [string, number])[]
+  /** Keys a lease holder has just filled: processes waiting for them can read them now. */
+  readonly f?: readonly string[]
   /** The namespace was cleared. */
   readonly c?: 1
   /** Heartbeat only (proves the bus works end to end). */
@@ -30,6 +32,11 @@ export function decodeMessage(raw: Buffer | string): BusMessage | undefined {
     if (typeof message.o !== 'string' || !Number.isSafeInteger(message.s)) return undefined
     if (message.k !== undefined && !isVersionedList(message.k)) return undefined
     if (message.t !== undefined && !isVersionedList(message.t)) return undefined
+    if (
+      message.f !== undefined &&
+      !(Array.isArray(message.f) && message.f.every((key) => typeof key === 'string'))
+    )
+      return undefined
     return message
   } catch {
     return undefined

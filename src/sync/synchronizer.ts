@@ -112,7 +112,16 @@ export class Synchronizer {
       },
       health: () => this.setTrusted(this.healthy),
       lost: () => this.dropAll(),
+      filled: (keys) => this.onFilled?.(keys),
     }
+  }
+
+  /** Called with keys another process filled under a lease (see load/leases.ts). */
+  onFilled: ((keys: readonly string[]) => void) | undefined
+
+  /** Tells waiting processes these keys were filled. */
+  announceFilled(keys: readonly string[]): Promise<void> {
+    return this.bus?.publish({ filled: keys }) ?? Promise.resolve()
   }
 
   private trackingListener(prefix: string) {

@@ -6,7 +6,13 @@ import { TierCounters } from '../metrics/tier-counters.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { TierTimeoutError, withDeadline } from '../redis/deadline.js'
 import { type BatchResult, ReadBatcher } from '../redis/read-batcher.js'
-import { INVALIDATE_TAGS, READ_WITH_CLOCK, runScript, WRITE_IF_NEWER } from '../redis/scripts.js'
+import {
+  INVALIDATE_TAGS,
+  READ_WITH_CLOCK,
+  RELEASE_LEASE,
+  runScript,
+  WRITE_IF_NEWER,
+} from '../redis/scripts.js'
 import { type AuditReport, auditSettings, type RedisRole, readServerSettings } from '../topology/audit.js'
 import { type BreakerOptions, type BreakerState, CircuitBreaker, isReplyError } from './circuit-breaker.js'
 import { ReplayLog } from './replay-log.js'
@@ -236,8 +242,7 @@ export class RedisTier implements Tier {
 
   /** Reads only the coordinator clock (for loads that did not pass through this tier). */
   async readClock(): Promise<number | undefined> {
-    // A tier that just failed is not asked again at once: the caller would wait for a second timeout.
-    if (Date.now() - this.lastFailureAt < this.settings.timeoutMs) return undefined
+    if (this.failedRecently()) return undefined
     const reply = await this.call('clock', this.connection, () =>
       runScript(this.connection, READ_WITH_CLOCK, [this.clockKey], []),
     )
@@ -270,7 +275,36 @@ export class RedisTier implements Tier {
     return asArray(reply).map((value) => (value === null ? 0 : Number(String(value)) || 0))
   }
 
+  /** The Redis key of a key's load lease (in the coordinator). */
+  leaseKey(key: string): string {
+    return `${this.namespacePrefix}#lease:${key}`
+  }
+
+  /** Takes the load lease of `key` for `ttlMs`: true if taken, false if another holds it, undefined if no answer. */
+  async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
+    if (this.failedRecently()) return undefined
+    const reply = await this.call('lease', this.writer, () =>
+      this.writer.send(['SET', this.leaseKey(key), token, 'NX', 'PX', String(ttlMs)]),
+    )
+    return reply === NO_ANSWER ? undefined : reply !== null
+  }
+
+  /** Gives the lease back if `token` still holds it. */
+  async releaseLease(key: string, token: string): Promise<void> {
+    await this.call('lease', this.writer, () =>
+      runScript(this.writer, RELEASE_LEASE, [this.leaseKey(key)], [token]),
+    )
+  }
+
   // ----- health -----
+
+  /**
+   * True within one timeout of a failure. Optional requests on a caller's path (the clock, a lease) are
+   * not sent then: the caller would wait a second timeout for a server that just did not answer.
+   */
+  private failedRecently(): boolean {
+    return Date.now() - this.lastFailureAt < this.settings.timeoutMs
+  }
 
   /**
    * One guarded round trip: skipped (counted) while the connection is down or the breaker is open;

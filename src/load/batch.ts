@@ -1,0 +1,118 @@
+import { InvalidOptionError } from '../errors.js'
+import type { CacheEvents } from '../events.js'
+import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
+import type { TierStack } from '../stack.js'
+import { fillLoaded } from './entries.js'
+import type { Flight, Flights } from './flights.js'
+import { type LoaderCounters, runLoader } from './loader-run.js'
+
+/** What a batch loader may return: values in key order, or keyed by key. Keys left out are not cached. */
+export type BatchResult<V> = readonly (V | undefined)[] | ReadonlyMap<string, V> | Readonly<Record<string, V>>
+
+/** Produces the values of many keys at once (one database query for all misses). */
+export type BatchLoader<V> = (
+  keys: string[],
+  context: { readonly signal: AbortSignal },
+) => BatchResult<V> | Promise<BatchResult<V>>
+
+/**
+ * getMany's loads: the keys no tier had go to the batch loader in one call, except keys another caller
+ * is already loading, which are awaited instead. Each loaded key is a flight, so single-key callers
+ * arriving meanwhile join it.
+ */
+export async function loadMany<V>(
+  context: {
+    readonly stack: TierStack
+    readonly flights: Flights
+    readonly events: CacheEvents
+    readonly options: ResolvedCacheOptions
+    readonly counters: LoaderCounters
+  },
+  missing: readonly string[],
+  batchLoader: BatchLoader<V>,
+  options: ResolvedWriteOptions,
+  clock: number | undefined,
+  values: Map<string, unknown>,
+): Promise<void> {
+  const { flights } = context
+  const joined: [string, Promise<unknown>][] = []
+  const started: Flight<unknown>[] = []
+  for (const key of missing) {
+    const running = flights.get(key)
+    if (running) {
+      flights.joins++
+      joined.push([key, running.promise])
+    } else {
+      started.push(flights.start(key))
+    }
+  }
+  if (started.length > 0) await runBatch(context, started, batchLoader, options, clock, values)
+  for (const [key, promise] of joined) values.set(key, await promise.catch(() => undefined))
+}
+
+async function runBatch<V>(
+  context: Parameters<typeof loadMany>[0],
+  started: Flight<unknown>[],
+  batchLoader: BatchLoader<V>,
+  options: ResolvedWriteOptions,
+  clock: number | undefined,
+  values: Map<string, unknown>,
+): Promise<void> {
+  const { stack, flights, events, counters } = context
+  try {
+    const startVersion = await stack.startVersion(clock)
+    const keys = started.map((flight) => flight.key)
+    const controller = (started[0] as Flight<unknown>).controller
+    controller.signal.throwIfAborted()
+    const result = await runLoader(
+      `${keys.length} keys`,
+      () => batchLoader(keys, { signal: controller.signal }),
+      { hardTimeoutMs: options.hardTimeoutMs, controller },
+      counters,
+      events,
+    )
+    const loaded = pickLoaded(keys, result)
+    for (const [key, value] of loaded) values.set(key, value)
+    const filling =
+      loaded.length > 0
+        ? fillLoaded(stack, context.options, loaded, startVersion, options, started)
+        : Promise.resolve()
+    for (const flight of started) flight.resolve(values.get(flight.key))
+    // As for single loads: the caller has its values now; the flights end when the tiers hold them.
+    void filling.then(() => {
+      for (const flight of started) flights.finish(flight)
+    })
+  } catch (error) {
+    for (const flight of started) {
+      flights.finish(flight)
+      flight.reject(error)
+      flight.promise.catch(() => undefined)
+    }
+    throw error
+  }
+}
+
+function pickLoaded<V>(keys: readonly string[], result: BatchResult<V>): [string, V][] {
+  const loaded: [string, V][] = []
+  if (Array.isArray(result)) {
+    if (result.length !== keys.length) {
+      throw new InvalidOptionError(
+        `batch loader returned ${result.length} values for ${keys.length} keys; return one per key or a Map`,
+      )
+    }
+    keys.forEach((key, i) => {
+      if (result[i] !== undefined) loaded.push([key, result[i] as V])
+    })
+  } else if (result instanceof Map) {
+    for (const key of keys) if (result.get(key) !== undefined) loaded.push([key, result.get(key) as V])
+  } else if (result !== null && typeof result === 'object') {
+    const record = result as Readonly<Record<string, V>>
+    for (const key of keys)
+      if (Object.hasOwn(record, key) && record[key] !== undefined) loaded.push([key, record[key] as V])
+  } else {
+    throw new InvalidOptionError(
+      'batch loader must return an array (one value per key), a Map or an object keyed by key',
+    )
+  }
+  return loaded
+}

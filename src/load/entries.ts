@@ -1,0 +1,79 @@
+import { serializeOrThrow } from '../codec/serializer.js'
+import type { Entry } from '../entry.js'
+import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
+import type { TierStack } from '../stack.js'
+import type { Fill } from '../tiers/tier.js'
+import type { Flight } from './flights.js'
+
+/**
+ * A new entry for `value`: fresh for the TTL (null values: the negative TTL), shortened by jitter,
+ * then stale for the grace period. Tagged entries live no longer than their tags' invalidations are
+ * remembered.
+ */
+export function makeEntry(
+  value: unknown,
+  version: number,
+  options: ResolvedWriteOptions,
+  now: number,
+  cache: ResolvedCacheOptions,
+): Entry {
+  let ttl = value === null ? options.negativeTtlMs : options.ttlMs
+  if (cache.jitter > 0) ttl = Math.floor(ttl * (1 - cache.jitter * Math.random()))
+  let freshUntil = now + ttl
+  let staleUntil = freshUntil + options.graceMs
+  if (options.tags.length > 0) {
+    staleUntil = Math.min(staleUntil, now + cache.tagTtlMs)
+    freshUntil = Math.min(freshUntil, staleUntil)
+  }
+  return { value, version, createdAt: now, freshUntil, staleUntil, tags: options.tags, tombstone: false }
+}
+
+/**
+ * Writes loaded values to every tier with the version taken when the load started. A tier that has
+ * since seen a delete or a newer set refuses it; this process's memory tier skips keys invalidated
+ * while their load ran, and loads older than `tombstoneTtl` write nothing (their tombstones may be
+ * gone). Serializes before anything is written, so an unencodable value throws and changes nothing.
+ * The memory tiers are written at once; the returned promise settles when the shared tiers are.
+ */
+export function fillLoaded(
+  stack: TierStack,
+  cache: ResolvedCacheOptions,
+  loaded: readonly (readonly [string, unknown])[],
+  startVersion: number,
+  options: ResolvedWriteOptions,
+  flights: readonly Pick<Flight, 'key' | 'invalidated' | 'startedAt' | 'observedAt'>[],
+): Promise<void> {
+  const now = Date.now()
+  const oldest = flights.reduce((min, flight) => Math.min(min, flight.startedAt), now)
+  if (now - oldest > cache.tombstoneTtlMs) return Promise.resolve()
+  const observedAt = flights.reduce(
+    (min, flight) => Math.min(min, flight.observedAt),
+    Number.POSITIVE_INFINITY,
+  )
+  const fills: Fill[] = loaded.map(([key, value]) => ({
+    key,
+    entry: makeEntry(value, startVersion, options, now, cache),
+    payload: serializeOrThrow(cache.serializer, value, key),
+    versioning: 'given',
+    observedAt,
+  }))
+  const local = fills.filter(
+    (fill) => !flights.some((flight) => flight.key === fill.key && flight.invalidated),
+  )
+  return stack.track(stack.writeGiven(fills, now, local))
+}
+
+/** The entry to serve stale: the newest of the candidates still within grace. */
+export function newestServable(now: number, ...candidates: (Entry | undefined)[]): Entry | undefined {
+  let best: Entry | undefined
+  for (const entry of candidates) {
+    if (entry && !entry.tombstone && now < entry.staleUntil && (!best || entry.version > best.version))
+      best = entry
+  }
+  return best
+}
+
+/** Whether a fresh entry is in the last `fraction` of its fresh period (time to refresh it ahead). */
+export function dueForRefresh(entry: Entry, now: number, fraction: number): boolean {
+  return fraction > 0 && now >= entry.freshUntil - (entry.freshUntil - entry.createdAt) * fraction
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto'
+
+/** The coordinator operations a lease needs (implemented by the Redis tier). */
+export interface LeaseStore {
+  acquireLease(key: string, token: string, ttlMs: number): Promise<boolean | undefined>
+  releaseLease(key: string, token: string): Promise<void>
+}
+
+/** The outcome of asking for a key's load lease. */
+export type Lease =
+  /** This process holds it and must load, then release it. */
+  | { readonly kind: 'held'; readonly token: string }
+  /** Another process holds it and is loading. */
+  | { readonly kind: 'taken' }
+  /** The coordinator did not answer: load without a lease (availability over deduplication). */
+  | { readonly kind: 'none' }
+
+const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
+const TAKEN: Lease = Object.freeze({ kind: 'taken' })
+
+/**
+ * Cluster-wide stampede protection: on a miss, a process loads only if it takes the key's lease in the
+ * coordinating tier (SET NX PX, a TTL tied to the loader timeout). The others wait: woken by a
+ * "filled" message on the bus when the holder has written the value, or by a bounded poll; a lease
+ * whose holder died expires and the next waiter takes over.
+ */
+export class Leases {
+  private readonly waiting = new Map<string, Set<() => void>>()
+  private counter = 0
+  private readonly prefix = randomUUID()
+
+  constructor(
+    private readonly store: LeaseStore,
+    readonly ttlMs: number,
+    readonly pollIntervalMs: number,
+    private readonly announce: (keys: readonly string[]) => Promise<void>,
+  ) {}
+
+  async acquire(key: string): Promise<Lease> {
+    const token = `${this.prefix}:${++this.counter}`
+    const taken = await this.store.acquireLease(key, token, this.ttlMs)
+    if (taken === undefined) return NO_LEASE
+    return taken ? { kind: 'held', token } : TAKEN
+  }
+
+  /** Releases a held lease and tells waiting processes (including this one) that the key was filled. */
+  async release(key: string, lease: Lease): Promise<void> {
+    if (lease.kind !== 'held') return
+    await this.store.releaseLease(key, lease.token)
+    this.filled([key])
+    await this.announce([key])
+  }
+
+  /** Resolves when `key` is announced as filled, or after `ms`, whichever comes first. */
+  wait(key: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.waiting.get(key)
+      if (!waiters) {
+        waiters = new Set()
+        this.waiting.set(key, waiters)
+      }
+      const done = () => {
+        clearTimeout(timer)
+        waiters.delete(done)
+        if (waiters.size === 0 && this.waiting.get(key) === waiters) this.waiting.delete(key)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      waiters.add(done)
+    })
+  }
+
+  /** Keys another process (or this one) filled: wake whoever waits for them. */
+  filled(keys: readonly string[]): void {
+    for (const key of keys) {
+      const waiters = this.waiting.get(key)
+      if (waiters) for (const wake of [...waiters]) wake()
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { LoaderError, LoaderTimeoutError } from '../errors.js'
+import type { CacheEvents } from '../events.js'
+
+/** Loader calls and how they ended, for stats(). */
+export class LoaderCounters {
+  calls = 0
+  errors = 0
+  timeouts = 0
+}
+
+/**
+ * Calls a loader once: counts it, reports a `load` event, wraps what it throws in a LoaderError, and
+ * enforces the hard timeout (aborting the loader's signal and rejecting with LoaderTimeoutError).
+ * `onSoftTimeout` runs if the loader is still going after `softTimeoutMs`; the load goes on.
+ */
+export async function runLoader<T>(
+  key: string,
+  run: () => T | Promise<T>,
+  limits: {
+    readonly hardTimeoutMs: number | undefined
+    readonly softTimeoutMs?: number | undefined
+    readonly onSoftTimeout?: () => void
+    readonly controller: AbortController
+  },
+  counters: LoaderCounters,
+  events: CacheEvents,
+): Promise<T> {
+  const started = performance.now()
+  counters.calls++
+  const loading = (async () => {
+    try {
+      const value = await run()
+      events.report('load', { key, durationMs: performance.now() - started, ok: true })
+      return value
+    } catch (error) {
+      counters.errors++
+      events.report('load', { key, durationMs: performance.now() - started, ok: false, error })
+      throw error instanceof LoaderTimeoutError ? error : new LoaderError(key, error)
+    }
+  })()
+  const { hardTimeoutMs, softTimeoutMs, onSoftTimeout, controller } = limits
+  if (hardTimeoutMs === undefined && (softTimeoutMs === undefined || !onSoftTimeout)) return loading
+  return new Promise<T>((resolve, reject) => {
+    const soft =
+      softTimeoutMs !== undefined && onSoftTimeout ? setTimeout(onSoftTimeout, softTimeoutMs) : undefined
+    const hard =
+      hardTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            const error = new LoaderTimeoutError(key, hardTimeoutMs)
+            counters.timeouts++
+            controller.abort(error)
+            reject(error)
+          }, hardTimeoutMs)
+    const settle = () => {
+      clearTimeout(soft)
+      clearTimeout(hard)
+    }
+    loading.then(
+      (value) => {
+        settle()
+        resolve(value)
+      },
+      (error: unknown) => {
+        settle()
+        reject(error)
+      },
+    )
+  })
+}

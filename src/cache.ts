@@ -9,6 +9,14 @@ import { dueForRefresh, makeEntry } from './load/entries.js'
 import { Flights } from './load/flights.js'
 import { Leases } from './load/leases.js'
 import { type Loader, Loads } from './load/loads.js'
+import {
+  type ScheduledWarmer,
+  scheduleWarm,
+  type WarmOptions,
+  type WarmProgress,
+  type WarmSource,
+  warmOnce,
+} from './load/warm.js'
 import type { TierCountersSnapshot } from './metrics/tier-counters.js'
 import {
   type CacheOptions,
@@ -76,6 +84,7 @@ export class TierCache {
   private readonly loads: Loads
   private readonly sync: Synchronizer
   private closed = false
+  private readonly warmers = new Set<ScheduledWarmer>()
 
   constructor(options: CacheOptions) {
     const definitions = validateTierDefinitions(options)
@@ -199,9 +208,22 @@ export class TierCache {
     if (batchLoader !== undefined && typeof batchLoader !== 'function') {
       throw new InvalidOptionError(`getMany batchLoader must be a function; got ${typeof batchLoader}`)
     }
-    const resolved = this.writeOptions.resolve(options)
+    const values = await this.readMany(keys, 0, batchLoader, this.writeOptions.resolve(options))
+    return keys.map((key) => values.get(key) as V | undefined)
+  }
+
+  /**
+   * Reads keys through the tiers from `from` on (back-filling hits into every tier above), then loads
+   * what no tier had with `batchLoader`, if given.
+   */
+  private async readMany<V>(
+    keys: readonly string[],
+    from: number,
+    batchLoader: BatchLoader<V> | undefined,
+    resolved: ReturnType<WriteOptionsResolver['resolve']>,
+  ): Promise<Map<string, unknown>> {
     const values = new Map<string, unknown>()
-    const found = await this.stack.read([...new Set(keys)], 0, Date.now())
+    const found = await this.stack.read([...new Set(keys)], from, Date.now())
     for (const [key, hit] of found.hits) values.set(key, hit.stored.entry.value)
     if (batchLoader !== undefined && found.missing.length > 0) {
       const context = {
@@ -213,7 +235,7 @@ export class TierCache {
       }
       await loadMany(context, found.missing, batchLoader, resolved, found.clock, values)
     }
-    return keys.map((key) => values.get(key) as V | undefined)
+    return values
   }
 
   /**
@@ -304,6 +326,73 @@ export class TierCache {
       version = this.stack.clock.next()
     }
     await this.sync.tagsInvalidated(unique, version)
+  }
+
+  /**
+   * Warms the cache: reads `source`'s keys through the cache in batches (`getMany`), so keys a slower
+   * tier has are copied into the faster ones and keys no tier has go to `loader`, if given. With
+   * `every`, repeats until the returned warmer is stopped or the cache closes.
+   *
+   * @example
+   * ```ts
+   * await cache.warm(cache.keys({ tier: 'warm' }))                       // refill hot from warm after a restart
+   * await cache.warm(topProductIds(), (ids) => db.products(ids), { onProgress: console.log })
+   * const nightly = cache.warm(() => activeUsers(), loadFeeds, { every: '5m' })
+   * ```
+   */
+  warm<V>(
+    source: WarmSource,
+    loader?: BatchLoader<V>,
+    options?: WarmOptions & { every?: undefined },
+  ): Promise<WarmProgress>
+  warm<V>(
+    source: WarmSource,
+    loader: BatchLoader<V> | undefined,
+    options: WarmOptions & { every: Duration },
+  ): ScheduledWarmer
+  warm<V>(
+    source: WarmSource,
+    loader?: BatchLoader<V>,
+    options: WarmOptions = {},
+  ): Promise<WarmProgress> | ScheduledWarmer {
+    this.assertOpen('warm')
+    if (loader !== undefined && typeof loader !== 'function')
+      throw new InvalidOptionError('warm loader must be a batch loader function')
+    // Reads start below the memory tier: a key this process still holds must still be copied into a
+    // restarted hot tier.
+    const read = <T>(
+      keys: readonly string[],
+      batchLoader: BatchLoader<T> | undefined,
+      writeOptions: WriteOptions,
+    ) => {
+      assertValidKeys(keys, this.options.maxKeyBytes)
+      return this.readMany(
+        keys,
+        this.stack.slowPathStart,
+        batchLoader,
+        this.writeOptions.resolve(writeOptions),
+      )
+    }
+    const run = () => warmOnce(read, source, loader, options, this.events)
+    if (options.every === undefined) return run()
+    const warmer = scheduleWarm(run, options.every, (error) =>
+      this.events.report('tierError', { tier: 'warm', operation: 'warm', error }),
+    )
+    this.warmers.add(warmer)
+    return warmer
+  }
+
+  /**
+   * Every key of this namespace held by a Redis tier (SCAN in batches; may repeat a key), e.g. to
+   * warm faster tiers from it.
+   */
+  keys({ tier }: { tier: string }): AsyncIterable<string> {
+    const source = this.tiers.find((candidate) => candidate.name === tier) as
+      | (Tier & { keys?: () => AsyncIterable<string> })
+      | undefined
+    if (!source?.keys)
+      throw new InvalidOptionError(`keys() needs the name of a Redis tier of this cache; got "${tier}"`)
+    return source.keys()
   }
 
   /** True when some tier holds a fresh value for `key`. Does not back-fill. */
@@ -407,6 +496,7 @@ export class TierCache {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    for (const warmer of this.warmers) warmer.stop()
     this.flights.abortAll(new CacheClosedError('load'))
     await this.stack.idle()
     await this.sync.close()

@@ -22,6 +22,8 @@ export interface CacheEventMap {
   syncState: [{ healthy: boolean }]
   /** A caller was answered with a stale value (within grace), and why. */
   staleServed: [{ key: string; reason: import('./load/loads.js').StaleReason }]
+  /** A warm-up made progress (after every batch, and once when done). */
+  warm: [import('./load/warm.js').WarmProgress]
   /** A Redis tier's configuration was checked against its role. */
   audit: [import('./topology/audit.js').AuditReport]
 }

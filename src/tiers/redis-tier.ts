@@ -238,6 +238,21 @@ export class RedisTier implements Tier {
     } while (cursor !== '0')
   }
 
+  /** Every key of this namespace held by this tier (SCAN, in batches), for warming faster tiers from it. */
+  async *keys(): AsyncGenerator<string> {
+    const pattern = `${escapeGlob(this.keyPrefix)}*`
+    let cursor = '0'
+    do {
+      const reply = await this.call('scan', this.connection, () =>
+        this.connection.send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500']),
+      )
+      if (reply === NO_ANSWER) return
+      const [next, found] = asArray(reply)
+      cursor = String(next)
+      for (const key of asArray(found)) yield String(key).slice(this.keyPrefix.length)
+    } while (cursor !== '0')
+  }
+
   // ----- the coordinator's duties -----
 
   /** Reads only the coordinator clock (for loads that did not pass through this tier). */

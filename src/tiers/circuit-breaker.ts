@@ -13,24 +13,26 @@ export type BreakerState = 'closed' | 'open' | 'half-open'
 /**
  * Skips a tier that keeps failing, so a stalled server costs callers nothing once noticed:
  * closed (normal) → open after `failureThreshold` failures within `windowMs` (every operation is
- * skipped) → half-open after `openMs` (one operation goes through as a probe) → closed if it succeeds,
- * open again if it fails. Only the absence of an answer counts as a failure (timeouts, connection
- * errors); a server that answers with an error (OOM, WRONGTYPE…) is up.
+ * skipped) → half-open after `openMs`: a background probe (PING) is sent while callers are still
+ * skipped, so no caller ever waits on a probe → closed if it answers, open again if not. Only the
+ * absence of an answer counts as a failure (timeouts, connection errors); a server that answers with
+ * an error (OOM, WRONGTYPE…) is up.
  *
- * Written by hand: the npm breakers (opossum…) wrap one function each and allocate per call; this
- * one is a few counters checked on every Redis operation.
+ * Written by hand: the npm breakers (opossum…) wrap one function each, allocate per call and probe
+ * with a real request; this one is a few counters checked on every Redis operation.
  */
 export class CircuitBreaker {
   private stateValue: BreakerState = 'closed'
   private failures: number[] = []
-  private openedAt = 0
-  private probing = false
+  private timer: NodeJS.Timeout | undefined
+  private disposed = false
   private readonly threshold: number
   private readonly windowMs: number
   private readonly openMs: number
 
   constructor(
     options: BreakerOptions,
+    private readonly probe: () => Promise<boolean>,
     private readonly onChange: (state: BreakerState) => void,
   ) {
     this.threshold = options.failureThreshold ?? 3
@@ -42,40 +44,50 @@ export class CircuitBreaker {
     return this.stateValue
   }
 
-  /** Whether an operation may go to the tier now. In half-open, only the first caller (the probe) may. */
-  allow(now = Date.now()): boolean {
-    if (this.stateValue === 'closed') return true
-    if (this.stateValue === 'open') {
-      if (now - this.openedAt < this.openMs) return false
-      this.transition('half-open')
-    }
-    if (this.probing) return false
-    this.probing = true
-    return true
+  /** Whether an operation may go to the tier now. */
+  allow(): boolean {
+    return this.stateValue === 'closed'
   }
 
   success(): void {
-    this.probing = false
-    if (this.stateValue !== 'closed') {
-      this.failures = []
-      this.transition('closed')
-    }
+    if (this.stateValue === 'closed') this.failures.length = 0
   }
 
   failure(now = Date.now()): void {
-    this.probing = false
-    if (this.stateValue === 'half-open') {
-      this.open(now)
-      return
-    }
+    if (this.disposed) return
+    if (this.stateValue !== 'closed') return
     this.failures = this.failures.filter((at) => now - at < this.windowMs)
     this.failures.push(now)
-    if (this.failures.length >= this.threshold && this.stateValue === 'closed') this.open(now)
+    if (this.failures.length >= this.threshold) this.open()
   }
 
-  private open(now: number): void {
-    this.openedAt = now
+  private startProbe(): void {
+    this.timer = undefined
+    if (this.disposed) return
+    this.transition('half-open')
+    this.probe().then(
+      (answered) => (answered ? this.close() : this.open()),
+      () => this.open(),
+    )
+  }
+
+  /** Stops probing (the tier is closing). */
+  dispose(): void {
+    this.disposed = true
+    clearTimeout(this.timer)
+  }
+
+  private close(): void {
+    this.failures = []
+    this.transition('closed')
+  }
+
+  private open(): void {
     this.transition('open')
+    // Probed on a timer, not by traffic: a tier comes back even when nobody is asking for it.
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.startProbe(), this.openMs)
+    this.timer.unref()
   }
 
   private transition(state: BreakerState): void {

@@ -3,7 +3,7 @@ import { decodeEntry, encodeEntry } from '../codec/entry-codec.js'
 import { serializeOrThrow } from '../codec/serializer.js'
 import { isFresh, isServable, tierTtl } from '../entry.js'
 import { TierCounters } from '../metrics/tier-counters.js'
-import type { RedisConnection } from '../redis/connection.js'
+import type { RedisArgument, RedisConnection } from '../redis/connection.js'
 import { TierTimeoutError, withDeadline } from '../redis/deadline.js'
 import { type BatchResult, ReadBatcher } from '../redis/read-batcher.js'
 import {
@@ -33,6 +33,8 @@ export interface RedisTierSettings {
 export type TierHealth = 'up' | 'down' | BreakerState
 
 const NOT_WRITTEN: WriteOutcome = Object.freeze({ written: false, version: undefined })
+/** The tier did not answer (or was skipped): the write is remembered for replay. */
+const UNANSWERED: WriteOutcome = Object.freeze({ written: false, version: undefined })
 
 /** What a guarded round trip returns when it did not get an answer. */
 const NO_ANSWER = Symbol('no answer')
@@ -59,7 +61,9 @@ export class RedisTier implements Tier {
   /** The connection writes go through (see {@link useWriter}). */
   private writer: RedisConnection
   private audited = false
-  private wasDown = false
+  /** False while disconnected, while the breaker is open, and until a recovery's replay is done. */
+  private inService = false
+  private recovering: Promise<boolean> | undefined
   /** performance.now() when the connection last became ready. */
   private upSince = 0
   private lastFailureAt = 0
@@ -77,7 +81,11 @@ export class RedisTier implements Tier {
     this.clockKey = `${this.namespacePrefix}#clock`
     this.batcher = new ReadBatcher((keys) => this.fetch(keys))
     this.breaker = settings.breaker
-      ? new CircuitBreaker(settings.breaker, (state) => this.reportState(state))
+      ? new CircuitBreaker(
+          settings.breaker,
+          () => this.probe(),
+          (state) => this.onBreakerChange(state),
+        )
       : undefined
     this.unsubscribe = connection.onStateChange((ready) => this.onConnectionChange(ready))
     if (connection.isReady()) this.onConnectionChange(true)
@@ -167,10 +175,10 @@ export class RedisTier implements Tier {
   // ----- writes -----
 
   async write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> {
-    return Promise.all(fills.map((fill) => this.writeOne(fill, now)))
+    return Promise.all(fills.map((fill) => this.writeOne(fill, now, false)))
   }
 
-  private async writeOne(fill: Fill, now: number): Promise<WriteOutcome> {
+  private async writeOne(fill: Fill, now: number, recovery: boolean): Promise<WriteOutcome> {
     const { entry } = fill
     const px = tierTtl(entry, this.ttlMs, now)
     if (px <= 0) return NOT_WRITTEN
@@ -184,12 +192,15 @@ export class RedisTier implements Tier {
     const issue = fill.versioning === 'issue' && this.coordinator
     const keys = issue ? [this.keyPrefix + fill.key, this.clockKey] : [this.keyPrefix + fill.key]
     const args = [bytes, String(px), issue ? 'issue' : 'given', String(entry.version)]
-    const reply = await this.call('write', this.writer, () =>
-      runScript(this.writer, WRITE_IF_NEWER, keys, args),
+    const reply = await this.call(
+      'write',
+      this.writer,
+      () => runScript(this.writer, WRITE_IF_NEWER, keys, args),
+      recovery,
     )
     if (reply === NO_ANSWER) {
       this.remember(fill)
-      return NOT_WRITTEN
+      return UNANSWERED
     }
     const [flag, versionText] = asArray(reply)
     const written = Number(flag) === 1
@@ -211,31 +222,56 @@ export class RedisTier implements Tier {
     this.replay.missedWrite(fill)
   }
 
-  /** After an outage: replays the sets and deletes this tier may not have (or clears it if too many). */
-  private async replayAfterOutage(): Promise<void> {
-    const { fills, overflowed } = this.replay.drain(Date.now())
-    if (overflowed) await this.clear()
-    else if (fills.length > 0) await this.write(fills, Date.now())
+  /**
+   * Brings the tier back into service after an outage (a reconnect, or the breaker's probe answering):
+   * first replays the sets and deletes it may not have (or clears the namespace if too many were
+   * missed), and only then lets reads in, so it never serves a value one of those writes replaced.
+   * Resolves false if the tier stopped answering again.
+   */
+  private returnToService(): Promise<boolean> {
+    if (this.replay.pending === 0 && this.replay.recentCount === 0) {
+      this.inService = true
+      return Promise.resolve(true)
+    }
+    this.recovering ??= this.replayUntilEmpty().finally(() => {
+      this.recovering = undefined
+    })
+    return this.recovering
+  }
+
+  private async replayUntilEmpty(): Promise<boolean> {
+    for (let round = 0; round < 5; round++) {
+      const { fills, overflowed } = this.replay.drain(Date.now())
+      if (overflowed && !(await this.clearNamespace(true))) return false
+      if (fills.length === 0) break
+      const outcomes = await Promise.all(fills.map((fill) => this.writeOne(fill, Date.now(), true)))
+      if (outcomes.includes(UNANSWERED)) return false
+    }
+    this.inService = true
+    // Writes skipped while the last round ran: replay them too (versioned, so late is still safe).
+    if (this.replay.pending > 0) void this.returnToService()
+    return true
   }
 
   /** Deletes every key of this namespace in this tier: SCAN + UNLINK in batches, never KEYS or FLUSHDB. */
   async clear(): Promise<void> {
+    await this.clearNamespace(false)
+  }
+
+  private async clearNamespace(recovery: boolean): Promise<boolean> {
     const pattern = `${escapeGlob(this.keyPrefix)}*`
+    const send = (args: RedisArgument[]) =>
+      this.call('clear', this.writer, () => this.writer.send(args), recovery)
     let cursor = '0'
     do {
-      const reply = await this.call('clear', this.writer, () =>
-        this.writer.send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500']),
-      )
-      if (reply === NO_ANSWER) return
+      const reply = await send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500'])
+      if (reply === NO_ANSWER) return false
       const [next, found] = asArray(reply)
       cursor = String(next)
       const keys = asArray(found) as Buffer[]
-      if (
-        keys.length > 0 &&
-        (await this.call('clear', this.writer, () => this.writer.send(['UNLINK', ...keys]))) === NO_ANSWER
-      )
-        return
+      if (keys.length > 0 && (await send(['UNLINK', ...keys])) === NO_ANSWER) return false
     } while (cursor !== '0')
+    return true
   }
 
   /** Every key of this namespace held by this tier (SCAN, in batches), for warming faster tiers from it. */
@@ -330,8 +366,10 @@ export class RedisTier implements Tier {
     operation: string,
     connection: RedisConnection,
     run: () => Promise<T>,
+    recovery = false,
   ): Promise<T | typeof NO_ANSWER> {
-    if (!connection.isReady() || !(this.breaker?.allow() ?? true)) {
+    // During recovery only the replay gets through; otherwise the tier must be in service and the breaker closed.
+    if (!connection.isReady() || (!recovery && (!this.inService || !(this.breaker?.allow() ?? true)))) {
       this.counters.skipped++
       return NO_ANSWER
     }
@@ -356,20 +394,47 @@ export class RedisTier implements Tier {
     }
   }
 
+  /** The breaker's probe: does the server answer a PING within the timeout, and take the replay? */
+  private async probe(): Promise<boolean> {
+    return (await this.ping()) && (await this.returnToService())
+  }
+
+  private async ping(): Promise<boolean> {
+    if (!this.connection.isReady()) return false
+    const { timeoutMs } = this.settings
+    try {
+      await withDeadline(
+        this.connection.send(['PING']),
+        timeoutMs,
+        () => new TierTimeoutError(this.name, 'probe', timeoutMs),
+      )
+      return true
+    } catch (error) {
+      return isReplyError(error)
+    }
+  }
+
   private onConnectionChange(ready: boolean): void {
     this.reportState(ready ? 'up' : 'down')
-    if (ready) {
+    if (!ready) {
+      this.inService = false
+    } else {
       // Loads that started before now may carry values whose tombstones this server lost: see writeOne.
       this.upSince = performance.now()
-      if (this.wasDown) void this.replayAfterOutage()
+      // With the breaker open, its probe brings the tier back; otherwise it comes back now.
+      if (this.breaker?.state !== 'open') void this.returnToService()
     }
-    this.wasDown = !ready
     if (ready && !this.audited) {
       this.audited = true
       this.audit().catch((error: unknown) =>
         this.context.events.report('tierError', { tier: this.name, operation: 'audit', error }),
       )
     }
+  }
+
+  private onBreakerChange(state: BreakerState): void {
+    if (state === 'open') this.inService = false
+    this.reportState(state)
   }
 
   private reportState(state: TierHealth): void {
@@ -385,6 +450,7 @@ export class RedisTier implements Tier {
 
   async close(): Promise<void> {
     this.unsubscribe()
+    this.breaker?.dispose()
     await Promise.all([
       this.writer !== this.connection ? this.writer.close() : undefined,
       this.connection.close(),

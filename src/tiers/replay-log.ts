@@ -58,7 +58,13 @@ export class ReplayLog {
     return { fills: [...byKey.values()], overflowed }
   }
 
+  /** Missed writes waiting for replay (plus one if some were lost to overflow). */
   get pending(): number {
     return this.missed.size + (this.overflowed ? 1 : 0)
+  }
+
+  /** Recently acknowledged writes that a return to service would replay. */
+  get recentCount(): number {
+    return this.recent.size
   }
 }

@@ -33,7 +33,8 @@ describe('consistency across processes (3 workers, memory + hot + warm, PostgreS
       })
       console.log(`chaos=${chaos}`, JSON.stringify({ ...report, examples: report.examples.slice(0, 2) }))
       expect(report.reads).toBeGreaterThan(5000)
-      expect(report.writes).toBeGreaterThan(50)
+      // Updates need the coordinating tier to invalidate tags; while it restarts or stalls they fail.
+      expect(report.writes).toBeGreaterThan(chaos === 'none' ? 100 : 20)
       expect(report.staleBeyondBound, report.examples.join('\n')).toBe(0)
       if (chaos !== 'none') expect(report.chaosEvents).toBeGreaterThan(0)
     },

@@ -34,7 +34,6 @@ async function instance(
       redisTier({ name: 'hot', client: hotClient }),
       redisTier({ name: 'warm', client: warmClient }),
     ],
-    sync: { bus: { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400 } },
     ...extra,
   })
   caches.push(cache)
@@ -127,7 +126,7 @@ describe('the invalidation bus', () => {
   })
 
   test('a silently stalled bus (no heartbeats coming back) suspends memory tiers', async () => {
-    const a = await instance()
+    const a = await instance('inv', { sync: { bus: { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400 } } })
     const states: boolean[] = []
     a.on('syncState', ({ healthy }) => states.push(healthy))
     hot.pause()

@@ -21,7 +21,14 @@ export type { CacheOptions, WriteOptions } from './options.js'
 export type { IoredisLike, NodeRedisLike } from './redis/connection.js'
 export type { EvictionPolicy, EvictionPolicyFactory, PolicyLimits } from './tiers/eviction-policy.js'
 export { lruPolicy } from './tiers/eviction-policy.js'
-export { type MemoryTierOptions, memoryTier } from './tiers/memory.js'
+export { type MemoryPolicyName, type MemoryTierOptions, memoryTier } from './tiers/memory.js'
+export { lfuPolicy } from './tiers/policies/lfu.js'
+export {
+  createWTinyLfuPolicy,
+  type WindowAdaptation,
+  type WTinyLfuOptions,
+  wTinyLfuPolicy,
+} from './tiers/policies/w-tinylfu.js'
 export type { ValueProtection } from './tiers/protect.js'
 export { type RedisTierOptions, redisTier } from './tiers/redis.js'
 export type { TierDefinition } from './tiers/tier.js'

@@ -12,9 +12,9 @@
  * heap it keeps compared with the bound.
  */
 import { parseArgs } from 'node:util'
-import { CacheEvents } from '../src/events.js'
 import { v8Serializer } from '../src/codec/serializer.js'
 import type { Entry } from '../src/entry.js'
+import { CacheEvents } from '../src/events.js'
 import type { EvictionPolicyFactory } from '../src/tiers/eviction-policy.js'
 import { type MemoryPolicyName, type MemoryTier, memoryTier } from '../src/tiers/memory.js'
 import type { Fill } from '../src/tiers/tier.js'
@@ -35,7 +35,7 @@ const entries = Number(args.entries)
 const policies = (args.policy ?? '').split(',') as MemoryPolicyName[]
 const now = Date.now()
 const keyOf = (i: number) => `product:${i}`
-const valueOf = (i: number) => ({ id: i, sku: `SKU-${i}`, price: i % 1000 })
+const smallValue = (i: number) => ({ id: i, sku: `SKU-${i}`, price: i % 1000 })
 
 function heapUsed(): number {
   gc?.()
@@ -44,7 +44,7 @@ function heapUsed(): number {
 }
 
 function fill(i: number): Fill {
-  const value = valueOf(i)
+  const value = smallValue(i)
   const entry: Entry = {
     value,
     version: 1,
@@ -73,7 +73,11 @@ function measurePolicy(factory: EvictionPolicyFactory): number {
   const keys = Array.from({ length: entries }, (_, i) => keyOf(i))
   const shared = {}
   const before = heapUsed()
-  const policy = factory<object>({ maxEntries: entries, maxBytes: Number.MAX_SAFE_INTEGER, onEvict: () => {} })
+  const policy = factory<object>({
+    maxEntries: entries,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    onEvict: () => {},
+  })
   for (const key of keys) policy.set(key, shared, 1)
   const after = heapUsed()
   if (policy.size !== entries) throw new Error(`policy kept ${policy.size} of ${entries}`)
@@ -90,7 +94,7 @@ function measureTier(tier: MemoryTier): { heap: number; accounted: number; held:
 
 function measureValues(): number {
   const before = heapUsed()
-  const kept = Array.from({ length: entries }, (_, i) => Object.freeze(valueOf(i)))
+  const kept = Array.from({ length: entries }, (_, i) => Object.freeze(smallValue(i)))
   const heap = heapUsed() - before
   if (kept.length !== entries) throw new Error('unreachable')
   return heap / entries

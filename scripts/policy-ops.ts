@@ -28,7 +28,11 @@ const traceKeys = Array.from(trace.ids, (id) => trace.keys[id] as string)
 function filled(name: string): EvictionPolicy<object> {
   const factory = SIMULATED_POLICIES[name]
   if (factory === undefined) throw new Error(`unknown policy ${name}`)
-  const policy = factory<object>({ maxEntries: capacity, maxBytes: Number.MAX_SAFE_INTEGER, onEvict: () => {} })
+  const policy = factory<object>({
+    maxEntries: capacity,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    onEvict: () => {},
+  })
   for (const key of residentKeys) policy.set(key, value, 1)
   return policy
 }
@@ -58,9 +62,13 @@ const readThrough = (policy: EvictionPolicy<object>) => {
   }
 }
 
-console.log(`capacity ${capacity.toLocaleString('en-US')}, ${operations.toLocaleString('en-US')} operations, node ${process.version}`)
+console.log(
+  `capacity ${capacity.toLocaleString('en-US')}, ${operations.toLocaleString('en-US')} operations, node ${process.version}`,
+)
 console.log('policy       get hit (Mops/s)  set new (Mops/s)  read-through zipf 0.99 (Mops/s)')
 for (const name of (args.policy ?? '').split(',')) {
-  const cells = [best(name, getHits), best(name, setNew), best(name, readThrough)].map((n) => n.toFixed(2).padStart(16))
+  const cells = [best(name, getHits), best(name, setNew), best(name, readThrough)].map((n) =>
+    n.toFixed(2).padStart(16),
+  )
   console.log(`${name.padEnd(12)} ${cells.join('  ')}`)
 }

@@ -1,9 +1,9 @@
 /**
- * A 4-bit count-min sketch: the popularity estimate that W-TinyLFU admits by. Each key maps to
- * one counter in each of four rows (multiplicative hashing of one 32-bit key hash), a counter
- * saturates at 15, and after `sampleSize` increments every counter is halved, so popularity
- * ages and the estimate follows a changing workload. Sixteen counters (8 bytes) per expected entry,
- * as in Caffeine.
+ * A 4-bit count-min sketch: the popularity estimate that W-TinyLFU admits by. Each key maps to one
+ * counter in each of four rows, a counter saturates at 15, and after `sampleSize` increments every
+ * counter is halved, so popularity ages and the estimate follows a changing workload. Sixteen
+ * counters (8 bytes) per expected entry, as in Caffeine, and like Caffeine's the four counters of a
+ * key lie in one 64-byte block (four words per row), so an estimate touches one CPU cache line.
  */
 export class FrequencySketch {
   /** Increments between two halvings: ten times the capacity the sketch was sized for. */
@@ -11,7 +11,7 @@ export class FrequencySketch {
   /** Entries the table was sized for. */
   capacity = 0
   private table = new Uint32Array(0)
-  private shift = 32
+  private blockShift = 32
   private additions = 0
 
   constructor(expectedEntries: number) {
@@ -19,40 +19,40 @@ export class FrequencySketch {
   }
 
   /**
-   * Resizes the table for `expectedEntries` (rounded up to a power of two, at most 2^24) when that
-   * is more than it has. Resizing forgets all counts; a policy grows the sketch as it fills.
+   * Resizes the table for `expectedEntries` (rounded up to a power of two, at least 16, at most
+   * 2^24) when that is more than it has. Resizing forgets all counts; a policy grows the sketch as it fills.
    */
   ensureCapacity(expectedEntries: number): void {
     const wanted = nextPowerOfTwo(Math.min(Math.max(expectedEntries, 16), MAX_CAPACITY))
     if (wanted <= this.capacity) return
     this.capacity = wanted
     this.sampleSize = 10 * wanted
-    // Two 32-bit words (sixteen 4-bit counters) per entry.
+    // Two 32-bit words (sixteen 4-bit counters) per entry, in blocks of 16 words.
     this.table = new Uint32Array(2 * wanted)
-    this.shift = 32 - Math.log2(16 * wanted)
+    this.blockShift = 32 - Math.log2((2 * wanted) / WORDS_PER_BLOCK)
     this.additions = 0
   }
 
   /** The estimated number of recent increments of the key with this hash (0..15). */
   frequency(hash: number): number {
-    let min = MAX_COUNT
-    for (let row = 0; row < ROWS; row++) {
-      const count = this.counterAt(this.indexOf(hash, row))
-      if (count < min) min = count
-    }
-    return min
+    const block = this.blockOf(hash)
+    const spread = rehash(hash)
+    return Math.min(
+      this.counter(block, spread, 0),
+      this.counter(block, spread, 1),
+      this.counter(block, spread, 2),
+      this.counter(block, spread, 3),
+    )
   }
 
   /** Counts one access to the key with this hash, halving every counter once the sample is full. */
   increment(hash: number): void {
-    let added = false
-    for (let row = 0; row < ROWS; row++) {
-      const index = this.indexOf(hash, row)
-      if (this.counterAt(index) < MAX_COUNT) {
-        this.table[index >>> 3] = (this.table[index >>> 3] ?? 0) + (1 << ((index & 7) << 2))
-        added = true
-      }
-    }
+    const block = this.blockOf(hash)
+    const spread = rehash(hash)
+    let added = this.incrementCounter(block, spread, 0)
+    added = this.incrementCounter(block, spread, 1) || added
+    added = this.incrementCounter(block, spread, 2) || added
+    added = this.incrementCounter(block, spread, 3) || added
     if (added && ++this.additions >= this.sampleSize) this.halve()
   }
 
@@ -61,13 +61,26 @@ export class FrequencySketch {
     this.additions = 0
   }
 
-  private indexOf(hash: number, row: number): number {
-    // The high bits of a multiplicative hash are well mixed; each row has its own odd multiplier.
-    return Math.imul(hash, ROW_MULTIPLIERS[row] ?? 1) >>> this.shift
+  /** First word of the key's 64-byte block (the high bits of a multiplicative hash are well mixed). */
+  private blockOf(hash: number): number {
+    return (Math.imul(hash, 0x9e3779b1) >>> this.blockShift) * WORDS_PER_BLOCK
   }
 
-  private counterAt(index: number): number {
-    return ((this.table[index >>> 3] ?? 0) >>> ((index & 7) << 2)) & MAX_COUNT
+  /** The row's counter: one of the row's four words (2 bits of `spread`), one of its eight nibbles (3 bits). */
+  private counter(block: number, spread: number, row: number): number {
+    const bits = spread >>> (row << 3)
+    const word = this.table[block + (row << 2) + (bits & 3)] as number
+    return (word >>> (((bits >>> 2) & 7) << 2)) & MAX_COUNT
+  }
+
+  private incrementCounter(block: number, spread: number, row: number): boolean {
+    const bits = spread >>> (row << 3)
+    const index = block + (row << 2) + (bits & 3)
+    const shift = ((bits >>> 2) & 7) << 2
+    const word = this.table[index] as number
+    if (((word >>> shift) & MAX_COUNT) === MAX_COUNT) return false
+    this.table[index] = word + (1 << shift)
+    return true
   }
 
   /** Ages the history: every counter is halved, and so is the number of additions it accounts for. */
@@ -75,7 +88,7 @@ export class FrequencySketch {
     const table = this.table
     let oddCounters = 0
     for (let i = 0; i < table.length; i++) {
-      const word = table[i] ?? 0
+      const word = table[i] as number
       oddCounters += bitCount(word & 0x11111111)
       table[i] = (word >>> 1) & 0x77777777
     }
@@ -100,10 +113,15 @@ export function hashKey(key: string): number {
   return (hash ^ (hash >>> 16)) >>> 0
 }
 
-const ROWS = 4
 const MAX_COUNT = 15
 const MAX_CAPACITY = 1 << 24
-const ROW_MULTIPLIERS = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f] as const
+const WORDS_PER_BLOCK = 16
+
+/** A second, independent mix of the key hash: picks the counters inside the block. */
+function rehash(hash: number): number {
+  const mixed = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d)
+  return (mixed ^ (mixed >>> 12)) >>> 0
+}
 
 function nextPowerOfTwo(n: number): number {
   return 2 ** Math.ceil(Math.log2(n))

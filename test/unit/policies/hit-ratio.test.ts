@@ -39,8 +39,8 @@ describe('hit ratio', () => {
     },
   )
 
-  // The issue asks for half the LRU→OPT gap on these two. Measured: about a third on web12 and an
-  // eighth on orm-busy; ARC and the best fixed window do no better (see docs/eviction-policies.md).
+  // The issue asks for half the LRU→OPT gap on these two. Measured: about a third on web12 and a
+  // tenth on orm-busy; ARC and the best fixed window do no better (see docs/eviction-policies.md).
   // These floors guard what is reached; the 50 % goal stays open below.
   it.each([
     ['web12', TRACES[0]?.[1], 1000, 0.25],

@@ -10,7 +10,7 @@
  * `--markdown` prints a Markdown table.
  */
 import { parseArgs } from 'node:util'
-import { hitRatio } from './sim/replay.js'
+import { hitRatio, SIMULATED_POLICIES } from './sim/replay.js'
 import { syntheticTrace } from './sim/synthetic.js'
 import { readTraceFile, type Trace } from './sim/trace.js'
 
@@ -38,6 +38,13 @@ if (sizes.some((size) => !Number.isSafeInteger(size) || size < 1)) {
 }
 // LRU and OPT are always shown: every other policy is judged against them.
 const policies = unique(['lru', ...list(values.policy), 'opt'])
+const unknown = policies.filter((policy) => policy !== 'opt' && !Object.hasOwn(SIMULATED_POLICIES, policy))
+if (unknown.length > 0) {
+  console.error(
+    `unknown policy ${unknown.join(', ')}; known: ${[...Object.keys(SIMULATED_POLICIES), 'opt'].join(', ')}`,
+  )
+  process.exit(2)
+}
 const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit)
 
 const header = ['trace', 'accesses', 'size', ...policies, 'w-tinylfu gap closed']
@@ -59,7 +66,12 @@ for (const spec of specs) {
 if (values.markdown) printMarkdown(header, rows)
 
 function loadTrace(spec: string): Trace {
-  return syntheticTrace(spec) ?? readTraceFile(spec, limit)
+  try {
+    return syntheticTrace(spec) ?? readTraceFile(spec, limit)
+  } catch (error) {
+    console.error(`cannot read trace ${spec}: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(1)
+  }
 }
 
 /** Share of the LRU→OPT gap that W-TinyLFU closes. */

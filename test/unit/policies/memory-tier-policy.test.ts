@@ -94,5 +94,6 @@ describe('byte bound on 1,000,000 small entries', () => {
       expect(store.bytes).toBeGreaterThan(maxBytes * 0.95)
       expect(store.size).toBeLessThan(1_000_000)
     },
+    120_000,
   )
 })

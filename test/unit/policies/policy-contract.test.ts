@@ -175,5 +175,5 @@ describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
     }
     // Work linear in the size would make the large cache ~50x slower; allow for CPU cache misses and noise.
     expect(large / small).toBeLessThan(15)
-  })
+  }, 120_000)
 })

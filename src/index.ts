@@ -35,7 +35,14 @@ export type { SyncOptions } from './sync/synchronizer.js'
 export type { BreakerOptions, BreakerState } from './tiers/circuit-breaker.js'
 export type { EvictionPolicy, EvictionPolicyFactory, PolicyLimits } from './tiers/eviction-policy.js'
 export { lruPolicy } from './tiers/eviction-policy.js'
-export { type MemoryTierOptions, memoryTier } from './tiers/memory.js'
+export { type MemoryPolicyName, type MemoryTierOptions, memoryTier } from './tiers/memory.js'
+export { lfuPolicy } from './tiers/policies/lfu.js'
+export {
+  createWTinyLfuPolicy,
+  type WindowAdaptation,
+  type WTinyLfuOptions,
+  wTinyLfuPolicy,
+} from './tiers/policies/w-tinylfu.js'
 export type { ValueProtection } from './tiers/protect.js'
 export { type RedisTierOptions, redisTier } from './tiers/redis.js'
 export type { TierHealth } from './tiers/redis-tier.js'

@@ -4,6 +4,8 @@ import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import { type EvictionPolicy, type EvictionPolicyFactory, lruPolicy } from './eviction-policy.js'
+import { lfuPolicy } from './policies/lfu.js'
+import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 import { cloneDeep, freezeOwned, type ValueProtection } from './protect.js'
 import type { Fill, Tier, TierContext, TierDefinition, TierRead, WriteOutcome } from './tier.js'
 
@@ -17,11 +19,19 @@ export interface MemoryTierOptions {
   maxBytes?: number | string
   /** Longest a copy stays in this tier, capped by the entry's own life. Default: the entry's life. */
   ttl?: Duration
-  /** Which entry to forget when full. Default least-recently-used. */
-  policy?: 'lru' | EvictionPolicyFactory
+  /**
+   * Which entry to forget when full. Default `'lru'` (least recently used). `'lfu'` forgets the least
+   * frequently used (counts halve periodically so old favourites age out); `'w-tinylfu'` admits
+   * newcomers past a small LRU window only when they are more popular than what they would displace
+   * (best hit ratio on skewed or scanning workloads). Or pass your own {@link EvictionPolicyFactory}.
+   */
+  policy?: MemoryPolicyName | EvictionPolicyFactory
   /** How values are kept safe from callers who mutate what they get back. Default `'freeze'`. */
   protection?: ValueProtection
 }
+
+/** The built-in eviction policies of {@link memoryTier}. */
+export type MemoryPolicyName = 'lru' | 'lfu' | 'w-tinylfu'
 
 /** What the memory tier stores per key. The entry's value is the protected copy. */
 interface MemoryRecord {
@@ -280,10 +290,19 @@ function isNewer(existing: MemoryRecord, fill: Fill): boolean {
 /** Approximate bytes a record costs beyond its value and key (record, entry, policy node). */
 const RECORD_OVERHEAD_BYTES = 200
 
+const NAMED_POLICIES: Readonly<Record<MemoryPolicyName, EvictionPolicyFactory>> = {
+  lru: lruPolicy,
+  lfu: lfuPolicy,
+  'w-tinylfu': wTinyLfuPolicy,
+}
+
 function resolvePolicy(policy: MemoryTierOptions['policy']): EvictionPolicyFactory {
-  if (policy === undefined || policy === 'lru') return lruPolicy
+  if (policy === undefined) return lruPolicy
   if (typeof policy === 'function') return policy
-  throw new InvalidOptionError(`memoryTier policy must be 'lru' or a policy factory; got ${String(policy)}`)
+  if (Object.hasOwn(NAMED_POLICIES, policy)) return NAMED_POLICIES[policy]
+  throw new InvalidOptionError(
+    `memoryTier policy must be 'lru', 'lfu', 'w-tinylfu' or a policy factory; got ${String(policy)}`,
+  )
 }
 
 export function parseByteSize(value: number | string, what: string): number {

@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { hitRatio } from '../../../scripts/sim/replay.js'
+import { zipfTrace } from '../../../scripts/sim/synthetic.js'
+import { readTraceFile, type Trace } from '../../../scripts/sim/trace.js'
+
+const fixture = (name: string) =>
+  fileURLToPath(new URL(`../../fixtures/traces/cache2k/${name}`, import.meta.url))
+
+/** Lazily loaded, so each trace is read or generated once and only by the tests that use it. */
+function lazy(load: () => Trace): () => Trace {
+  let trace: Trace | undefined
+  return () => {
+    trace ??= load()
+    return trace
+  }
+}
+
+const TRACES: ReadonlyArray<readonly [string, () => Trace, number]> = [
+  ['web12', lazy(() => readTraceFile(fixture('web12.trace.xz'))), 1000],
+  ['orm-busy (first 500k)', lazy(() => readTraceFile(fixture('orm-busy-500k.trace.xz'))), 5000],
+  ['zipf 0.8', lazy(() => zipfTrace({ s: 0.8 })), 1000],
+  ['zipf 0.99', lazy(() => zipfTrace({ s: 0.99 })), 1000],
+  ['zipf 1.2', lazy(() => zipfTrace({ s: 1.2 })), 1000],
+  ['zipf 0.8 + scan', lazy(() => zipfTrace({ s: 0.8, scan: 20_000 })), 1000],
+  ['zipf 0.99 + scan', lazy(() => zipfTrace({ s: 0.99, scan: 20_000 })), 1000],
+  ['zipf 1.2 + scan', lazy(() => zipfTrace({ s: 1.2, scan: 20_000 })), 1000],
+]
+
+describe('hit ratio', () => {
+  it.each(TRACES)(
+    'w-tinylfu is at least as good as lru, and no better than opt, on %s',
+    (_name, trace, size) => {
+      const lru = hitRatio(trace(), 'lru', size)
+      const wTinyLfu = hitRatio(trace(), 'w-tinylfu', size)
+      const opt = hitRatio(trace(), 'opt', size)
+      expect(wTinyLfu).toBeGreaterThanOrEqual(lru)
+      expect(opt).toBeGreaterThanOrEqual(wTinyLfu)
+    },
+  )
+
+  // The issue asks for half the LRU→OPT gap on these two. Measured: about a third on web12 and a
+  // tenth on orm-busy; ARC and the best fixed window do no better (see docs/eviction-policies.md).
+  // These floors guard what is reached; the 50 % goal stays open below.
+  it.each([
+    ['web12', TRACES[0]?.[1], 1000, 0.25],
+    ['orm-busy (first 500k)', TRACES[1]?.[1], 5000, 0.05],
+  ] as const)('w-tinylfu closes part of the gap between lru and opt on %s', (_name, trace, size, floor) => {
+    if (trace === undefined) throw new Error('trace missing')
+    const lru = hitRatio(trace(), 'lru', size)
+    const wTinyLfu = hitRatio(trace(), 'w-tinylfu', size)
+    const opt = hitRatio(trace(), 'opt', size)
+    expect((wTinyLfu - lru) / (opt - lru)).toBeGreaterThanOrEqual(floor)
+  })
+
+  it.todo(
+    'w-tinylfu closes at least half the gap between lru and opt on web12 at 1,000 and orm-busy at 5,000',
+  )
+
+  it('opt is Belady: on a loop one larger than the cache it keeps all but one', () => {
+    const loop = loopTrace(11, 110)
+    // LRU misses every access of a loop larger than the cache; OPT hits all but one key per pass.
+    expect(hitRatio(loop, 'lru', 10)).toBe(0)
+    expect(hitRatio(loop, 'opt', 10)).toBeCloseTo((110 - 11 - 9) / 110, 5)
+  })
+})
+
+function loopTrace(keys: number, length: number): Trace {
+  const ids = new Uint32Array(length)
+  for (let i = 0; i < length; i++) ids[i] = i % keys
+  return { name: 'loop', ids, keys: Array.from({ length: keys }, (_, i) => `k${i}`) }
+}

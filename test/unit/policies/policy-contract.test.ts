@@ -1,0 +1,179 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { type EvictionPolicyFactory, lruPolicy } from '../../../src/tiers/eviction-policy.js'
+import { lfuPolicy } from '../../../src/tiers/policies/lfu.js'
+import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../../src/tiers/policies/w-tinylfu.js'
+
+/** Every policy must honour the EvictionPolicy contract; the built-in LRU is checked alongside as the reference. */
+const POLICIES: Record<string, EvictionPolicyFactory> = {
+  lru: lruPolicy,
+  lfu: lfuPolicy,
+  'w-tinylfu': wTinyLfuPolicy,
+  'w-tinylfu (hill climbing)': createWTinyLfuPolicy({ adaptation: 'hill-climbing' }),
+  'w-tinylfu (fixed 20 % window)': createWTinyLfuPolicy({ adaptation: 'none', windowShare: 0.2 }),
+}
+
+interface Box {
+  readonly n: number
+}
+
+function make(factory: EvictionPolicyFactory, maxEntries: number, maxBytes = Number.MAX_SAFE_INTEGER) {
+  const evicted: string[] = []
+  const policy = factory<Box>({ maxEntries, maxBytes, onEvict: (key) => evicted.push(key) })
+  return { policy, evicted }
+}
+
+describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
+  it('returns what was set, and peek does the same', () => {
+    const { policy } = make(factory, 10)
+    policy.set('a', { n: 1 }, 5)
+    expect(policy.get('a')).toEqual({ n: 1 })
+    expect(policy.peek('a')).toEqual({ n: 1 })
+    expect(policy.get('missing')).toBeUndefined()
+    expect(policy.size).toBe(1)
+    expect(policy.bytes).toBe(5)
+  })
+
+  it('replaces a value and its size', () => {
+    const { policy } = make(factory, 10)
+    policy.set('a', { n: 1 }, 5)
+    policy.set('a', { n: 2 }, 7)
+    expect(policy.get('a')).toEqual({ n: 2 })
+    expect(policy.size).toBe(1)
+    expect(policy.bytes).toBe(7)
+  })
+
+  it('never holds more than maxEntries, and reports each eviction once', () => {
+    const { policy, evicted } = make(factory, 50)
+    for (let i = 0; i < 500; i++) {
+      policy.set(`k${i}`, { n: i }, 1)
+      expect(policy.size).toBeLessThanOrEqual(50)
+    }
+    expect(policy.size).toBe(50)
+    expect(evicted).toHaveLength(450)
+    expect(new Set(evicted).size).toBe(450)
+    for (const key of evicted) expect(policy.peek(key)).toBeUndefined()
+  })
+
+  it('never holds more than maxBytes', () => {
+    const { policy, evicted } = make(factory, 1000, 1000)
+    for (let i = 0; i < 500; i++) {
+      policy.set(`k${i}`, { n: i }, 10 + (i % 7) * 13)
+      expect(policy.bytes).toBeLessThanOrEqual(1000)
+    }
+    expect(evicted.length).toBeGreaterThan(0)
+    expect(policy.bytes).toBeGreaterThan(500)
+  })
+
+  it('refuses an entry larger than the whole byte budget and drops its older value', () => {
+    const { policy, evicted } = make(factory, 10, 100)
+    policy.set('small', { n: 1 }, 10)
+    policy.set('big', { n: 2 }, 50)
+    policy.set('big', { n: 3 }, 101)
+    expect(policy.peek('big')).toBeUndefined()
+    expect(policy.peek('small')).toEqual({ n: 1 })
+    expect(policy.bytes).toBe(10)
+    expect(evicted).toEqual([])
+  })
+
+  it('deletes without reporting an eviction, and clear empties it', () => {
+    const { policy, evicted } = make(factory, 10)
+    policy.set('a', { n: 1 }, 3)
+    policy.set('b', { n: 2 }, 4)
+    expect(policy.delete('a')).toBe(true)
+    expect(policy.delete('a')).toBe(false)
+    expect(policy.peek('a')).toBeUndefined()
+    expect(policy.bytes).toBe(4)
+    policy.clear()
+    expect(policy.size).toBe(0)
+    expect(policy.bytes).toBe(0)
+    expect(policy.get('b')).toBeUndefined()
+    expect(evicted).toEqual([])
+  })
+
+  it('keeps both bounds, and its own accounting, under random operation sequences', () => {
+    const operation = fc.oneof(
+      fc.record({ op: fc.constant('set' as const), key: fc.nat(40), size: fc.integer({ min: 1, max: 120 }) }),
+      fc.record({ op: fc.constant('get' as const), key: fc.nat(40) }),
+      fc.record({ op: fc.constant('delete' as const), key: fc.nat(40) }),
+    )
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 600 }),
+        fc.array(operation),
+        (maxEntries, maxBytes, ops) => {
+          const { policy } = make(factory, maxEntries, maxBytes)
+          const model = new Map<string, { value: Box; size: number }>()
+          for (const step of ops) {
+            const key = `k${step.key}`
+            if (step.op === 'set') {
+              const value = { n: step.key }
+              policy.set(key, value, step.size)
+              model.set(key, { value, size: step.size })
+            } else if (step.op === 'delete') {
+              policy.delete(key)
+              model.delete(key)
+            } else {
+              policy.get(key)
+            }
+            expect(policy.size).toBeLessThanOrEqual(maxEntries)
+            expect(policy.bytes).toBeLessThanOrEqual(maxBytes)
+            // Whatever it still holds is the last value set for that key, and bytes add up.
+            let bytes = 0
+            let size = 0
+            for (const [modelKey, stored] of model) {
+              const held = policy.peek(modelKey)
+              if (held === undefined) continue
+              expect(held).toBe(stored.value)
+              bytes += stored.size
+              size++
+            }
+            expect(policy.size).toBe(size)
+            expect(policy.bytes).toBe(bytes)
+          }
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  it('returns a value read right after it was set, while nothing had to be evicted', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(30), fc.nat(50)), { maxLength: 200 }), (writes) => {
+        const { policy, evicted } = make(factory, 1000, 1_000_000)
+        for (const [key, size] of writes) {
+          const value = { n: key }
+          policy.set(`k${key}`, value, size)
+          if (evicted.length === 0) expect(policy.get(`k${key}`)).toBe(value)
+        }
+        expect(evicted).toEqual([])
+      }),
+      { numRuns: 100 },
+    )
+  })
+
+  it('costs about the same per operation in a small and a large cache (O(1))', () => {
+    const perOperation = (capacity: number) => {
+      const { policy } = make(factory, capacity)
+      for (let i = 0; i < capacity; i++) policy.set(`warm${i}`, { n: i }, 1)
+      const operations = 50_000
+      const started = process.hrtime.bigint()
+      for (let i = 0; i < operations; i++) {
+        const key = `k${(i * 7919) % (capacity * 2)}`
+        if (policy.get(key) === undefined) policy.set(key, { n: i }, 1)
+      }
+      return Number(process.hrtime.bigint() - started) / operations
+    }
+    perOperation(1000) // warm up the JIT
+    // Interleaved runs, best of five each, so that a busy machine slows both sides alike.
+    let small = Number.POSITIVE_INFINITY
+    let large = Number.POSITIVE_INFINITY
+    for (let run = 0; run < 5; run++) {
+      small = Math.min(small, perOperation(1000))
+      large = Math.min(large, perOperation(50_000))
+    }
+    // Work linear in the size would make the large cache ~50x slower; allow for CPU cache misses and noise.
+    expect(large / small).toBeLessThan(15)
+  }, 120_000)
+})

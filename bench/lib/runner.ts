@@ -1,0 +1,236 @@
+import { isDeepStrictEqual } from 'node:util'
+import { createDataset, type Dataset, productFor } from './dataset.js'
+import type { BenchEnv } from './env.js'
+import { type CallerLoop, compileCallerLoop, measureRun, type Sample } from './measure.js'
+import { RunProfiler } from './profiler.js'
+import { type Summary, summarize } from './stats.js'
+import type { Subject } from './subject.js'
+import type { Workload } from './workload.js'
+
+export interface RunSettings {
+  readonly runs: number
+  readonly durationMs: number
+  readonly warmupMs: number
+  /** Row names to run; empty means every row of the workload. */
+  readonly libraries: readonly string[]
+  /** Directory for a CPU profile of the measured runs; none when undefined. */
+  readonly profileDir?: string | undefined
+}
+
+export interface RowResult {
+  readonly name: string
+  readonly kind: Subject['kind']
+  readonly version: string
+  readonly config: string
+  readonly samples: readonly Sample[]
+  readonly opsPerSec: Summary
+  /** Loader calls during measured runs: a hit benchmark must have none. */
+  readonly loadsDuringRuns: number
+  /** Redis commands the server processed during measured runs, and per operation. */
+  readonly redisCommands: number
+  readonly redisCommandsPerOp: number
+  /** Median over runs of this process's CPU µs per operation. */
+  readonly cpuMicrosPerOp: number
+  /** redis-server CPU µs per operation, over all measured runs. */
+  readonly redisCpuMicrosPerOp: number
+}
+
+export interface TargetResult {
+  readonly label: string
+  readonly against: string
+  readonly ratio: number
+  readonly atLeast: number
+  readonly met: boolean
+}
+
+export interface WorkloadResult {
+  readonly workload: string
+  readonly title: string
+  readonly description: string
+  readonly callers: number
+  readonly keyCount: number
+  readonly settings: RunSettings
+  readonly startedAt: string
+  readonly rows: readonly RowResult[]
+  readonly targets: readonly TargetResult[]
+  /** Problems that make a row's figure meaningless (it loaded, or touched Redis when it must not). */
+  readonly warnings: readonly string[]
+}
+
+interface Tracked {
+  readonly subject: Subject
+  readonly loop: CallerLoop
+  readonly samples: Sample[]
+  loads: number
+  redisCommands: number
+  redisCpuSeconds: number
+}
+
+/**
+ * Sets a workload up, checks that every row returns the right value, warms each row up, then measures
+ * `runs` rounds. Each round runs every row once, starting from a different row each time, so that
+ * slow drifts of a noisy machine are spread over all libraries instead of hitting one.
+ */
+export async function runWorkload(
+  workload: Workload,
+  env: BenchEnv,
+  settings: RunSettings,
+  log: (line: string) => void,
+): Promise<WorkloadResult> {
+  const startedAt = new Date().toISOString()
+  const dataset = createDataset(workload.keyCount)
+  log(`[${workload.name}] setting up ${workload.keyCount} keys ...`)
+  const subjects = await createSubjects(workload, env, dataset, settings.libraries)
+  const tracked: Tracked[] = subjects.map((subject) => ({
+    subject,
+    loop: compileCallerLoop(subject.name),
+    samples: [],
+    loads: 0,
+    redisCommands: 0,
+    redisCpuSeconds: 0,
+  }))
+  try {
+    for (const { subject } of tracked) await verify(subject, dataset.keys)
+    if (settings.warmupMs > 0) {
+      for (const row of tracked) {
+        await measureRun(row.loop, row.subject.op, dataset, workload.shape, settings.warmupMs)
+      }
+    }
+    const profiler = settings.profileDir === undefined ? undefined : new RunProfiler(settings.profileDir)
+    await profiler?.start()
+    for (let run = 0; run < settings.runs; run++) {
+      const line: string[] = []
+      for (let i = 0; i < tracked.length; i++) {
+        const row = tracked[(run + i) % tracked.length] as Tracked
+        const loadsBefore = dataset.loads
+        const commandsBefore = await env.commandsProcessed()
+        const redisCpuBefore = await env.serverCpuSeconds()
+        const sample = await measureRun(
+          row.loop,
+          row.subject.op,
+          dataset,
+          workload.shape,
+          settings.durationMs,
+        )
+        row.redisCpuSeconds += (await env.serverCpuSeconds()) - redisCpuBefore
+        row.redisCommands += (await env.commandsProcessed()) - commandsBefore
+        row.loads += dataset.loads - loadsBefore
+        row.samples.push(sample)
+        line.push(`${row.subject.name} ${formatOps(sample.opsPerSec)}`)
+      }
+      log(`[${workload.name}] run ${run + 1}/${settings.runs}: ${line.join(' | ')}`)
+    }
+    const profile = await profiler?.stop(
+      `${workload.name}-${tracked.map((row) => row.subject.name).join('+')}`,
+    )
+    if (profile) log(`[${workload.name}] CPU profile of the measured runs: ${profile}`)
+  } finally {
+    for (const { subject } of tracked) await subject.close().catch(() => undefined)
+  }
+  const rows = tracked.map(toRow)
+  return {
+    workload: workload.name,
+    title: workload.title,
+    description: workload.description,
+    callers: workload.shape.callers,
+    keyCount: workload.keyCount,
+    settings,
+    startedAt,
+    rows,
+    targets: evaluateTargets(workload, rows),
+    warnings: findWarnings(workload, rows),
+  }
+}
+
+async function createSubjects(
+  workload: Workload,
+  env: BenchEnv,
+  dataset: Dataset,
+  only: readonly string[],
+): Promise<Subject[]> {
+  const subjects: Subject[] = []
+  try {
+    for (const factory of workload.libraries) {
+      if (only.length > 0 && !only.includes(factory.name)) continue
+      subjects.push(await factory.create({ env, dataset, layout: workload.layout, scope: workload.scope }))
+    }
+  } catch (error) {
+    for (const subject of subjects) await subject.close().catch(() => undefined)
+    throw error
+  }
+  return subjects
+}
+
+/** A row that returns the wrong thing would be measured doing something else; refuse to measure it. */
+async function verify(subject: Subject, keys: readonly string[]): Promise<void> {
+  for (const index of [0, keys.length - 1]) {
+    const value = await subject.op(keys[index] as string)
+    if (
+      !isDeepStrictEqual(value, productFor(index)) &&
+      !isDeepStrictEqual(value, JSON.stringify(productFor(index)))
+    ) {
+      throw new Error(`${subject.name} returned ${JSON.stringify(value)} for ${keys[index]}`)
+    }
+  }
+}
+
+function toRow(row: Tracked): RowResult {
+  const ops = row.samples.reduce((sum, sample) => sum + sample.ops, 0)
+  return {
+    name: row.subject.name,
+    kind: row.subject.kind,
+    version: row.subject.version,
+    config: row.subject.config,
+    samples: row.samples,
+    opsPerSec: summarize(row.samples.map((sample) => sample.opsPerSec)),
+    loadsDuringRuns: row.loads,
+    redisCommands: row.redisCommands,
+    redisCommandsPerOp: ops === 0 ? 0 : row.redisCommands / ops,
+    cpuMicrosPerOp: summarize(row.samples.map((sample) => sample.cpuMicrosPerOp)).median,
+    redisCpuMicrosPerOp: ops === 0 ? 0 : (row.redisCpuSeconds * 1e6) / ops,
+  }
+}
+
+function evaluateTargets(workload: Workload, rows: readonly RowResult[]): TargetResult[] {
+  const subject = rows.find((row) => row.kind === 'tiercache')
+  if (!subject) return []
+  return workload.targets.flatMap((target) => {
+    const other =
+      target.against === 'best-peer'
+        ? rows
+            .filter((row) => row.kind === 'peer')
+            .reduce<RowResult | undefined>(
+              (best, row) =>
+                best === undefined || row.opsPerSec.median > best.opsPerSec.median ? row : best,
+              undefined,
+            )
+        : rows.find((row) => row.name === target.against)
+    if (!other) return []
+    const ratio = subject.opsPerSec.median / other.opsPerSec.median
+    const label = target.against === 'best-peer' ? `best peer (${other.name})` : other.name
+    return [{ label, against: other.name, ratio, atLeast: target.atLeast, met: ratio >= target.atLeast }]
+  })
+}
+
+function findWarnings(workload: Workload, rows: readonly RowResult[]): string[] {
+  const warnings: string[] = []
+  for (const row of rows) {
+    if (row.loadsDuringRuns > 0) {
+      warnings.push(`${row.name} called its loader ${row.loadsDuringRuns} times during measured runs`)
+    }
+    // A few commands a second from some library's background timers (a heartbeat, say) show up in
+    // every row; what must not happen is Redis traffic that grows with the operations measured.
+    if (!workload.usesRedis && row.redisCommandsPerOp >= 1e-4) {
+      warnings.push(
+        `${row.name} sent ${row.redisCommands} Redis commands during measured runs (${row.redisCommandsPerOp.toFixed(4)} per operation)`,
+      )
+    }
+  }
+  return warnings
+}
+
+export function formatOps(opsPerSec: number): string {
+  if (opsPerSec >= 1e6) return `${(opsPerSec / 1e6).toFixed(2)}M`
+  if (opsPerSec >= 1e3) return `${(opsPerSec / 1e3).toFixed(1)}k`
+  return opsPerSec.toFixed(0)
+}

@@ -1,0 +1,39 @@
+import type { Layout, SubjectFactory } from '../libraries/common.js'
+import type { RunShape } from './measure.js'
+
+/**
+ * A goal stated on medians: tiercache's ops/s divided by another row's (or by the best peer's) must be
+ * at least `atLeast`.
+ */
+export interface Target {
+  /** A row name, or `'best-peer'` for the fastest row of kind `peer`. */
+  readonly against: string
+  readonly atLeast: number
+}
+
+/**
+ * One benchmark scenario. Add a file under bench/workloads/ exporting one of these and list it in
+ * bench/workloads/index.ts; the runner, report and CLI pick it up.
+ */
+export interface Workload {
+  /** CLI name, e.g. `l1-hit`. */
+  readonly name: string
+  readonly title: string
+  /** What is measured and how every library is set up (markdown, a few sentences). */
+  readonly description: string
+  readonly shape: RunShape
+  /** Number of keys in the dataset. */
+  readonly keyCount: number
+  readonly targets: readonly Target[]
+  /** The cache layout every library is set up with. */
+  readonly layout: Layout
+  /** Prefix of this workload's keys in Redis (each library adds its own name). */
+  readonly scope: string
+  /**
+   * The rows, in table order. Each is created with its cache already holding every key where the
+   * layout puts it (pre-populated through the library's own API, so each stores its own format).
+   */
+  readonly libraries: readonly SubjectFactory[]
+  /** True when Redis commands are expected while measuring (else any is reported as a problem). */
+  readonly usesRedis: boolean
+}

@@ -233,7 +233,7 @@ export class TierCache {
         options: this.options,
         counters: this.loads.loaderCounters,
       }
-      await loadMany(context, found.missing, batchLoader, resolved, found.clock, values)
+      await loadMany(context, found.missing, batchLoader, resolved, values)
     }
     return values
   }

@@ -9,7 +9,11 @@ interface CoordinatorTier extends Tier {
   readClock(): Promise<number | undefined>
   remember(fill: Fill): void
   invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined>
-  acquireLease(key: string, token: string, ttlMs: number): Promise<boolean | undefined>
+  acquireLease(
+    key: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<{ taken: boolean; clock: number } | undefined>
   releaseLease(key: string, token: string): Promise<void>
 }
 
@@ -42,12 +46,12 @@ export class TierStack {
   }
 
   /** Reads keys through the tiers from `from` on, and back-fills every hit into the tiers above it. */
-  async read(keys: readonly string[], from: number, now: number): Promise<LookupResult> {
+  read(keys: readonly string[], from: number, now: number): Promise<LookupResult> {
     const observedAt = performance.now()
-    const result = await lookup(this.tiers, keys, from, now, this.checkTags)
-    if (result.clock !== undefined) this.clock.observe(result.clock)
-    if (result.hits.size > 0) this.backfill(result, now, observedAt)
-    return result
+    return lookup(this.tiers, keys, from, now, this.checkTags).then((result) => {
+      if (result.hits.size > 0) this.backfill(result, now, observedAt)
+      return result
+    })
   }
 
   private backfill(result: LookupResult, now: number, observedAt: number): void {
@@ -58,11 +62,15 @@ export class TierStack {
   }
 
   /**
-   * A version no older than any invalidation already applied: the clock a read just saw, or else one
-   * fetched from the coordinator, or else the highest clock this process has seen (see versions.ts).
+   * A load's start version, no older than any invalidation already applied: the clock read with the
+   * load's lease, or else one read from the coordinator now, or else the highest clock this process
+   * has seen (see versions.ts).
    */
-  async startVersion(clockFromRead: number | undefined): Promise<number> {
-    if (clockFromRead !== undefined) return clockFromRead
+  async startVersion(known: number | undefined): Promise<number> {
+    if (known !== undefined) {
+      this.clock.observe(known)
+      return known
+    }
     const clock = await this.coordinator?.readClock()
     if (clock !== undefined) {
       this.clock.observe(clock)

@@ -31,7 +31,6 @@ export async function loadMany<V>(
   missing: readonly string[],
   batchLoader: BatchLoader<V>,
   options: ResolvedWriteOptions,
-  clock: number | undefined,
   values: Map<string, unknown>,
 ): Promise<void> {
   const { flights } = context
@@ -46,7 +45,7 @@ export async function loadMany<V>(
       started.push(flights.start(key))
     }
   }
-  if (started.length > 0) await runBatch(context, started, batchLoader, options, clock, values)
+  if (started.length > 0) await runBatch(context, started, batchLoader, options, values)
   for (const [key, promise] of joined) values.set(key, await promise.catch(() => undefined))
 }
 
@@ -55,12 +54,11 @@ async function runBatch<V>(
   started: Flight<unknown>[],
   batchLoader: BatchLoader<V>,
   options: ResolvedWriteOptions,
-  clock: number | undefined,
   values: Map<string, unknown>,
 ): Promise<void> {
   const { stack, flights, events, counters } = context
   try {
-    const startVersion = await stack.startVersion(clock)
+    const startVersion = await stack.startVersion(undefined)
     const keys = started.map((flight) => flight.key)
     const controller = (started[0] as Flight<unknown>).controller
     controller.signal.throwIfAborted()

@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto'
 
 /** The coordinator operations a lease needs (implemented by the Redis tier). */
 export interface LeaseStore {
-  acquireLease(key: string, token: string, ttlMs: number): Promise<boolean | undefined>
+  acquireLease(
+    key: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<{ taken: boolean; clock: number } | undefined>
   releaseLease(key: string, token: string): Promise<void>
 }
 
 /** The outcome of asking for a key's load lease. */
 export type Lease =
-  /** This process holds it and must load, then release it. */
-  | { readonly kind: 'held'; readonly token: string }
+  /** This process holds it and must load (with `clock` as its start version), then release it. */
+  | { readonly kind: 'held'; readonly token: string; readonly clock: number }
   /** Another process holds it and is loading. */
   | { readonly kind: 'taken' }
   /** The coordinator did not answer: load without a lease (availability over deduplication). */
@@ -38,9 +42,9 @@ export class Leases {
 
   async acquire(key: string): Promise<Lease> {
     const token = `${this.prefix}:${++this.counter}`
-    const taken = await this.store.acquireLease(key, token, this.ttlMs)
-    if (taken === undefined) return NO_LEASE
-    return taken ? { kind: 'held', token } : TAKEN
+    const answer = await this.store.acquireLease(key, token, this.ttlMs)
+    if (answer === undefined) return NO_LEASE
+    return answer.taken ? { kind: 'held', token, clock: answer.clock } : TAKEN
   }
 
   /** Releases a held lease and tells waiting processes (including this one) that the key was filled. */

@@ -64,7 +64,7 @@ export class Loads {
     if (this.flights.get(key) !== undefined || this.backingOff(key)) return
     const flight = this.flights.start(key) as Flight<V>
     flight.resolve(current) // callers joining meanwhile get the current value, still fresh
-    void this.revalidate(flight, loader, options, undefined).finally(() => this.flights.finish(flight))
+    void this.revalidate(flight, loader, options).finally(() => this.flights.finish(flight))
   }
 
   /** Runs one flight to the end. Never rejects: errors go to the flight's callers. */
@@ -81,17 +81,17 @@ export class Loads {
       if (hit !== undefined) {
         flight.resolve(hit.stored.entry.value as V)
         if (dueForRefresh(hit.stored.entry, Date.now(), options.refreshAhead))
-          await this.revalidate(flight, loader, options, found.clock)
+          await this.revalidate(flight, loader, options)
         return
       }
       const stale = newestServable(Date.now(), l1Stale, found.stale.get(key)?.stored.entry)
       const backingOff = this.backingOff(key)
       if (stale !== undefined && (options.staleWhileRevalidate || backingOff)) {
         this.serveStale(flight, stale, backingOff ? 'backoff' : 'revalidate')
-        await this.revalidate(flight, loader, options, found.clock)
+        await this.revalidate(flight, loader, options)
         return
       }
-      await this.loadForCaller(flight, loader, options, found.clock, stale)
+      await this.loadForCaller(flight, loader, options, stale)
     } catch (error) {
       flight.reject(error)
     } finally {
@@ -104,14 +104,13 @@ export class Loads {
     flight: Flight<V>,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
-    clock: number | undefined,
   ): Promise<void> {
     if (this.backingOff(flight.key)) return
     const lease = await this.tryLease(flight.key)
     if (lease.kind === 'taken') return // another process is refreshing it
     this.refreshes++
     try {
-      await this.loadAndFill(flight, loader, options, clock, lease, undefined)
+      await this.loadAndFill(flight, loader, options, lease, undefined)
     } catch {
       this.backOff(flight.key)
     }
@@ -122,19 +121,16 @@ export class Loads {
     flight: Flight<V>,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
-    clock: number | undefined,
     stale: Entry | undefined,
   ): Promise<void> {
     let lease = await this.tryLease(flight.key)
-    let startClock = clock
     if (lease.kind === 'taken') {
       const waited = await this.waitForHolder(flight)
       if (waited.found) return flight.resolve(waited.value as V)
       lease = waited.lease
-      startClock = undefined // time has passed: the load needs a version taken now
     }
     try {
-      await this.loadAndFill(flight, loader, options, startClock, lease, stale)
+      await this.loadAndFill(flight, loader, options, lease, stale)
     } catch (error) {
       if (stale === undefined) throw error
       this.backOff(flight.key)
@@ -143,7 +139,8 @@ export class Loads {
   }
 
   /**
-   * Calls the loader (with its timeouts) and writes the value to every tier. The flight is resolved as
+   * Calls the loader (with its timeouts) and writes the value to every tier, under the version taken
+   * before the loader ran. The flight is resolved as
    * soon as the value is in the memory tier; the lease is released, and waiters woken, once the shared
    * tiers hold it.
    */
@@ -151,13 +148,13 @@ export class Loads {
     flight: Flight<V>,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
-    clock: number | undefined,
     lease: Lease,
     stale: Entry | undefined,
   ): Promise<void> {
     const { key, controller } = flight
     try {
-      const startVersion = await this.stack.startVersion(clock)
+      // The lease brought the clock along; without one, read it now (before the loader runs).
+      const startVersion = await this.stack.startVersion(lease.kind === 'held' ? lease.clock : undefined)
       controller.signal.throwIfAborted()
       const value = await runLoader(
         key,

@@ -16,18 +16,30 @@ function script(source: string): RedisScript {
 }
 
 /**
- * Reads entries and the coordinator clock in one round trip.
- * KEYS[1] = clock key, KEYS[2..n] = entry keys. Returns { clock, { value1, …, valueN } }.
- * The clock is max(TIME, stored clock): every version issued later is strictly greater.
+ * Lua returning the coordinator clock as `clock`: max(TIME in µs, stored clock key KEYS[2]). Every
+ * version issued later is strictly greater, so a load may use it as its start version.
  */
-export const READ_WITH_CLOCK = script(`
+const READ_CLOCK_LUA = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local stored = tonumber(redis.call('GET', KEYS[1]))
-if stored and stored > now then now = stored end
-local values = {}
-if #KEYS > 1 then values = redis.call('MGET', unpack(KEYS, 2)) end
-return { string.format('%.0f', now), values }
+local clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local stored = tonumber(redis.call('GET', KEYS[2]))
+if stored and stored > clock then clock = stored end
+`
+
+/** Reads the coordinator clock. KEYS[1] = unused (the clock key again), KEYS[2] = clock key. Returns it as a string. */
+export const READ_CLOCK = script(`${READ_CLOCK_LUA}
+return string.format('%.0f', clock)
+`)
+
+/**
+ * Takes a key's load lease if free, and reads the clock in the same round trip, so the load that
+ * follows has its start version without another one. KEYS[1] = lease key, KEYS[2] = clock key;
+ * ARGV = token, PX milliseconds. Returns { 1 | 0 (taken by us?), clock }.
+ */
+export const ACQUIRE_LEASE = script(`
+local taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+${READ_CLOCK_LUA}
+return { taken and 1 or 0, string.format('%.0f', clock) }
 `)
 
 /**

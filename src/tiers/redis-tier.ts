@@ -5,10 +5,11 @@ import { isFresh, isServable, tierTtl } from '../entry.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import type { RedisArgument, RedisConnection } from '../redis/connection.js'
 import { TierTimeoutError, withDeadline } from '../redis/deadline.js'
-import { type BatchResult, ReadBatcher } from '../redis/read-batcher.js'
+import { ReadBatcher } from '../redis/read-batcher.js'
 import {
+  ACQUIRE_LEASE,
   INVALIDATE_TAGS,
-  READ_WITH_CLOCK,
+  READ_CLOCK,
   RELEASE_LEASE,
   runScript,
   WRITE_IF_NEWER,
@@ -40,9 +41,8 @@ const UNANSWERED: WriteOutcome = Object.freeze({ written: false, version: undefi
 const NO_ANSWER = Symbol('no answer')
 
 /**
- * A Redis server as a cache tier: batched reads (MGET, or a Lua script returning the version clock
- * when this tier is the coordinator), versioned conditional writes (Lua), SCAN-based clear, and the
- * coordinator's duties (clock, tag versions). Every round trip goes through {@link call}: skipped
+ * A Redis server as a cache tier: batched reads (MGET), versioned conditional writes (Lua), SCAN-based
+ * clear, and the coordinator's duties (version clock, tag versions, load leases). Every round trip goes through {@link call}: skipped
  * while disconnected or while the circuit breaker is open, bounded by the tier's timeout.
  */
 export class RedisTier implements Tier {
@@ -54,7 +54,7 @@ export class RedisTier implements Tier {
   readonly namespacePrefix: string
   private readonly keyPrefix: string
   private readonly clockKey: string
-  private readonly batcher: ReadBatcher<Stored>
+  private readonly batcher: ReadBatcher<Stored, TierRead>
   private readonly breaker: CircuitBreaker | undefined
   private readonly replay = new ReplayLog()
   private readonly unsubscribe: () => void
@@ -79,7 +79,10 @@ export class RedisTier implements Tier {
     this.namespacePrefix = `${settings.prefix}${context.namespace}`
     this.keyPrefix = `${this.namespacePrefix}:`
     this.clockKey = `${this.namespacePrefix}#clock`
-    this.batcher = new ReadBatcher((keys) => this.fetch(keys))
+    this.batcher = new ReadBatcher<Stored, TierRead>(
+      (keys) => this.fetch(keys),
+      (value) => ({ entries: [value] }),
+    )
     this.breaker = settings.breaker
       ? new CircuitBreaker(
           settings.breaker,
@@ -112,44 +115,38 @@ export class RedisTier implements Tier {
   // ----- reads -----
 
   read(keys: readonly string[]): Promise<TierRead> {
-    if (keys.length === 1) {
-      return this.batcher.read(keys[0] as string).then(({ value, clock }) => ({ entries: [value], clock }))
-    }
-    return this.fetch(keys).then(({ values, clock }) => ({ entries: values, clock }))
+    if (keys.length === 1) return this.batcher.read(keys[0] as string)
+    return this.fetch(keys).then((values) => ({ entries: values }))
   }
 
-  /** One round trip (split into pipelined chunks above maxBatchKeys). Never rejects. */
-  private async fetch(keys: readonly string[]): Promise<BatchResult<Stored>> {
+  /** One round trip of MGET (split into pipelined chunks above maxBatchKeys). Never rejects. */
+  private async fetch(keys: readonly string[]): Promise<readonly (Stored | undefined)[]> {
     const started = process.hrtime.bigint()
     const chunks = chunk(keys, this.settings.maxBatchKeys)
     const replies = await this.call('read', this.connection, () =>
-      Promise.all(chunks.map((part) => this.fetchChunk(part))),
+      Promise.all(chunks.map((part) => this.mget(part))),
     )
     if (replies === NO_ANSWER) {
       this.counters.misses += keys.length
-      return { values: [] }
+      return []
     }
     this.counters.recordLatency(started)
+    const now = Date.now()
     const values: (Stored | undefined)[] = []
-    let clock: number | undefined
-    replies.forEach((reply, index) => {
-      if (reply.clock !== undefined) clock = Math.max(clock ?? 0, reply.clock)
+    replies.forEach((raw, index) => {
       const part = chunks[index] as readonly string[]
-      for (let i = 0; i < part.length; i++) values.push(this.decode(part[i] as string, reply.raw[i]))
+      for (let i = 0; i < part.length; i++) values.push(this.decode(part[i] as string, raw[i], now))
     })
-    return { values, clock }
+    return values
   }
 
-  private async fetchChunk(keys: readonly string[]): Promise<{ raw: readonly unknown[]; clock?: number }> {
-    const redisKeys = keys.map((key) => this.keyPrefix + key)
-    if (!this.coordinator) return { raw: asArray(await this.connection.send(['MGET', ...redisKeys])) }
-    const reply = asArray(
-      await runScript(this.connection, READ_WITH_CLOCK, [this.clockKey, ...redisKeys], []),
-    )
-    return { clock: Number(String(reply[0])), raw: asArray(reply[1]) }
+  private async mget(keys: readonly string[]): Promise<readonly unknown[]> {
+    const args: string[] = ['MGET']
+    for (const key of keys) args.push(this.keyPrefix + key)
+    return asArray(await this.connection.send(args))
   }
 
-  private decode(key: string, raw: unknown): Stored | undefined {
+  private decode(key: string, raw: unknown, now: number): Stored | undefined {
     if (raw === null || raw === undefined) {
       this.counters.misses++
       return undefined
@@ -158,11 +155,10 @@ export class RedisTier implements Tier {
     const result = decodeEntry(raw, this.context.serializers)
     if (!result.ok) return this.undecodable(key, result.reason)
     const { entry } = result
-    const now = Date.now()
     if (isFresh(entry, now)) this.counters.hits++
     else if (isServable(entry, now)) this.counters.staleHits++
     else this.counters.misses++
-    return { entry, payload: result.payload }
+    return result // already { entry, payload }: no second object per key
   }
 
   private undecodable(key: string, reason: string): undefined {
@@ -291,13 +287,13 @@ export class RedisTier implements Tier {
 
   // ----- the coordinator's duties -----
 
-  /** Reads only the coordinator clock (for loads that did not pass through this tier). */
+  /** Reads the coordinator clock: a load's start version when it took no lease (see scripts.ts). */
   async readClock(): Promise<number | undefined> {
     if (this.failedRecently()) return undefined
     const reply = await this.call('clock', this.connection, () =>
-      runScript(this.connection, READ_WITH_CLOCK, [this.clockKey], []),
+      runScript(this.connection, READ_CLOCK, [this.clockKey, this.clockKey], []),
     )
-    return reply === NO_ANSWER ? undefined : Number(String(asArray(reply)[0]))
+    return reply === NO_ANSWER ? undefined : Number(String(reply))
   }
 
   /** The Redis key holding a tag's version (in the coordinator). */
@@ -332,12 +328,22 @@ export class RedisTier implements Tier {
   }
 
   /** Takes the load lease of `key` for `ttlMs`: true if taken, false if another holds it, undefined if no answer. */
-  async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
+  /**
+   * Takes the load lease of `key` for `ttlMs` if it is free, and reads the clock in the same round trip
+   * (the load's start version). Undefined when the tier did not answer.
+   */
+  async acquireLease(
+    key: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<{ taken: boolean; clock: number } | undefined> {
     if (this.failedRecently()) return undefined
     const reply = await this.call('lease', this.writer, () =>
-      this.writer.send(['SET', this.leaseKey(key), token, 'NX', 'PX', String(ttlMs)]),
+      runScript(this.writer, ACQUIRE_LEASE, [this.leaseKey(key), this.clockKey], [token, String(ttlMs)]),
     )
-    return reply === NO_ANSWER ? undefined : reply !== null
+    if (reply === NO_ANSWER) return undefined
+    const [taken, clock] = asArray(reply)
+    return { taken: Number(taken) === 1, clock: Number(String(clock)) }
   }
 
   /** Gives the lease back if `token` still holds it. */

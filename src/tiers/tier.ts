@@ -52,11 +52,9 @@ export interface WriteOutcome {
   readonly version: number | undefined
 }
 
-/** A tier's answer to a read: the entry (if any) and, from the coordinator, its clock. */
+/** A tier's answer to a read: an entry (or nothing) per key asked, in order. */
 export interface TierRead {
   readonly entries: readonly (Stored | undefined)[]
-  /** Present when this tier is the version coordinator and answered. */
-  readonly clock?: number | undefined
 }
 
 /**

@@ -14,15 +14,60 @@ export interface Serializer {
   deserialize(bytes: Uint8Array): unknown
 }
 
+/** First payload byte of a value stored as JSON by the default serializer (v8's own output starts with 0xFF). */
+const JSON_MARK = 0
+
 /**
- * The default: Node's structured-clone wire format. Round-trips Date, Buffer and typed arrays, Map, Set,
- * BigInt, RegExp, nested objects and even cycles; rejects functions and symbols.
+ * The default: the semantics of Node's structured clone (v8). Round-trips Date, Buffer and typed
+ * arrays, Map, Set, BigInt, RegExp, nested objects and even cycles; rejects functions and symbols.
+ *
+ * Values JSON represents exactly (strings, booleans, null, finite numbers other than -0, and plain
+ * objects and dense arrays of those) are stored as JSON after a 0x00 byte instead, because
+ * `JSON.parse` decodes them about twice as fast as `v8.deserialize`, whose per-call setup dominated
+ * Redis hits in the benchmark. Either way the value read back is the value written.
  */
 export const v8Serializer: Serializer = {
   id: 1,
   name: 'v8',
-  serialize: (value) => v8.serialize(value),
-  deserialize: (bytes) => v8.deserialize(bytes),
+  serialize(value) {
+    if (!isExactJson(value, 0)) return v8.serialize(value)
+    return Buffer.from(`\u0000${JSON.stringify(value)}`, 'utf8')
+  },
+  deserialize(bytes) {
+    if (bytes[0] !== JSON_MARK) return v8.deserialize(bytes)
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', 1))
+  },
+}
+
+/** Deeper or cyclic values are left to v8 (which handles cycles); JSON would need a cycle check. */
+const MAX_JSON_DEPTH = 64
+
+/** Whether `JSON.parse(JSON.stringify(value))` gives back an equal value of the same types. */
+function isExactJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0)
+    case 'object': {
+      if (value === null) return true
+      if (depth >= MAX_JSON_DEPTH) return false
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++)
+          if (!(i in value) || !isExactJson(value[i], depth + 1)) return false
+        return true
+      }
+      const prototype = Object.getPrototypeOf(value)
+      if (prototype !== Object.prototype && prototype !== null) return false
+      for (const key in value) {
+        if (!isExactJson((value as Record<string, unknown>)[key], depth + 1)) return false
+      }
+      return true
+    }
+    default:
+      return false
+  }
 }
 
 /**

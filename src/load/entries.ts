@@ -41,15 +41,14 @@ export function fillLoaded(
   loaded: readonly (readonly [string, unknown])[],
   startVersion: number,
   options: ResolvedWriteOptions,
-  flights: readonly Pick<Flight, 'key' | 'invalidated' | 'startedAt' | 'observedAt'>[],
+  flights: readonly Pick<Flight, 'key' | 'invalidated' | 'startedAt'>[],
 ): Promise<void> {
-  const now = Date.now()
-  const oldest = flights.reduce((min, flight) => Math.min(min, flight.startedAt), now)
-  if (now - oldest > cache.tombstoneTtlMs) return Promise.resolve()
   const observedAt = flights.reduce(
-    (min, flight) => Math.min(min, flight.observedAt),
+    (min, flight) => Math.min(min, flight.startedAt),
     Number.POSITIVE_INFINITY,
   )
+  if (performance.now() - observedAt > cache.tombstoneTtlMs) return Promise.resolve()
+  const now = Date.now()
   const fills: Fill[] = loaded.map(([key, value]) => ({
     key,
     entry: makeEntry(value, startVersion, options, now, cache),

@@ -6,10 +6,14 @@
 export class Flight<V = unknown> {
   invalidated = false
   readonly promise: Promise<V>
-  readonly controller = new AbortController()
-  readonly startedAt = Date.now()
-  /** performance.now() at the start: fills of this load are refused by memory-tier fences set later. */
-  readonly observedAt = performance.now()
+  /**
+   * performance.now() at the start: how old the load is (loads older than the tombstone TTL fill
+   * nothing), and the instant its value was observed (memory-tier fences set later refuse its fill).
+   */
+  readonly startedAt = performance.now()
+  private abortController: AbortController | undefined
+  private abortReason: unknown
+  private aborted = false
   resolve!: (value: V) => void
   reject!: (error: unknown) => void
 
@@ -18,6 +22,21 @@ export class Flight<V = unknown> {
       this.resolve = resolve
       this.reject = reject
     })
+  }
+
+  /** The loader's AbortController, made on first use: most reads are hits and never call a loader. */
+  get controller(): AbortController {
+    if (this.abortController === undefined) {
+      this.abortController = new AbortController()
+      if (this.aborted) this.abortController.abort(this.abortReason)
+    }
+    return this.abortController
+  }
+
+  abort(reason: unknown): void {
+    this.aborted = true
+    this.abortReason = reason
+    this.abortController?.abort(reason)
   }
 }
 
@@ -47,7 +66,7 @@ export class Flights {
 
   /** Aborts every running loader's signal (used by `close()`). */
   abortAll(reason: unknown): void {
-    for (const flight of this.byKey.values()) flight.controller.abort(reason)
+    for (const flight of this.byKey.values()) flight.abort(reason)
   }
 
   get size(): number {

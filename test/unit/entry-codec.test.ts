@@ -1,3 +1,4 @@
+import v8 from 'node:v8'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { createCompressor } from '../../src/codec/compression.js'
@@ -124,5 +125,44 @@ describe('default serializer', () => {
     expect(copy.when).toBeInstanceOf(Date)
     expect(copy.map).toBeInstanceOf(Map)
     expect(typeof copy.big).toBe('bigint')
+  })
+})
+
+describe('the default serializer stores JSON-exact values as JSON', () => {
+  test('plain data takes the JSON path; anything JSON would change takes the v8 path', () => {
+    expect(v8Serializer.serialize({ a: [1, 'x', null, true], b: { c: 1.5 } })[0]).toBe(0)
+    for (const value of [
+      { d: new Date(0) },
+      [-0],
+      { n: Number.NaN },
+      { u: undefined },
+      new Array(3), // holes
+      new Map(),
+      1n,
+      { i: Number.POSITIVE_INFINITY },
+    ]) {
+      expect(v8Serializer.serialize(value)[0]).toBe(0xff)
+    }
+  })
+
+  test('property: for any value, what comes back equals what plain v8 gives back', () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withBigInt: true,
+          withTypedArray: true,
+          withSparseArray: true,
+          withNullPrototype: true,
+        }),
+        (value) => {
+          const expected = v8.deserialize(v8.serialize(value))
+          expect(v8Serializer.deserialize(v8Serializer.serialize(value))).toStrictEqual(expected)
+        },
+      ),
+      { numRuns: 1000 },
+    )
   })
 })

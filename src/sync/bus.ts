@@ -56,6 +56,7 @@ export class InvalidationBus {
   private readonly lastSeq = new LRUCache<string, number>({ max: 10_000 })
   private healthy = false
   private lastOwnHeartbeatAt = 0
+  private lastTickAt = Date.now()
   private pending: Pending | undefined
   private timer: NodeJS.Timeout | undefined
   private readonly unsubscribe: () => void
@@ -183,10 +184,18 @@ export class InvalidationBus {
     this.listener.health(false)
   }
 
-  /** Every heartbeat interval: publish a heartbeat, and count the bus down if the last one is overdue. */
+  /**
+   * Every heartbeat interval: publish a heartbeat, and count the bus down if the last one is overdue.
+   * A tick that comes late means the event loop was blocked; timers run before pending socket reads,
+   * so our heartbeats may be sitting unread: judge on the next tick, not this one.
+   */
   private tick(): void {
-    if (this.healthy && Date.now() - this.lastOwnHeartbeatAt > this.options.heartbeatTimeoutMs)
-      this.markDown()
+    const now = Date.now()
+    const blocked = now - this.lastTickAt > 2 * this.options.heartbeatIntervalMs
+    this.lastTickAt = now
+    if (blocked)
+      this.lastOwnHeartbeatAt = Math.max(this.lastOwnHeartbeatAt, now - this.options.heartbeatIntervalMs)
+    else if (this.healthy && now - this.lastOwnHeartbeatAt > this.options.heartbeatTimeoutMs) this.markDown()
     this.heartbeat()
   }
 

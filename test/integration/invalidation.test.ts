@@ -249,3 +249,19 @@ describe('no stale sets', () => {
     expect(await servedBy(fresh, () => fresh.get('k'))).toEqual({ source: 'warm', value: 'new' })
   })
 })
+
+describe('a blocked event loop', () => {
+  test('does not make the bus look down: memory tiers stay in use after a 2 s synchronous stall', async () => {
+    const a = await instance()
+    const states: boolean[] = []
+    a.on('syncState', ({ healthy }) => states.push(healthy))
+    await a.set('k', 'v')
+    const until = Date.now() + 2000
+    while (Date.now() < until) {
+      // CPU-bound work: no timers, no socket reads
+    }
+    await new Promise((resolve) => setTimeout(resolve, 700)) // let a couple of heartbeat ticks run
+    expect(states).toEqual([])
+    expect(await servedBy(a, () => a.get('k'))).toEqual({ source: 'memory', value: 'v' })
+  })
+})

@@ -14,7 +14,7 @@ interface CoordinatorTier extends Tier {
     token: string,
     ttlMs: number,
   ): Promise<{ taken: boolean; clock: number } | undefined>
-  releaseLease(key: string, token: string): Promise<void>
+  releaseLease(key: string, token: string): Promise<boolean>
 }
 
 /**

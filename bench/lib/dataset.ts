@@ -37,7 +37,7 @@ export function productFor(id: number): Product {
   }
 }
 
-export function createDataset(count: number, orderLength = 1 << 16): Dataset {
+export function createDataset(count: number, orderLength = 1 << 16, zipf?: number): Dataset {
   // The caller loop wraps around the order with a bit mask.
   if (orderLength & (orderLength - 1)) throw new Error('orderLength must be a power of two')
   const keys = Array.from({ length: count }, (_, i) => `product:${i}`)
@@ -45,22 +45,48 @@ export function createDataset(count: number, orderLength = 1 << 16): Dataset {
   const order = new Uint32Array(orderLength)
   // A small deterministic generator (mulberry32), so every run reads the same sequence.
   let seed = 0x9e3779b9
-  for (let i = 0; i < orderLength; i++) {
+  const random = () => {
     seed = (seed + 0x6d2b79f5) | 0
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    order[i] = ((t ^ (t >>> 14)) >>> 0) % count
+    return (t ^ (t >>> 14)) >>> 0
   }
+  const draw =
+    zipf === undefined ? () => random() % count : zipfSampler(count, zipf, () => random() / 4294967296)
+  for (let i = 0; i < orderLength; i++) order[i] = draw()
   const dataset = {
     keys,
     order,
     loads: 0,
     load(key: string): Product {
       dataset.loads++
-      const id = ids.get(key)
+      // Fresh-key workloads ask for `<key>#<n>`: the record is the base key's.
+      const hash = key.indexOf('#')
+      const id = ids.get(hash < 0 ? key : key.slice(0, hash))
       if (id === undefined) throw new Error(`no product for key ${key}`)
       return productFor(id)
     },
   }
   return dataset
+}
+
+/** Draws ranks 0..count-1 with probability ∝ 1 / (rank + 1)^s (inverse CDF over a precomputed table). */
+function zipfSampler(count: number, s: number, uniform: () => number): () => number {
+  const cdf = new Float64Array(count)
+  let total = 0
+  for (let rank = 0; rank < count; rank++) {
+    total += 1 / (rank + 1) ** s
+    cdf[rank] = total
+  }
+  return () => {
+    const target = uniform() * total
+    let low = 0
+    let high = count - 1
+    while (low < high) {
+      const middle = (low + high) >> 1
+      if ((cdf[middle] as number) < target) low = middle + 1
+      else high = middle
+    }
+    return low
+  }
 }

@@ -30,11 +30,21 @@ function columns(result: WorkloadResult): Column[] {
     },
   ]
   list.push({ header: 'CPU µs/op', align: 'right', cell: (row) => micros(row.cpuMicrosPerOp) })
+  if (result.rows.some((row) => row.loadsDuringRuns > 0)) {
+    list.push({
+      header: 'Loads/100k ops',
+      align: 'right',
+      cell: (row) => integer.format(row.loadsPer100kOps),
+    })
+  }
   if (result.rows.some((row) => row.redisCommands > 0)) {
     list.push(
       { header: 'Redis cmds/op', align: 'right', cell: (row) => row.redisCommandsPerOp.toFixed(3) },
       { header: 'Redis CPU µs/op', align: 'right', cell: (row) => micros(row.redisCpuMicrosPerOp) },
     )
+  }
+  if (result.rows.some((row) => row.details !== undefined)) {
+    list.push({ header: 'Notes', align: 'left', cell: (row) => row.details ?? '' })
   }
   return list
 }

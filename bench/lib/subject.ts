@@ -12,4 +12,8 @@ export interface Subject {
   readonly op: (key: string) => Promise<unknown>
   /** Releases connections and timers. */
   close(): Promise<void>
+  /** Called once, just before the measured runs start (e.g. to snapshot counters). */
+  mark?(): void
+  /** A note for the report about what happened since `mark()` (e.g. hit ratio per tier). */
+  details?(): string
 }

@@ -36,4 +36,16 @@ export interface Workload {
   readonly libraries: readonly SubjectFactory[]
   /** True when Redis commands are expected while measuring (else any is reported as a problem). */
   readonly usesRedis: boolean
+  /** True when loader calls are part of the workload (misses); else any is reported as a problem. */
+  readonly expectsLoads?: boolean
+  /** Every operation asks for a key never asked before (`<key>#<n>`): a miss in every tier. */
+  readonly freshKeys?: boolean
+  /** Fill every key through each library before measuring. Default true. */
+  readonly populate?: boolean
+  /** How keys are drawn: uniformly (default) or Zipf-distributed with exponent `s`. */
+  readonly distribution?: { readonly zipf: number }
+  /** Length of the key order callers walk (a power of two; default 65,536); at least keyCount for scale runs. */
+  readonly orderLength?: number
+  /** Memory-tier size for every library (default 10,000 entries). */
+  readonly memoryEntries?: number
 }

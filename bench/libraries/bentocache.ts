@@ -5,6 +5,7 @@ import {
   installedVersion,
   LIMITS,
   type LibrarySubject,
+  layoutParts,
   library,
   populate,
   redisHostPort,
@@ -26,34 +27,38 @@ import {
  *   timeouts and the circuit breaker stay at their defaults (off).
  * - The Redis driver creates its own ioredis client from `{ host, port }`, as in the docs.
  */
-export const bentocacheSubject: SubjectFactory = library(
-  'bentocache',
-  async ({ env, dataset, layout, scope }) => {
-    const store = bentostore()
-    if (layout === 'memory+redis') {
-      store.useL1Layer(memoryDriver({ maxItems: LIMITS.memoryEntries, maxSize: '64mb' }))
-    }
-    store.useL2Layer(redisDriver({ connection: redisHostPort(env.redisUrl) }))
-    const bento = new BentoCache({
-      default: 'cache',
-      prefix: `${scope}-bentocache`,
-      ttl: LIMITS.entryTtlMs,
-      stores: { cache: store },
-    })
-    const op = (key: string) => bento.getOrSet({ key, factory: () => dataset.load(key) })
-    await populate(op, dataset.keys)
-    const subject: LibrarySubject = {
-      kind: 'peer',
-      version: installedVersion('bentocache'),
-      config:
-        layout === 'memory+redis'
-          ? "memoryDriver({ maxItems: 10000, maxSize: '64mb' }) + redisDriver (ioredis), no bus, ttl 1h, getOrSet({ key, factory })"
-          : 'redisDriver (ioredis), ttl 1h, getOrSet({ key, factory })',
-      op,
-      async close() {
-        await bento.disconnectAll()
-      },
-    }
-    return subject
-  },
-)
+export const bentocacheSubject: SubjectFactory = library('bentocache', async (context) => {
+  const { env, dataset, layout, scope } = context
+  const parts = layoutParts(layout)
+  const maxItems = context.memoryEntries ?? LIMITS.memoryEntries
+  const store = bentostore()
+  if (parts.memory) store.useL1Layer(memoryDriver({ maxItems, maxSize: '2gb' }))
+  // bentocache has one L2 layer: a two-Redis layout runs as memory + one Redis.
+  if (parts.redisTiers > 0) store.useL2Layer(redisDriver({ connection: redisHostPort(env.redisUrl) }))
+  const bento = new BentoCache({
+    default: 'cache',
+    prefix: `${scope}-bentocache`,
+    ttl: LIMITS.entryTtlMs,
+    stores: { cache: store },
+  })
+  const op = (key: string) => bento.getOrSet({ key, factory: () => dataset.load(key) })
+  if (context.populate) await populate(op, dataset.keys)
+  const subject: LibrarySubject = {
+    kind: 'peer',
+    version: installedVersion('bentocache'),
+    config: [
+      parts.memory ? `memoryDriver({ maxItems: ${maxItems}, maxSize: '2gb' })` : undefined,
+      parts.redisTiers > 0
+        ? `redisDriver (ioredis)${parts.redisTiers > 1 ? ' (one L2 only)' : ''}`
+        : undefined,
+      'no bus, ttl 1h, getOrSet({ key, factory })',
+    ]
+      .filter(Boolean)
+      .join(' + '),
+    op,
+    async close() {
+      await bento.disconnectAll()
+    },
+  }
+  return subject
+})

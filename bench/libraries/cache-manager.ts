@@ -6,6 +6,7 @@ import {
   installedVersion,
   LIMITS,
   type LibrarySubject,
+  layoutParts,
   library,
   populate,
   type SubjectFactory,
@@ -24,34 +25,32 @@ import {
  * - The Redis layer is `@keyv/redis` with its own node-redis client from the URL, under a Keyv
  *   namespace per workload.
  */
-export const cacheManagerSubject: SubjectFactory = library(
-  'cache-manager',
-  async ({ env, dataset, layout, scope }) => {
-    const redis = new Keyv({ store: new KeyvRedis(env.redisUrl), namespace: `${scope}-cache-manager` })
-    const stores =
-      layout === 'memory+redis'
-        ? [
-            new Keyv({
-              store: new CacheableMemory({ lruSize: LIMITS.memoryEntries, ttl: LIMITS.memoryTtlMs }),
-            }),
-            redis,
-          ]
-        : [redis]
-    const cache = createCache({ stores, ttl: LIMITS.entryTtlMs })
-    const op = (key: string) => cache.wrap(key, () => dataset.load(key))
-    await populate(op, dataset.keys)
-    const subject: LibrarySubject = {
-      kind: 'peer',
-      version: `${installedVersion('cache-manager')} (keyv ${installedVersion('keyv')}, @keyv/redis ${installedVersion('@keyv/redis')})`,
-      config:
-        layout === 'memory+redis'
-          ? 'stores: [Keyv(CacheableMemory({ lruSize: 10000, ttl: 10m })), Keyv(KeyvRedis)], ttl 1h, wrap(key, fn)'
-          : 'stores: [Keyv(KeyvRedis)], ttl 1h, wrap(key, fn)',
-      op,
-      async close() {
-        await cache.disconnect()
-      },
-    }
-    return subject
-  },
-)
+export const cacheManagerSubject: SubjectFactory = library('cache-manager', async (context) => {
+  const { env, dataset, layout, scope } = context
+  const parts = layoutParts(layout)
+  const lruSize = context.memoryEntries ?? LIMITS.memoryEntries
+  const redisStores = Array.from(
+    { length: parts.redisTiers },
+    (_, i) => new Keyv({ store: new KeyvRedis(env.redisUrl), namespace: `${scope}-cache-manager-${i}` }),
+  )
+  const stores = [
+    ...(parts.memory ? [new Keyv({ store: new CacheableMemory({ lruSize, ttl: LIMITS.memoryTtlMs }) })] : []),
+    ...redisStores,
+  ]
+  const cache = createCache({ stores, ttl: LIMITS.entryTtlMs })
+  const op = (key: string) => cache.wrap(key, () => dataset.load(key))
+  if (context.populate) await populate(op, dataset.keys)
+  const subject: LibrarySubject = {
+    kind: 'peer',
+    version: `${installedVersion('cache-manager')} (keyv ${installedVersion('keyv')}, @keyv/redis ${installedVersion('@keyv/redis')})`,
+    config: `stores: [${[
+      ...(parts.memory ? [`Keyv(CacheableMemory({ lruSize: ${lruSize}, ttl: 10m }))`] : []),
+      ...redisStores.map(() => 'Keyv(KeyvRedis)'),
+    ].join(', ')}], ttl 1h, wrap(key, fn)`,
+    op,
+    async close() {
+      await cache.disconnect()
+    },
+  }
+  return subject
+})

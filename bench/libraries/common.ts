@@ -10,7 +10,24 @@ import type { Subject } from '../lib/subject.js'
  *   document), no cross-process invalidation bus (a single process needs none).
  * - `redis`: the Redis tier alone.
  */
-export type Layout = 'memory+redis' | 'redis'
+export type Layout = 'memory+redis' | 'redis' | 'memory' | 'memory+hot+warm'
+
+/**
+ * Whether a layout has a memory tier, and how many Redis tiers. Libraries with a single Redis layer
+ * (bentocache, layered-loader) run `memory+hot+warm` as memory + one Redis, and say so in their row.
+ */
+export function layoutParts(layout: Layout): { memory: boolean; redisTiers: number } {
+  switch (layout) {
+    case 'memory':
+      return { memory: true, redisTiers: 0 }
+    case 'redis':
+      return { memory: false, redisTiers: 1 }
+    case 'memory+redis':
+      return { memory: true, redisTiers: 1 }
+    case 'memory+hot+warm':
+      return { memory: true, redisTiers: 2 }
+  }
+}
 
 /** Shared limits: L1 holds up to 10,000 entries; values live 1 h (L1 copies 10 min where the library has that knob). */
 export const LIMITS = {
@@ -28,6 +45,10 @@ export interface SubjectContext {
    * appends its own name, since some of them lay keys out alike (`<prefix>:<key>`).
    */
   readonly scope: string
+  /** Fill every key through the library before measuring (hit workloads); off for cold-start workloads. */
+  readonly populate: boolean
+  /** Most entries the memory tier holds (default LIMITS.memoryEntries). */
+  readonly memoryEntries?: number
 }
 
 /** A library's set-up for the workloads: its row name, and how to create its row for a given layout. */

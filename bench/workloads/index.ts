@@ -1,6 +1,17 @@
 import type { Workload } from '../lib/workload.js'
 import { l1Hit } from './l1-hit.js'
+import { l1Scale1m, l1Scale10k, l1Scale100k } from './l1-scale.js'
+import { missPath } from './miss-path.js'
 import { redisHit } from './redis-hit.js'
+import { zipf } from './zipf.js'
 
 /** Every workload, in the order `npm run bench` runs them. Add new ones here. */
-export const workloads: readonly Workload[] = [l1Hit, redisHit]
+export const workloads: readonly Workload[] = [
+  l1Hit,
+  redisHit,
+  missPath,
+  zipf,
+  l1Scale10k,
+  l1Scale100k,
+  l1Scale1m,
+]

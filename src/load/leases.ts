@@ -7,7 +7,7 @@ export interface LeaseStore {
     token: string,
     ttlMs: number,
   ): Promise<{ taken: boolean; clock: number } | undefined>
-  releaseLease(key: string, token: string): Promise<void>
+  releaseLease(key: string, token: string): Promise<boolean>
 }
 
 /** The outcome of asking for a key's load lease. */
@@ -47,12 +47,15 @@ export class Leases {
     return answer.taken ? { kind: 'held', token, clock: answer.clock } : TAKEN
   }
 
-  /** Releases a held lease and tells waiting processes (including this one) that the key was filled. */
+  /**
+   * Releases a held lease and wakes whoever waits for the key: here at once, in other processes with a
+   * "filled" message on the bus, sent only when some process marked the lease as awaited.
+   */
   async release(key: string, lease: Lease): Promise<void> {
     if (lease.kind !== 'held') return
-    await this.store.releaseLease(key, lease.token)
+    const awaited = await this.store.releaseLease(key, lease.token)
     this.filled([key])
-    await this.announce([key])
+    if (awaited) await this.announce([key])
   }
 
   /** Resolves when `key` is announced as filled, or after `ms`, whichever comes first. */

@@ -33,11 +33,13 @@ return string.format('%.0f', clock)
 
 /**
  * Takes a key's load lease if free, and reads the clock in the same round trip, so the load that
- * follows has its start version without another one. KEYS[1] = lease key, KEYS[2] = clock key;
- * ARGV = token, PX milliseconds. Returns { 1 | 0 (taken by us?), clock }.
+ * follows has its start version without another one. When the lease is held by another process,
+ * marks it as awaited, so its holder knows to announce the fill. KEYS[1] = lease key, KEYS[2] = clock
+ * key, KEYS[3] = awaited mark; ARGV = token, PX milliseconds. Returns { 1 | 0 (taken by us?), clock }.
  */
 export const ACQUIRE_LEASE = script(`
 local taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+if not taken then redis.call('SET', KEYS[3], '1', 'PX', ARGV[2]) end
 ${READ_CLOCK_LUA}
 return { taken and 1 or 0, string.format('%.0f', clock) }
 `)
@@ -95,10 +97,13 @@ for i = 3, #KEYS do redis.call('SET', KEYS[i], text, 'PX', ARGV[1]) end
 return text
 `)
 
-/** Deletes a lease only if this process still holds it. KEYS[1] = lease key, ARGV[1] = token. */
+/**
+ * Deletes a lease if this process still holds it, and its awaited mark. KEYS[1] = lease key,
+ * KEYS[2] = awaited mark, ARGV[1] = token. Returns 1 if someone was waiting for the fill, else 0.
+ */
 export const RELEASE_LEASE = script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return redis.call('DEL', KEYS[2])
 `)
 
 /** Runs a script by SHA, loading it with EVAL the first time a server has not seen it. */

@@ -125,10 +125,16 @@ export class InvalidationBus {
     if (!pending) return
     const messages: Omit<BusMessage, 'o' | 's'>[] = []
     if (pending.clear) messages.push({ c: 1 })
-    for (let i = 0; i < Math.max(pending.keys.length, pending.tags.length); i += MAX_ITEMS_PER_MESSAGE) {
+    const longest = Math.max(pending.keys.length, pending.tags.length, pending.filled.length)
+    for (let i = 0; i < longest; i += MAX_ITEMS_PER_MESSAGE) {
       const keys = pending.keys.slice(i, i + MAX_ITEMS_PER_MESSAGE)
       const tags = pending.tags.slice(i, i + MAX_ITEMS_PER_MESSAGE)
-      messages.push({ ...(keys.length ? { k: keys } : {}), ...(tags.length ? { t: tags } : {}) })
+      const filled = pending.filled.slice(i, i + MAX_ITEMS_PER_MESSAGE)
+      messages.push({
+        ...(keys.length ? { k: keys } : {}),
+        ...(tags.length ? { t: tags } : {}),
+        ...(filled.length ? { f: filled } : {}),
+      })
     }
     await Promise.all(messages.map((body) => this.send(body)))
     for (const resolve of pending.waiters) resolve()
@@ -164,6 +170,7 @@ export class InvalidationBus {
     if (message.c) this.listener.clear()
     if (message.k) this.listener.keys(message.k)
     if (message.t) this.listener.tags(message.t)
+    if (message.f) this.listener.filled(message.f)
   }
 
   private ownHeartbeat(): void {

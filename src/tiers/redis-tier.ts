@@ -339,18 +339,29 @@ export class RedisTier implements Tier {
   ): Promise<{ taken: boolean; clock: number } | undefined> {
     if (this.failedRecently()) return undefined
     const reply = await this.call('lease', this.writer, () =>
-      runScript(this.writer, ACQUIRE_LEASE, [this.leaseKey(key), this.clockKey], [token, String(ttlMs)]),
+      runScript(
+        this.writer,
+        ACQUIRE_LEASE,
+        [this.leaseKey(key), this.clockKey, this.awaitedKey(key)],
+        [token, String(ttlMs)],
+      ),
     )
     if (reply === NO_ANSWER) return undefined
     const [taken, clock] = asArray(reply)
     return { taken: Number(taken) === 1, clock: Number(String(clock)) }
   }
 
-  /** Gives the lease back if `token` still holds it. */
-  async releaseLease(key: string, token: string): Promise<void> {
-    await this.call('lease', this.writer, () =>
-      runScript(this.writer, RELEASE_LEASE, [this.leaseKey(key)], [token]),
+  /** Gives the lease back if `token` still holds it; true if another process was waiting for the fill. */
+  async releaseLease(key: string, token: string): Promise<boolean> {
+    const reply = await this.call('lease', this.writer, () =>
+      runScript(this.writer, RELEASE_LEASE, [this.leaseKey(key), this.awaitedKey(key)], [token]),
     )
+    // Without an answer, assume someone waits: an extra announcement is cheap, a missing one costs a poll.
+    return reply === NO_ANSWER || Number(reply) === 1
+  }
+
+  private awaitedKey(key: string): string {
+    return `${this.namespacePrefix}#awaited:${key}`
   }
 
   // ----- health -----

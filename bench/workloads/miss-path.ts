@@ -1,0 +1,40 @@
+import type { Workload } from '../lib/workload.js'
+import { bentocacheSubject } from '../libraries/bentocache.js'
+import { cacheManagerSubject } from '../libraries/cache-manager.js'
+import { layeredLoaderSubject } from '../libraries/layered-loader.js'
+import { seedHandwrittenSubject } from '../libraries/seed-handwritten.js'
+import { tiercacheSubject } from '../libraries/tiercache.js'
+
+/**
+ * The miss path through the seed's section 10 stack: memory → hot Redis → warm Redis → loader, every
+ * call for a key never asked before. The bar is the seed's own flow written by hand (Map + GET/GET/
+ * SET/SET on one client): what versions, single-flight, leases and invalidation cost on a miss.
+ */
+export const missPath: Workload = {
+  name: 'miss-path',
+  title: 'Miss path: memory → hot → warm → loader',
+  description:
+    'One caller awaits `getOrLoad` for a key never asked before on every call (`product:<n>#<counter>`), ' +
+    'so every call misses the memory tier and both Redis tiers and calls the loader, which answers at ' +
+    'once. tiercache and cache-manager run **memory + hot Redis + warm Redis** (both Redis tiers on the ' +
+    'bench server under different prefixes); bentocache and layered-loader have one Redis layer and run ' +
+    'memory + Redis. `seed hand-written` is the seed tutorial’s section 10 flow by hand: `Map`, `GET` hot, ' +
+    '`GET` warm, loader, `SET` hot, `SET` warm, one awaited command at a time.',
+  keyCount: 1000,
+  shape: { callers: 1, batch: 16, yieldToEventLoop: true },
+  // ≤ 1.2× the hand-written flow's time per miss, i.e. at least 1 / 1.2 of its throughput.
+  targets: [{ against: 'seed hand-written', atLeast: 1 / 1.2 }],
+  layout: 'memory+hot+warm',
+  scope: 'bench-miss',
+  libraries: [
+    tiercacheSubject,
+    seedHandwrittenSubject,
+    bentocacheSubject,
+    cacheManagerSubject,
+    layeredLoaderSubject,
+  ],
+  usesRedis: true,
+  expectsLoads: true,
+  freshKeys: true,
+  populate: false,
+}

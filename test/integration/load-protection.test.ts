@@ -87,7 +87,7 @@ describe('cluster-wide stampede protection', () => {
     expect(await waiting).toBe('loaded by the survivor')
     const waitedMs = Date.now() - started
     expect(waitedMs).toBeGreaterThan(700) // it waited for the lease…
-    expect(waitedMs).toBeLessThan(3000) // …but not forever
+    expect(waitedMs).toBeLessThan(6000) // …but not forever (lease TTL 1 s; slack for a loaded machine)
     expect(cache.stats().leaseWaits).toBe(1)
   })
 })

@@ -154,8 +154,13 @@ machine are noisy: compare ratios measured in the same run, not absolute numbers
 Columns besides ops/s: **CPU µs/op** is the benchmark process's CPU time (all threads, GC included)
 per operation, median over runs: less disturbed than ops/s by other processes competing for the
 cores. **Redis cmds/op** counts the commands the server executed per operation, including those a
-Lua script runs (a tiercache batch read is one EVALSHA running TIME, GET and MGET: 4 commands for
-the whole batch). **Redis CPU µs/op** is the server's CPU time per operation.
+Lua script runs (a tiercache conditional write is one EVALSHA running GETRANGE and SET: 3 commands;
+a batch of reads is one MGET). **Redis CPU µs/op** is the server's CPU time per operation.
+**Loads/100k ops** is how often the loader (the database) ran; **Notes** give tiercache's hit ratio
+per tier during the measured runs where that matters.
+
+\`npm run bench -- --workload stampede\` (also part of the full run) is not a throughput test: it
+counts loader calls and the time until every caller has its value when 4 processes read one cold key.
 
 To add a workload, add a file under \`bench/workloads/\` and list it in \`bench/workloads/index.ts\`.
 `

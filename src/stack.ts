@@ -1,20 +1,15 @@
 import type { Entry } from './entry.js'
 import { InvalidOptionError } from './errors.js'
+import type { LeaseStore } from './load/leases.js'
 import { backfillsFor, type LookupResult, lookup, type TagCheck } from './read-path.js'
 import type { Fill, Tier, WriteOutcome } from './tiers/tier.js'
 import { VersionClock } from './versions.js'
 
 /** A tier that can answer the coordinator's questions (the Redis tier). */
-interface CoordinatorTier extends Tier {
+interface CoordinatorTier extends Tier, LeaseStore {
   readClock(): Promise<number | undefined>
   remember(fill: Fill): void
   invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined>
-  acquireLease(
-    key: string,
-    token: string,
-    ttlMs: number,
-  ): Promise<{ taken: boolean; clock: number } | undefined>
-  releaseLease(key: string, token: string): Promise<boolean>
 }
 
 /**

@@ -208,19 +208,29 @@ describe('tags', () => {
 })
 
 describe('no stale sets', () => {
-  test('a slow load overtaken by a delete in another process writes its value nowhere', async () => {
-    const [a, b] = await Promise.all([instance(), instance()])
+  /** Starts a load of 'k' in `a` that returns `value` only after `overtake` has run. */
+  async function slowLoadOvertakenBy(
+    a: TierCache,
+    value: string,
+    overtake: () => Promise<void>,
+  ): Promise<string> {
     const loading = deferred<void>()
     const release = deferred<void>()
     const slow = a.getOrLoad('k', async () => {
       loading.resolve()
       await release.promise
-      return 'stale'
+      return value
     })
     await loading.promise
-    await b.delete('k')
+    await overtake()
     release.resolve()
-    expect(await slow).toBe('stale') // the caller who asked before the delete gets what it loaded
+    return slow
+  }
+
+  test('a slow load overtaken by a delete in another process writes its value nowhere', async () => {
+    const [a, b] = await Promise.all([instance(), instance()])
+    // The caller who asked before the delete gets what it loaded…
+    expect(await slowLoadOvertakenBy(a, 'stale', () => b.delete('k'))).toBe('stale')
     await a.idle()
     expect(await a.get('k')).toBeUndefined()
     expect(await b.get('k')).toBeUndefined()
@@ -231,17 +241,7 @@ describe('no stale sets', () => {
 
   test('a slow load overtaken by a set keeps the newer value in every tier', async () => {
     const [a, b] = await Promise.all([instance(), instance()])
-    const loading = deferred<void>()
-    const release = deferred<void>()
-    const slow = a.getOrLoad('k', async () => {
-      loading.resolve()
-      await release.promise
-      return 'old'
-    })
-    await loading.promise
-    await b.set('k', 'new')
-    release.resolve()
-    await slow
+    await slowLoadOvertakenBy(a, 'old', () => b.set('k', 'new'))
     await a.idle()
     await waitFor(async () => (await a.get('k')) === 'new')
     await hot.command('DEL', 'hot:inv:k')

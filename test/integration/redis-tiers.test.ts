@@ -247,3 +247,38 @@ describe('versioned writes', () => {
     }
   })
 })
+
+describe('configuration audit', () => {
+  test('reports a hot tier that persists and never evicts, and a warm tier without persistence', async () => {
+    const [badHot, badWarm] = await Promise.all([
+      startRedis({ args: ['--appendonly', 'yes', '--maxmemory-policy', 'noeviction'] }),
+      startRedis({ args: ['--maxmemory', '16mb', '--maxmemory-policy', 'noeviction'] }),
+    ])
+    try {
+      const [hotClient, warmClient] = await Promise.all([nodeRedis(badHot), nodeRedis(badWarm)])
+      const cache = createCache({
+        namespace: 'audit',
+        tiers: [
+          redisTier({ name: 'hot', client: hotClient, role: 'hot' }),
+          redisTier({ name: 'warm', client: warmClient, role: 'warm' }),
+        ],
+      })
+      const events: string[] = []
+      cache.on('audit', (report) => events.push(report.tier))
+      const [hotReport, warmReport] = await cache.audit()
+      expect(hotReport?.findings.map((f) => f.setting).sort()).toEqual([
+        'maxmemory',
+        'maxmemory-policy',
+        'persistence',
+      ])
+      expect(warmReport?.findings.map((f) => f.setting).sort()).toEqual(['maxmemory-policy', 'persistence'])
+      expect(warmReport?.findings.find((f) => f.setting === 'persistence')?.message).toMatch(
+        /warm cache without persistence/,
+      )
+      expect(events).toEqual(expect.arrayContaining(['hot', 'warm']))
+      await cache.close()
+    } finally {
+      await Promise.all([badHot.stop(), badWarm.stop()])
+    }
+  })
+})

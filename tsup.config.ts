@@ -1,11 +1,24 @@
 import { defineConfig } from 'tsup'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  splitting: false,
-})
+export default defineConfig([
+  {
+    // The library: ESM + CJS with type declarations.
+    entry: ['src/index.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    splitting: false,
+  },
+  {
+    // The `tiercache` command and the demo's instance process: ESM only, no declarations. Split so the
+    // demo (and its optional database clients) load only when the demo runs.
+    entry: { cli: 'src/cli/index.ts', 'demo-instance': 'src/cli/demo/instance.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    splitting: true,
+  },
+])

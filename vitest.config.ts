@@ -2,18 +2,19 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 /**
- * Files that assert on latency (p99 under a stall, recovery within 1 s, loader timings) run after the
- * rest and one at a time: on two cores, the multi-process tests running beside them would measure the
- * machine, not the cache.
+ * Three groups, run one after the other:
+ * - most tests, two files at a time (integration files each start their own redis-server processes);
+ * - tests that run whole applications as processes (the CLI, the demo, the example service), which
+ *   load both cores for a minute;
+ * - files that assert on latency (p99 under a stall, recovery within 1 s, loader timings), one at a
+ *   time: beside the others they would measure the machine, not the cache.
  */
+const processTests = [
+  'test/integration/cli-*.test.ts',
+  'test/integration/demo.test.ts',
+  'test/integration/ecommerce.test.ts',
+]
 const timingSensitive = ['test/integration/failures.test.ts', 'test/integration/load-protection.test.ts']
-
-const shared = {
-  globalSetup: ['test/support/global-setup.ts'],
-  testTimeout: 30_000,
-  hookTimeout: 30_000,
-  pool: 'forks' as const,
-}
 
 export default defineConfig({
   resolve: {
@@ -21,27 +22,29 @@ export default defineConfig({
     alias: { tiercache: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   },
   test: {
+    globalSetup: ['test/support/global-setup.ts', 'test/support/build-cli.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    maxWorkers: 2,
+    pool: 'forks',
     projects: [
       {
         extends: true,
         test: {
-          ...shared,
-          name: 'main',
+          name: 'library',
           include: ['test/**/*.test.ts'],
-          exclude: timingSensitive,
-          // Two cores: integration files each start their own redis-server processes.
-          maxWorkers: 2,
+          exclude: [...processTests, ...timingSensitive],
           sequence: { groupOrder: 0 },
         },
       },
+      { extends: true, test: { name: 'processes', include: processTests, sequence: { groupOrder: 1 } } },
       {
         extends: true,
         test: {
-          ...shared,
           name: 'timing',
           include: timingSensitive,
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -27,6 +27,12 @@ export {
 } from './errors.js'
 export type { CacheEventMap, CacheEventName } from './events.js'
 export type { ScheduledWarmer, WarmOptions, WarmProgress, WarmSource } from './load/warm.js'
+export {
+  type PrometheusMetrics,
+  type PrometheusOptions,
+  type PrometheusRegistry,
+  prometheusMetrics,
+} from './metrics/prometheus.js'
 export type { TierCountersSnapshot } from './metrics/tier-counters.js'
 export type { CacheOptions, LoadOptions, LoadProtectionOptions, WriteOptions } from './options.js'
 export type { IoredisLike, NodeRedisLike } from './redis/connection.js'

@@ -1,0 +1,256 @@
+/**
+ * One application instance of the demo, run as a child process: its own memory tier over the shared
+ * hot and warm Redis tiers, in front of PostgreSQL (or, in the comparison run, PostgreSQL alone).
+ * A reader serves product pages and category listings at a fixed offered rate; the writer updates
+ * products (database first, then the cache). Reports figures to the demo over IPC.
+ */
+import pg from 'pg'
+import type { TierCache } from '../../cache.js'
+import { createCache } from '../../cache.js'
+import { memoryTier } from '../../tiers/memory.js'
+import { redisTier } from '../../tiers/redis.js'
+import { LatencyHistogram } from './histogram.js'
+import type {
+  ControlMessage,
+  InstanceMessage,
+  InstanceResult,
+  InstanceSample,
+  InstanceSettings,
+  WriteLogEntry,
+} from './protocol.js'
+import { SETTINGS_ENV } from './protocol.js'
+import { ReadLogWriter } from './read-log.js'
+import { categoryOf, createRandom, LISTING_SIZE, pickCategory, pickProduct } from './workload.js'
+
+interface Product {
+  id: number
+  category: number
+  name: string
+  price_cents: number
+  description: string
+  version: number
+  updated_at: Date
+}
+type ListingRow = Pick<Product, 'id' | 'name' | 'price_cents' | 'version'>
+
+const settings = JSON.parse(process.env[SETTINGS_ENV] ?? 'null') as InstanceSettings
+const send = (message: InstanceMessage) => process.send?.(message)
+const now = () => performance.timeOrigin + performance.now()
+const random = createRandom(settings.seed)
+
+const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: settings.poolSize })
+pool.on('error', () => undefined)
+const cache: TierCache | undefined =
+  settings.mode === 'cache'
+    ? createCache({
+        namespace: settings.namespace,
+        tiers: [
+          memoryTier({ maxEntries: 10_000, ttl: '1m' }),
+          redisTier({ name: 'hot', url: settings.hotUrl, ttl: '30m', role: 'hot', timeout: '250ms' }),
+          redisTier({
+            name: 'warm',
+            url: settings.warmUrl,
+            ttl: '24h',
+            role: 'warm',
+            compress: true,
+            timeout: '250ms',
+          }),
+        ],
+      })
+    : undefined
+const readLog =
+  settings.role === 'reader' && settings.readLog ? new ReadLogWriter(settings.readLog) : undefined
+
+const counters = { requests: 0, served: 0, failed: 0, dbQueries: 0, writes: 0 }
+const requestLatency = new LatencyHistogram()
+const memoryLatency = new LatencyHistogram()
+const databaseLatency = new LatencyHistogram()
+const writes: WriteLogEntry[] = []
+let readsLogged = 0
+
+const productSql = `SELECT id, category, name, price_cents, description, version, updated_at FROM ${settings.table} WHERE id = $1`
+const listingSql = `SELECT id, name, price_cents, version FROM ${settings.table} WHERE category = $1 ORDER BY id LIMIT ${LISTING_SIZE}`
+const updateSql = `UPDATE ${settings.table} SET price_cents = price_cents + 1, version = version + 1, updated_at = now() WHERE id = $1 RETURNING id, category, name, price_cents, description, version, updated_at`
+
+async function query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
+  const started = performance.now()
+  const { rows } = await pool.query<R>(sql, params)
+  counters.dbQueries++
+  databaseLatency.record((performance.now() - started) * 1000)
+  return rows
+}
+
+const loadProduct = async ({ key }: { key: string }) =>
+  (await query<Product>(productSql, [Number(key.slice('product:'.length))]))[0] ?? null
+const loadListing = ({ key }: { key: string }) => query<ListingRow>(listingSql, [Number(key.split(':')[1])])
+
+const NOT_SETTLED = Symbol('not settled')
+const settledMarker = Promise.resolve(NOT_SETTLED)
+
+/**
+ * Reads through the cache; a call answered by the memory tier returns an already settled promise,
+ * which is how its latency is told apart (the memory tier does no I/O the cache could time).
+ */
+async function cached<V>(key: string, loader: (context: { key: string }) => Promise<V>, tags?: string[]) {
+  const started = performance.now()
+  const pending = (cache as TierCache).getOrLoad(key, loader, tags ? { tags } : undefined)
+  const callMicros = (performance.now() - started) * 1000
+  const first = await Promise.race([pending, settledMarker])
+  if (first !== NOT_SETTLED) {
+    memoryLatency.record(callMicros)
+    return first as V
+  }
+  return pending
+}
+
+async function readProduct(id: number): Promise<Product | null> {
+  if (!cache) return (await query<Product>(productSql, [id]))[0] ?? null
+  return cached(`product:${id}`, loadProduct)
+}
+
+async function readListing(category: number): Promise<readonly ListingRow[]> {
+  if (!cache) return query<ListingRow>(listingSql, [category])
+  return cached(`category:${category}:products`, loadListing, [`category:${category}`])
+}
+
+async function serveOne(): Promise<void> {
+  const startedAt = now()
+  const started = performance.now()
+  try {
+    if (random() < settings.listingShare) {
+      const listing = await readListing(pickCategory(settings, random))
+      if (readLog) for (const row of listing) readLog.record(row.id, row.version, startedAt)
+      readsLogged += readLog ? listing.length : 0
+    } else {
+      const product = await readProduct(pickProduct(settings, random))
+      if (readLog && product) {
+        readLog.record(product.id, product.version, startedAt)
+        readsLogged++
+      }
+    }
+    counters.served++
+    requestLatency.record((performance.now() - started) * 1000)
+  } catch {
+    counters.failed++
+  }
+}
+
+/**
+ * `users` shoppers, each asking for a page, waiting for it, and asking again on a schedule that caps
+ * the instance at `rate` requests a second. When pages are slow (the database is saturated) the
+ * shoppers wait, as people do, so fewer requests are served.
+ */
+async function runReader(durationMs: number): Promise<void> {
+  const deadline = performance.now() + durationMs
+  const intervalMs = (settings.users * 1000) / settings.rate
+  const shopper = async (offset: number) => {
+    let next = performance.now() + offset
+    for (;;) {
+      const wait = next - performance.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      if (performance.now() >= deadline) return
+      next = Math.max(next + intervalMs, performance.now())
+      counters.requests++
+      await serveOne()
+    }
+  }
+  await Promise.all(
+    Array.from({ length: settings.users }, (_, i) => shopper((i * intervalMs) / settings.users)),
+  )
+}
+
+/** Updates products one at a time at `rate` a second: the database first, then the cache. */
+async function runWriter(durationMs: number): Promise<void> {
+  const started = performance.now()
+  let count = 0
+  for (;;) {
+    const due = started + (count * 1000) / settings.rate
+    if (due - started >= durationMs) break
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    count++
+    try {
+      const id = pickProduct(settings, random)
+      const [row] = await query<Product>(updateSql, [id])
+      if (!row) continue
+      if (cache) {
+        if (count % 2 === 0) await cache.set(`product:${id}`, row)
+        else await cache.delete(`product:${id}`)
+        await cache.invalidateTags([`category:${categoryOf(id, settings.categories)}`])
+      }
+      writes.push({ id, version: row.version, acknowledgedAt: now() })
+      counters.writes++
+    } catch {
+      counters.failed++
+    }
+  }
+}
+
+function sample(tick: number): InstanceSample {
+  return {
+    tick,
+    ...counters,
+    tiers: (cache?.stats().tiers ?? []).map(({ name, hits, misses }) => ({ name, hits, misses })),
+  }
+}
+
+async function run(durationMs: number): Promise<void> {
+  let tick = 0
+  const sampler = setInterval(() => send({ type: 'sample', sample: sample(++tick) }), settings.sampleEveryMs)
+  await (settings.role === 'writer' ? runWriter(durationMs) : runReader(durationMs))
+  clearInterval(sampler)
+  await cache?.idle()
+  const stats = cache?.stats()
+  const result: InstanceResult = {
+    final: sample(tick + 1),
+    tiers: (stats?.tiers ?? []).map((tier) => ({
+      name: tier.name,
+      hits: tier.hits,
+      misses: tier.misses,
+      errors: tier.errors,
+      latency: tier.latencyMicros,
+    })),
+    loads: stats?.loads ?? counters.dbQueries,
+    requestLatency: requestLatency.toJSON(),
+    memoryLatency: memoryLatency.toJSON(),
+    databaseLatency: databaseLatency.toJSON(),
+    writes,
+    readsLogged,
+  }
+  readLog?.close()
+  await cache?.close()
+  await pool.end()
+  await new Promise<void>((resolve) =>
+    process.send?.({ type: 'done', result } satisfies InstanceMessage, () => resolve()),
+  )
+}
+
+async function main(): Promise<void> {
+  if (!settings) throw new Error(`the demo instance needs ${SETTINGS_ENV}`)
+  // Open every pooled connection now, not during the measured run.
+  await Promise.all(Array.from({ length: settings.poolSize }, () => pool.query('SELECT 1')))
+  if (cache && !(await cache.ready({ timeout: '10s' })))
+    throw new Error('the invalidation bus did not come up within 10 s')
+  process.on('message', (message: ControlMessage) => {
+    if (message.type === 'start') {
+      run(message.durationMs).then(
+        () => process.disconnect?.(),
+        (error: unknown) => fail(error),
+      )
+    } else if (message.type === 'stop') process.exit(0)
+  })
+  send({ type: 'ready' })
+}
+
+function fail(error: unknown): void {
+  send({ type: 'failed', message: error instanceof Error ? error.message : String(error) })
+  process.exitCode = 1
+  process.disconnect?.()
+  setTimeout(() => process.exit(1), 1000).unref()
+}
+
+// Ctrl-C reaches the whole process group; the demo decides how to stop.
+process.on('SIGINT', () => undefined)
+// If the demo itself goes away, so does its instance.
+process.on('disconnect', () => process.exit(process.exitCode ?? 0))
+main().catch(fail)

@@ -33,7 +33,7 @@ export {
   type PrometheusRegistry,
   prometheusMetrics,
 } from './metrics/prometheus.js'
-export type { TierCountersSnapshot } from './metrics/tier-counters.js'
+export { LATENCY_BUCKET_MICROS, type TierCountersSnapshot } from './metrics/tier-counters.js'
 export type { CacheOptions, LoadOptions, LoadProtectionOptions, WriteOptions } from './options.js'
 export type { IoredisLike, NodeRedisLike } from './redis/connection.js'
 export type { BusOptions } from './sync/bus.js'

@@ -130,6 +130,32 @@ export function metricDefinitions(p: string): MetricDefinition[] {
           ]
         }),
     },
+    {
+      name: `${p}tier_round_trip_seconds`,
+      help: 'Round-trip latency of the tier since the cache started (Redis tiers), as histogram buckets.',
+      type: 'histogram',
+      values: (watcher) =>
+        watcher.stats().tiers.flatMap((tier) => {
+          const latency = tier.latencyMicros
+          if (!latency) return []
+          const labels = { ...watcher.labels, tier: tier.name }
+          const bucket = (le: string, value: number) => ({
+            metricName: `${p}tier_round_trip_seconds_bucket`,
+            value,
+            labels: { ...labels, le },
+          })
+          return [
+            ...latency.buckets.map(({ le, count }) => bucket(String(le / 1e6), count)),
+            bucket('+Inf', latency.count),
+            {
+              metricName: `${p}tier_round_trip_seconds_sum`,
+              value: (latency.mean * latency.count) / 1e6,
+              labels,
+            },
+            { metricName: `${p}tier_round_trip_seconds_count`, value: latency.count, labels },
+          ]
+        }),
+    },
     counter(
       'loads_total',
       'Loader calls (a batch loader call counts once).',

@@ -1,6 +1,16 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
 
 /**
+ * Upper bounds, in microseconds, of the fixed latency buckets kept beside the percentile histogram, so
+ * that exporters can publish a true (aggregatable) histogram: from a loopback round trip (~50 µs) to a
+ * cross-continent one (seconds).
+ */
+export const LATENCY_BUCKET_MICROS: readonly number[] = [
+  50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000,
+  2_500_000,
+]
+
+/**
  * Per-tier counters, updated in place on the hot path (plain number fields, no allocation).
  * Latency is recorded for tiers that do I/O, one sample per round trip, in microseconds.
  */
@@ -21,10 +31,28 @@ export class TierCounters {
   /** Entries removed to make room (memory tiers). */
   evictions = 0
   readonly latency: RecordableHistogram = createHistogram()
+  /** Samples per bucket of LATENCY_BUCKET_MICROS (not cumulative); the last slot counts the rest. */
+  private readonly bucketCounts = new Float64Array(LATENCY_BUCKET_MICROS.length + 1)
 
   recordLatency(startedAt: bigint): void {
-    const micros = Number((process.hrtime.bigint() - startedAt) / 1000n)
+    this.recordMicros(Number((process.hrtime.bigint() - startedAt) / 1000n))
+  }
+
+  recordMicros(micros: number): void {
     this.latency.record(micros > 0 ? micros : 1)
+    let bucket = 0
+    while (bucket < LATENCY_BUCKET_MICROS.length && micros > (LATENCY_BUCKET_MICROS[bucket] as number))
+      bucket++
+    this.bucketCounts[bucket] = (this.bucketCounts[bucket] as number) + 1
+  }
+
+  /** Cumulative counts per bucket bound, as Prometheus histograms want them (`+Inf` is `count`). */
+  private cumulativeBuckets(): { le: number; count: number }[] {
+    let running = 0
+    return LATENCY_BUCKET_MICROS.map((le, index) => {
+      running += this.bucketCounts[index] as number
+      return { le, count: running }
+    })
   }
 
   snapshot(): TierCountersSnapshot {
@@ -51,6 +79,7 @@ export class TierCounters {
               p99: this.latency.percentile(99),
               max: this.latency.max,
               mean: this.latency.mean,
+              buckets: this.cumulativeBuckets(),
             },
     }
   }
@@ -78,6 +107,8 @@ export interface TierCountersSnapshot {
         readonly p99: number
         readonly max: number
         readonly mean: number
+        /** Samples at or below each bound of LATENCY_BUCKET_MICROS, cumulative. */
+        readonly buckets: readonly { readonly le: number; readonly count: number }[]
       }
     | undefined
 }

@@ -202,6 +202,16 @@ describe.each([
     expect(text).toMatch(
       /^tiercache_tier_latency_seconds\{namespace="shop",instance="b",tier="hot",quantile="0\.99"\} /m,
     )
+    const hotCount = text.match(
+      /^tiercache_tier_round_trip_seconds_count\{namespace="shop",instance="b",tier="hot"\} (\d+)/m,
+    )?.[1]
+    expect(Number(hotCount)).toBeGreaterThan(0)
+    expect(text).toMatch(
+      new RegExp(
+        `^tiercache_tier_round_trip_seconds_bucket\\{namespace="shop",instance="b",tier="hot",le="\\+Inf"\\} ${hotCount}$`,
+        'm',
+      ),
+    )
     expect(text).toMatch(
       /^tiercache_load_duration_seconds_bucket\{namespace="shop",instance="b",result="ok",le="\+Inf"\} [1-9]/m,
     )

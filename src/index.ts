@@ -54,3 +54,21 @@ export { type RedisTierOptions, redisTier } from './tiers/redis.js'
 export type { TierHealth } from './tiers/redis-tier.js'
 export type { TierDefinition } from './tiers/tier.js'
 export type { AuditFinding, AuditReport, RedisRole, RedisServerSettings } from './topology/audit.js'
+export {
+  GeoCache,
+  type GeoCacheOptions,
+  type GeoLevel,
+  type GeoLevelOptions,
+  geoCache,
+  localPrefix,
+  regionalPrefix,
+} from './topology/geo.js'
+export {
+  type GeoDataCenter,
+  type GeoRedis,
+  type GeoRegion,
+  type GeoTopology,
+  type GeoTopologyOptions,
+  geoTopology,
+} from './topology/geo-topology.js'
+export type { BudgetStats } from './topology/latency-budget.js'

@@ -1,11 +1,20 @@
 import net from 'node:net'
 import type { RedisServer } from './redis-server.js'
 
+/** A command as MONITOR saw it: when the server ran it (epoch ms), and whether a script ran it. */
+export interface TimedCommand {
+  readonly at: number
+  readonly lua: boolean
+  readonly args: string[]
+}
+
 /**
  * Records every command a Redis server receives (MONITOR), to count round trips exactly.
  * `commands()` returns each as an array of its (unquoted) arguments.
  */
-export async function monitor(server: RedisServer): Promise<{ commands(): string[][]; stop(): void }> {
+export async function monitor(
+  server: RedisServer,
+): Promise<{ commands(): string[][]; timed(): TimedCommand[]; stop(): void }> {
   const socket = net.connect(server.port, '127.0.0.1')
   let buffer = ''
   const lines: string[] = []
@@ -31,6 +40,15 @@ export async function monitor(server: RedisServer): Promise<{ commands(): string
         // Lines tagged "lua" are commands a script ran inside Redis, not round trips.
         .filter((line) => line.startsWith('+') && line.includes('] "') && !/\[\d+ lua\]/.test(line))
         .map((line) => [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] as string)),
+    timed: () =>
+      lines
+        .map((line) => /^\+(\d+\.\d+) \[\d+ ([^\]]+)\] (.*)$/.exec(line))
+        .filter((match) => match !== null)
+        .map((match) => ({
+          at: Number(match[1]) * 1000,
+          lua: match[2] === 'lua',
+          args: [...(match[3] as string).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] as string),
+        })),
     stop: () => socket.destroy(),
   }
 }

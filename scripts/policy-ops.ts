@@ -5,6 +5,12 @@
  *
  * Per policy: `get` hits on a full cache, `set` of new keys into a full cache (every one evicts or is
  * refused), and a read-through replay of a Zipf(0.99) trace (get, and set on a miss). Best of 5 runs.
+ *
+ * Then the O(1) check by the clock: the same read-through workload in a cache of 1,000 and one of
+ * 100,000 entries, interleaved, best of 5 each. Work that grew with the size would make the large
+ * cache ~100 times slower per operation; CPU cache misses alone make it a few times slower. Exits
+ * with status 1 when a policy is more than MAX_SLOWDOWN times slower in the large cache. (The unit
+ * tests check O(1) by counting steps, which a busy machine cannot disturb.)
  */
 import { parseArgs } from 'node:util'
 import type { EvictionPolicy } from '../src/tiers/eviction-policy.js'
@@ -72,3 +78,41 @@ for (const name of (args.policy ?? '').split(',')) {
   )
   console.log(`${name.padEnd(12)} ${cells.join('  ')}`)
 }
+
+/** Largest accepted slowdown per operation from 1,000 to 100,000 entries. */
+const MAX_SLOWDOWN = 15
+
+/** Nanoseconds per operation of a read-through workload: every fifth read a hit, the rest new keys. */
+function perOperation(name: string, size: number): number {
+  const factory = SIMULATED_POLICIES[name]
+  if (factory === undefined) throw new Error(`unknown policy ${name}`)
+  const policy = factory<object>({ maxEntries: size, maxBytes: Number.MAX_SAFE_INTEGER, onEvict: () => {} })
+  const warmKeys = Array.from({ length: size }, (_, i) => `warm:${i}`)
+  for (const key of warmKeys) policy.set(key, value, 1)
+  const count = 100_000
+  const started = process.hrtime.bigint()
+  for (let i = 0; i < count; i++) {
+    const key = i % 5 === 0 ? (warmKeys[i % 100] as string) : (freshKeys[i] as string)
+    if (policy.get(key) === undefined) policy.set(key, value, 1)
+  }
+  return Number(process.hrtime.bigint() - started) / count
+}
+
+console.log('')
+console.log('policy       ns/op at 1,000  ns/op at 100,000  slowdown')
+let failed = false
+for (const name of (args.policy ?? '').split(',')) {
+  perOperation(name, 1000) // warm up the JIT
+  let small = Number.POSITIVE_INFINITY
+  let large = Number.POSITIVE_INFINITY
+  for (let round = 0; round < 5; round++) {
+    small = Math.min(small, perOperation(name, 1000))
+    large = Math.min(large, perOperation(name, 100_000))
+  }
+  const slowdown = large / small
+  if (slowdown > MAX_SLOWDOWN) failed = true
+  console.log(
+    `${name.padEnd(12)} ${small.toFixed(0).padStart(14)}  ${large.toFixed(0).padStart(16)}  ${slowdown.toFixed(1).padStart(8)}${slowdown > MAX_SLOWDOWN ? `  over ${MAX_SLOWDOWN}` : ''}`,
+  )
+}
+if (failed) process.exitCode = 1

@@ -7,6 +7,17 @@ import type { Trace } from './trace.js'
  * max-heap with lazy deletion. O(n log n) for n accesses.
  */
 export function optimalHits(trace: Trace, capacity: number): number {
+  return replayOptimal(trace, capacity, undefined)
+}
+
+/** Which accesses {@link optimalHits} counts as hits: 1 at each. */
+export function optimalHitMap(trace: Trace, capacity: number): Uint8Array {
+  const hitAt = new Uint8Array(trace.ids.length)
+  replayOptimal(trace, capacity, hitAt)
+  return hitAt
+}
+
+function replayOptimal(trace: Trace, capacity: number, hitAt: Uint8Array | undefined): number {
   const { ids } = trace
   const nextUse = nextUses(ids, trace.keys.length)
   const cachedNext = new Float64Array(trace.keys.length).fill(-1)
@@ -16,8 +27,12 @@ export function optimalHits(trace: Trace, capacity: number): number {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i] as number
     const next = nextUse[i] as number
-    if (cachedNext[id] !== -1) hits++
-    else cached++
+    if (cachedNext[id] !== -1) {
+      hits++
+      if (hitAt !== undefined) hitAt[i] = 1
+    } else {
+      cached++
+    }
     cachedNext[id] = next
     heap.push(next, id)
     while (cached > capacity) {

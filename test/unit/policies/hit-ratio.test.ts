@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { optimalHits } from '../../../scripts/sim/optimal.js'
 import { hitRatio } from '../../../scripts/sim/replay.js'
 import { zipfTrace } from '../../../scripts/sim/synthetic.js'
-import { readTraceFile, type Trace } from '../../../scripts/sim/trace.js'
+import { readTraceFile, type Trace, traceFromKeys } from '../../../scripts/sim/trace.js'
 
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../../fixtures/traces/cache2k/${name}`, import.meta.url))
@@ -40,8 +42,10 @@ describe('hit ratio', () => {
   )
 
   // The issue asks for half the LRU→OPT gap on these two. Measured: about a third on web12 and a
-  // tenth on orm-busy; ARC and the best fixed window do no better (see docs/eviction-policies.md).
-  // These floors guard what is reached; the 50 % goal stays open below.
+  // tenth on orm-busy. docs/eviction-policies.md ("Why not half the gap") measures what bounds that:
+  // no window size, fixed or scheduled with hindsight, gets past 35 % and 21 %; ARC and LIRS do
+  // worse; even an LRU told which accesses are a key's last closes only 41 % and 42 %. These floors
+  // guard what is reached; the 50 % goal stays open below.
   it.each([
     ['web12', TRACES[0]?.[1], 1000, 0.25],
     ['orm-busy (first 500k)', TRACES[1]?.[1], 5000, 0.05],
@@ -57,6 +61,24 @@ describe('hit ratio', () => {
     'w-tinylfu closes at least half the gap between lru and opt on web12 at 1,000 and orm-busy at 5,000',
   )
 
+  it('opt matches a plain Belady, and lies between the optimum that must admit every miss at that size and one entry more', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(15), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 10 }),
+        (raw, capacity) => {
+          const trace = traceFromKeys('random', raw)
+          const opt = optimalHits(trace, capacity)
+          expect(opt).toBe(naiveBelady(trace.ids, capacity, true))
+          // Bypassing a newcomer is worth at most the one slot it would have taken.
+          expect(opt).toBeGreaterThanOrEqual(naiveBelady(trace.ids, capacity, false))
+          expect(opt).toBeLessThanOrEqual(naiveBelady(trace.ids, capacity + 1, false))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
   it('opt is Belady: on a loop one larger than the cache it keeps all but one', () => {
     const loop = loopTrace(11, 110)
     // LRU misses every access of a loop larger than the cache; OPT hits all but one key per pass.
@@ -69,4 +91,39 @@ function loopTrace(keys: number, length: number): Trace {
   const ids = new Uint32Array(length)
   for (let i = 0; i < length; i++) ids[i] = i % keys
   return { name: 'loop', ids, keys: Array.from({ length: keys }, (_, i) => `k${i}`) }
+}
+
+/**
+ * Belady's MIN by brute force: on a miss with the cache full, evict the key whose next use is
+ * farthest (never used again counts as farthest). With `bypass`, the newcomer is among the keys
+ * that may go (it is then not cached); without, it is always admitted, as in demand paging.
+ */
+function naiveBelady(ids: Uint32Array, capacity: number, bypass: boolean): number {
+  const nextUse = (from: number, id: number) => {
+    for (let j = from + 1; j < ids.length; j++) if (ids[j] === id) return j
+    return Number.POSITIVE_INFINITY
+  }
+  const cached = new Set<number>()
+  let hits = 0
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as number
+    if (cached.has(id)) {
+      hits++
+      continue
+    }
+    cached.add(id)
+    if (cached.size <= capacity) continue
+    let victim = -1
+    let farthest = -1
+    for (const other of cached) {
+      if (!bypass && other === id) continue
+      const next = nextUse(i, other)
+      if (next > farthest) {
+        farthest = next
+        victim = other
+      }
+    }
+    cached.delete(victim)
+  }
+  return hits
 }

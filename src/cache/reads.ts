@@ -1,10 +1,12 @@
+import { coarseNow } from '../clock.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
-import { assertValidKey, assertValidKeys } from '../keys.js'
+import { assertValidKey, assertValidKeys, isShortValidKey } from '../keys.js'
 import { type BatchLoader, loadMany } from '../load/batch.js'
 import { dueForRefresh } from '../load/entries.js'
 import type { Loader } from '../load/loads.js'
 import type { LoadOptions, ResolvedWriteOptions, WriteOptions } from '../options.js'
+import type { SyncHit, SyncTier } from '../tiers/tier.js'
 import type { CacheParts } from './parts.js'
 
 /**
@@ -13,7 +15,19 @@ import type { CacheParts } from './parts.js'
  * for `getOrLoad` and `getMany`, calls the loader on a miss.
  */
 export class CacheReads {
-  constructor(private readonly parts: CacheParts) {}
+  /** The memory tier in front, if the stack starts with one. */
+  private readonly l1: SyncTier | undefined
+  private readonly maxKeyBytes: number
+  /** The options of a call that passes none. */
+  private readonly defaults: ResolvedWriteOptions
+  private readonly refreshAheadByDefault: boolean
+
+  constructor(private readonly parts: CacheParts) {
+    this.l1 = parts.stack.l1
+    this.maxKeyBytes = parts.options.maxKeyBytes
+    this.defaults = parts.writeOptions.resolve(undefined)
+    this.refreshAheadByDefault = this.defaults.refreshAhead > 0
+  }
 
   get<V>(key: string): Promise<V | undefined> {
     const { options, stack } = this.parts
@@ -22,41 +36,85 @@ export class CacheReads {
     } catch (error) {
       return Promise.reject(error)
     }
-    const entry = this.l1Hit(key)
-    if (entry !== undefined) return Promise.resolve(entry.value as V)
+    const hit = this.l1Hit(key)
+    if (hit !== undefined) return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
     return stack
       .read([key], stack.slowPathStart, Date.now())
       .then(({ hits }) => hits.get(key)?.stored.entry.value as V | undefined)
   }
 
+  /**
+   * The L1 fast path: a call without options, a key too short to be over the byte limit, and a fresh
+   * untagged entry in the memory tier are answered with that entry's settled promise — no allocation,
+   * no I/O, nothing else to decide. Everything else goes through {@link getOrLoadChecked}, or, once the
+   * memory tier has been read, {@link afterL1}.
+   */
   getOrLoad<V>(key: string, loader: Loader<V>, options: LoadOptions | undefined): Promise<V> {
-    const { parts } = this
+    const l1 = this.l1
+    if (
+      l1 !== undefined &&
+      options === undefined &&
+      typeof loader === 'function' &&
+      isShortValidKey(key, this.maxKeyBytes)
+    ) {
+      const now = coarseNow()
+      const hit = l1.readHit(key, now)
+      if (
+        hit !== undefined &&
+        now < hit.entry.freshUntil &&
+        hit.entry.tags.length === 0 &&
+        !this.refreshAheadByDefault
+      ) {
+        return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
+      }
+      return this.afterL1(key, loader, this.defaults, hit, now)
+    }
+    return this.getOrLoadChecked(key, loader, options)
+  }
+
+  /** `getOrLoad` with its arguments validated and its options resolved first. */
+  private getOrLoadChecked<V>(key: string, loader: Loader<V>, options: LoadOptions | undefined): Promise<V> {
     let resolved: ResolvedWriteOptions
     try {
-      assertValidKey(key, parts.options.maxKeyBytes)
+      assertValidKey(key, this.maxKeyBytes)
       if (typeof loader !== 'function')
         throw new InvalidOptionError(`getOrLoad needs a loader function; got ${typeof loader}`)
-      resolved = parts.writeOptions.resolve(options)
+      resolved = this.parts.writeOptions.resolve(options)
     } catch (error) {
       return Promise.reject(error)
     }
-    // The L1 fast path: a synchronous memory read, no promise until the end, no I/O.
+    if (this.l1 === undefined) return this.parts.loads.load(key, loader, resolved, undefined)
+    const now = coarseNow()
+    return this.afterL1(key, loader, resolved, this.l1.readHit(key, now), now)
+  }
+
+  /**
+   * Decides on what the memory tier answered: a fresh entry whose tags are still valid is returned
+   * (refreshed ahead in the background when it is near its end); a stale one within grace goes on to
+   * the load as its fallback value; a miss loads.
+   */
+  private afterL1<V>(
+    key: string,
+    loader: Loader<V>,
+    resolved: ResolvedWriteOptions,
+    hit: SyncHit | undefined,
+    now: number,
+  ): Promise<V> {
+    const { sync, loads } = this.parts
     let l1Stale: Entry | undefined
-    const l1 = parts.stack.l1
-    if (l1 !== undefined) {
-      const now = Date.now()
-      const entry = l1.readSync?.(key, now)
-      if (entry !== undefined && (entry.tags.length === 0 || parts.sync.tags.validSync(entry))) {
+    if (hit !== undefined) {
+      const entry = hit.entry
+      if (entry.tags.length === 0 || sync.tags.validSync(entry)) {
         if (now < entry.freshUntil) {
           if (resolved.refreshAhead > 0 && dueForRefresh(entry, now, resolved.refreshAhead)) {
-            parts.loads.refreshAhead(key, loader, resolved, entry.value as V)
+            loads.refreshAhead(key, loader, resolved, entry.value as V)
           }
-          return Promise.resolve(entry.value as V)
+          return (hit.settled ?? Promise.resolve(entry.value)) as Promise<V>
         }
         l1Stale = entry
       }
     }
-    return parts.loads.load(key, loader, resolved, l1Stale)
+    return loads.load(key, loader, resolved, l1Stale)
   }
 
   async has(key: string): Promise<boolean> {
@@ -103,16 +161,16 @@ export class CacheReads {
   }
 
   /**
-   * The L1 fast path of `get` and `has`: a synchronous memory read — no promise, no option parsing, no
-   * I/O. Tagged entries are checked against tag versions held in memory (kept current by the bus).
+   * The L1 fast path of `get` and `has`: a synchronous memory read of a fresh entry — no promise, no
+   * option parsing, no I/O. Tagged entries are checked against tag versions held in memory (kept
+   * current by the bus).
    */
-  private l1Hit(key: string): Entry | undefined {
-    const { stack, sync } = this.parts
-    if (stack.l1 === undefined) return undefined
-    const now = Date.now()
-    const entry = stack.l1.readSync?.(key, now)
-    if (entry === undefined || now >= entry.freshUntil) return undefined
-    if (entry.tags.length > 0 && !sync.tags.validSync(entry)) return undefined
-    return entry
+  private l1Hit(key: string): SyncHit | undefined {
+    if (this.l1 === undefined) return undefined
+    const now = coarseNow()
+    const hit = this.l1.readHit(key, now)
+    if (hit === undefined || now >= hit.entry.freshUntil) return undefined
+    if (hit.entry.tags.length > 0 && !this.parts.sync.tags.validSync(hit.entry)) return undefined
+    return hit
   }
 }

@@ -4,6 +4,7 @@ import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import { type EvictionPolicy, type EvictionPolicyFactory, lruPolicy } from './eviction-policy.js'
+import { memoryEntryBytes, policyEntryBytes } from './memory-accounting.js'
 import { lfuPolicy } from './policies/lfu.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 import { cloneDeep, freezeOwned, type ValueProtection } from './protect.js'
@@ -104,6 +105,8 @@ export class MemoryTier implements SyncTier {
   readonly counters = new TierCounters()
   readonly ttlMs: number | undefined
   private readonly store: EvictionPolicy<MemoryRecord>
+  /** Bytes per entry of the policy's own structures. */
+  private readonly policyBytes: number
   private epoch = 0
   private suspended = false
 
@@ -113,6 +116,7 @@ export class MemoryTier implements SyncTier {
     private readonly settings: MemorySettings,
   ) {
     this.ttlMs = settings.ttlMs
+    this.policyBytes = policyEntryBytes(settings.policy)
     this.store = settings.policy<MemoryRecord>({
       maxEntries: settings.maxEntries,
       maxBytes: settings.maxBytes,
@@ -209,19 +213,20 @@ export class MemoryTier implements SyncTier {
     }
     if (entry.tombstone) {
       // Kept (briefly) so that a back-fill of an older version read before the delete is refused.
-      this.store.set(
-        fill.key,
-        this.record(entry, expiresAt, false, undefined),
-        fill.key.length * 2 + RECORD_OVERHEAD_BYTES,
-      )
+      this.put(fill.key, this.record(entry, expiresAt, false, undefined))
       return { written: true, version: entry.version }
     }
     const { value, cloneOnRead } = this.protect(fill)
     const stored: Entry = value === entry.value ? entry : { ...entry, value }
-    const size = (fill.payload?.byteLength ?? 0) + fill.key.length * 2 + RECORD_OVERHEAD_BYTES
-    this.store.set(fill.key, this.record(stored, expiresAt, cloneOnRead, undefined), size)
+    this.put(fill.key, this.record(stored, expiresAt, cloneOnRead, undefined))
     this.counters.writes++
     return { written: true, version: entry.version }
+  }
+
+  /** Stores a record, accounting what it costs on the heap (see memory-accounting.ts). */
+  private put(key: string, record: MemoryRecord): void {
+    const size = memoryEntryBytes(key, record.entry, record.settled !== undefined, this.policyBytes)
+    this.store.set(key, record, size)
   }
 
   private record(
@@ -276,8 +281,7 @@ export class MemoryTier implements SyncTier {
       tags: [],
       tombstone: true,
     }
-    const record = this.record(entry, now + ttlMs, false, performance.now())
-    this.store.set(key, record, key.length * 2 + RECORD_OVERHEAD_BYTES)
+    this.put(key, this.record(entry, now + ttlMs, false, performance.now()))
   }
 
   /** Treats every entry filled so far as invalid, in O(1). Used when invalidation messages may have been lost. */
@@ -334,9 +338,6 @@ function isThenable(value: unknown): boolean {
     typeof (value as { then?: unknown }).then === 'function'
   )
 }
-
-/** Approximate bytes a record costs beyond its value and key (record, entry, policy node). */
-const RECORD_OVERHEAD_BYTES = 200
 
 const NAMED_POLICIES: Readonly<Record<MemoryPolicyName, EvictionPolicyFactory>> = {
   lru: lruPolicy,

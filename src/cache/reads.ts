@@ -59,13 +59,8 @@ export class CacheReads {
     ) {
       const now = coarseNow()
       const hit = l1.readHit(key, now)
-      if (
-        hit !== undefined &&
-        now < hit.entry.freshUntil &&
-        hit.entry.tags.length === 0 &&
-        !this.refreshAheadByDefault
-      ) {
-        return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
+      if (hit !== undefined && now < hit.plainUntil && !this.refreshAheadByDefault) {
+        return hit.settled as Promise<V>
       }
       return this.afterL1(key, loader, this.defaults, hit, now)
     }

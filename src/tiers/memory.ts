@@ -139,6 +139,11 @@ export class MemoryTier implements SyncTier {
     // The common cases inline here; misses and copies are calls, to keep this small enough to inline.
     if (this.suspended) return this.skip()
     const record = this.store.get(key)
+    // A plain fresh entry (plainUntil is never later than expiresAt) needs no other field read.
+    if (record !== undefined && now < record.plainUntil && record.epoch === this.epoch) {
+      this.counters.hits++
+      return record
+    }
     if (
       record === undefined ||
       now >= record.expiresAt ||
@@ -149,7 +154,7 @@ export class MemoryTier implements SyncTier {
     }
     if (now < record.entry.freshUntil) this.counters.hits++
     else this.counters.staleHits++
-    return record.cloneOnRead ? { entry: copyEntry(record.entry), settled: undefined } : record
+    return record.cloneOnRead ? copyHit(record.entry) : record
   }
 
   /** Like {@link readSync} for many keys, but tombstones come back too so the read path can honour them. */
@@ -237,7 +242,11 @@ export class MemoryTier implements SyncTier {
   ): MemoryRecord {
     const settled =
       entry.tombstone || cloneOnRead || isThenable(entry.value) ? undefined : Promise.resolve(entry.value)
-    return { entry, settled, expiresAt, epoch: this.epoch, cloneOnRead, fencedAt }
+    const plainUntil =
+      settled !== undefined && entry.tags.length === 0
+        ? Math.min(entry.freshUntil, expiresAt)
+        : Number.NEGATIVE_INFINITY
+    return { entry, settled, plainUntil, expiresAt, epoch: this.epoch, cloneOnRead, fencedAt }
   }
 
   /** Makes the copy this tier keeps; see {@link ValueProtection}. */
@@ -325,6 +334,11 @@ function isNewer(existing: MemoryRecord, fill: Fill): boolean {
   if (existing.fencedAt !== undefined)
     return (fill.observedAt ?? Number.POSITIVE_INFINITY) < existing.fencedAt
   return existing.entry.version > fill.entry.version
+}
+
+/** A hit on a value cloned on every read: its own copy, no shared promise. */
+function copyHit(entry: Entry): SyncHit {
+  return { entry: copyEntry(entry), settled: undefined, plainUntil: Number.NEGATIVE_INFINITY }
 }
 
 function copyEntry(entry: Entry): Entry {

@@ -59,6 +59,12 @@ export interface WriteOutcome {
 export interface SyncHit {
   readonly entry: Entry
   readonly settled: Promise<unknown> | undefined
+  /**
+   * Until when (epoch ms) the hit may be returned as it is: the entry is fresh, carries no tags and
+   * has a settled promise; otherwise earlier than any clock reading. Saves the fast path from reading
+   * the entry itself (another object, and another cache miss when the tier is large).
+   */
+  readonly plainUntil: number
 }
 
 /** A tier's answer to a read: an entry (or nothing) per key asked, in order. */

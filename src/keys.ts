@@ -17,6 +17,14 @@ export function assertValidKey(key: unknown, maxBytes: number): asserts key is s
   }
 }
 
+/**
+ * True for a non-empty string whose length alone proves it within `maxBytes` UTF-8 bytes: the check
+ * of the L1 fast path. False does not mean invalid, only that {@link assertValidKey} must decide.
+ */
+export function isShortValidKey(key: unknown, maxBytes: number): key is string {
+  return typeof key === 'string' && key.length > 0 && key.length * 3 <= maxBytes
+}
+
 /** Validates every key of a list, and the list itself. */
 export function assertValidKeys(keys: unknown, maxBytes: number): asserts keys is readonly string[] {
   if (!Array.isArray(keys)) throw new InvalidKeyError(`expected an array of keys; got ${typeof keys}`)

@@ -2,7 +2,7 @@ import type { Entry } from './entry.js'
 import { InvalidOptionError } from './errors.js'
 import type { LeaseStore } from './load/leases.js'
 import { backfillsFor, type LookupResult, lookup, type TagCheck } from './read-path.js'
-import type { Fill, Tier, WriteOutcome } from './tiers/tier.js'
+import type { Fill, SyncTier, Tier, WriteOutcome } from './tiers/tier.js'
 import { VersionClock } from './versions.js'
 
 /** A tier that can answer the coordinator's questions (the Redis tier). */
@@ -19,7 +19,7 @@ interface CoordinatorTier extends Tier, LeaseStore {
 export class TierStack {
   readonly tiers: readonly Tier[]
   /** Tier 0 when it answers synchronously (a memory tier): the L1 fast path. */
-  readonly l1: Tier | undefined
+  readonly l1: SyncTier | undefined
   readonly coordinator: CoordinatorTier | undefined
   readonly clock = new VersionClock()
   private readonly background = new Set<Promise<unknown>>()
@@ -30,7 +30,7 @@ export class TierStack {
     private readonly checkTags: TagCheck,
   ) {
     this.tiers = tiers
-    this.l1 = tiers[0]?.readSync ? tiers[0] : undefined
+    this.l1 = isSyncTier(tiers[0]) ? tiers[0] : undefined
     this.coordinator = chooseCoordinator(tiers, coordinatorName)
     this.coordinator?.makeCoordinator?.()
   }
@@ -155,6 +155,10 @@ export class TierStack {
   async idle(): Promise<void> {
     while (this.background.size > 0) await Promise.all([...this.background])
   }
+}
+
+function isSyncTier(tier: Tier | undefined): tier is SyncTier {
+  return tier?.readSync !== undefined && tier.readHit !== undefined
 }
 
 /** A write the tier refused because it already held a newer version. */

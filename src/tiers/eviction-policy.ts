@@ -1,5 +1,3 @@
-import { LRUCache } from 'lru-cache'
-
 /**
  * A bounded store that decides what a memory tier forgets. Implementations must be O(1) per
  * operation and respect both bounds.
@@ -29,32 +27,4 @@ export interface PolicyLimits {
 /** Builds a policy for given limits; pass one as `memoryTier({ policy })` to plug in your own. */
 export type EvictionPolicyFactory = <V extends object>(limits: PolicyLimits) => EvictionPolicy<V>
 
-/** Least-recently-used eviction, backed by the `lru-cache` package. */
-export const lruPolicy: EvictionPolicyFactory = <V extends object>(
-  limits: PolicyLimits,
-): EvictionPolicy<V> => {
-  const cache = new LRUCache<string, V>({
-    max: limits.maxEntries,
-    maxSize: limits.maxBytes,
-    // Values larger than the whole budget are refused rather than flushing everything else.
-    maxEntrySize: limits.maxBytes,
-    dispose: (_value, key, reason) => {
-      if (reason === 'evict') limits.onEvict(key)
-    },
-  })
-  return {
-    get: (key) => cache.get(key),
-    peek: (key) => cache.peek(key),
-    set: (key, value, size) => {
-      cache.set(key, value, { size: Math.max(1, size) })
-    },
-    delete: (key) => cache.delete(key),
-    clear: () => cache.clear(),
-    get size() {
-      return cache.size
-    },
-    get bytes() {
-      return cache.calculatedSize
-    },
-  }
-}
+export { lruPolicy } from './policies/lru.js'

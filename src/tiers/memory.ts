@@ -4,10 +4,11 @@ import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import { type EvictionPolicy, type EvictionPolicyFactory, lruPolicy } from './eviction-policy.js'
+import { memoryEntryBytes, policyEntryBytes } from './memory-accounting.js'
 import { lfuPolicy } from './policies/lfu.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 import { cloneDeep, freezeOwned, type ValueProtection } from './protect.js'
-import type { Fill, Tier, TierContext, TierDefinition, TierRead, WriteOutcome } from './tier.js'
+import type { Fill, SyncHit, SyncTier, TierContext, TierDefinition, TierRead, WriteOutcome } from './tier.js'
 
 /** Options of {@link memoryTier}. */
 export interface MemoryTierOptions {
@@ -33,9 +34,18 @@ export interface MemoryTierOptions {
 /** The built-in eviction policies of {@link memoryTier}. */
 export type MemoryPolicyName = 'lru' | 'lfu' | 'w-tinylfu'
 
-/** What the memory tier stores per key. The entry's value is the protected copy. */
-interface MemoryRecord {
+/**
+ * What the memory tier stores per key. The entry's value is the protected copy. Every record has the
+ * same fields (one hidden class), so the fast path's property reads stay monomorphic.
+ */
+interface MemoryRecord extends SyncHit {
   readonly entry: Entry
+  /**
+   * `Promise.resolve(entry.value)`, made once when written and returned by every hit (a shared settled
+   * promise cannot be harmed by callers). Undefined for tombstones, values cloned on every read, and
+   * thenables (which a promise would adopt).
+   */
+  readonly settled: Promise<unknown> | undefined
   /** Epoch ms after which this copy is dropped (tier TTL capped by the entry's life). */
   readonly expiresAt: number
   /** The tier's epoch when filled; a later `invalidateAll()` makes the record invalid in O(1). */
@@ -43,9 +53,9 @@ interface MemoryRecord {
   readonly cloneOnRead: boolean
   /**
    * For tombstones written on a key invalidation whose version is unknown (client tracking): fills of
-   * values read before this instant (performance.now()) are refused.
+   * values read before this instant (performance.now()) are refused. Undefined otherwise.
    */
-  readonly fencedAt?: number
+  readonly fencedAt: number | undefined
 }
 
 /**
@@ -89,12 +99,14 @@ interface MemorySettings {
   policy: EvictionPolicyFactory
 }
 
-export class MemoryTier implements Tier {
+export class MemoryTier implements SyncTier {
   readonly kind = 'memory' as const
   readonly coordinator = false
   readonly counters = new TierCounters()
   readonly ttlMs: number | undefined
   private readonly store: EvictionPolicy<MemoryRecord>
+  /** Bytes per entry of the policy's own structures. */
+  private readonly policyBytes: number
   private epoch = 0
   private suspended = false
 
@@ -104,6 +116,7 @@ export class MemoryTier implements Tier {
     private readonly settings: MemorySettings,
   ) {
     this.ttlMs = settings.ttlMs
+    this.policyBytes = policyEntryBytes(settings.policy)
     this.store = settings.policy<MemoryRecord>({
       maxEntries: settings.maxEntries,
       maxBytes: settings.maxBytes,
@@ -113,49 +126,76 @@ export class MemoryTier implements Tier {
     })
   }
 
-  /**
-   * The L1 fast path: no promise, no allocation on a hit (unless the value must be cloned).
-   * Returns live entries only (fresh or within grace); tombstones and expired copies are misses.
-   */
+  /** Live entries only (fresh or within grace); tombstones and expired copies are misses. */
   readSync(key: string, now: number): Entry | undefined {
-    const entry = this.readEntry(key, now)
-    return entry === undefined || entry.tombstone ? undefined : entry
+    return this.readHit(key, now)?.entry
+  }
+
+  /**
+   * The L1 fast path: like {@link readSync}, with the entry's settled promise. Allocates nothing on a
+   * hit (unless the value must be cloned).
+   */
+  readHit(key: string, now: number): SyncHit | undefined {
+    // The common cases inline here; misses and copies are calls, to keep this small enough to inline.
+    if (this.suspended) return this.skip()
+    const record = this.store.get(key)
+    // A plain fresh entry (plainUntil is never later than expiresAt) needs no other field read.
+    if (record !== undefined && now < record.plainUntil && record.epoch === this.epoch) {
+      this.counters.hits++
+      return record
+    }
+    if (
+      record === undefined ||
+      now >= record.expiresAt ||
+      record.epoch !== this.epoch ||
+      record.entry.tombstone
+    ) {
+      return this.miss(key, record, now)
+    }
+    if (now < record.entry.freshUntil) this.counters.hits++
+    else this.counters.staleHits++
+    return record.cloneOnRead ? copyHit(record.entry) : record
   }
 
   /** Like {@link readSync} for many keys, but tombstones come back too so the read path can honour them. */
   read(keys: readonly string[], now: number): TierRead {
     return {
       entries: keys.map((key) => {
-        const entry = this.readEntry(key, now)
-        return entry === undefined ? undefined : { entry }
+        const record = this.readRecord(key, now)
+        if (record === undefined) return undefined
+        return { entry: record.cloneOnRead ? copyEntry(record.entry) : record.entry }
       }),
     }
   }
 
-  private readEntry(key: string, now: number): Entry | undefined {
-    if (this.suspended) {
-      this.counters.skipped++
-      this.counters.misses++
-      return undefined
-    }
+  /** The record of `key` if it is still valid here (tombstones included), counting the read. */
+  private readRecord(key: string, now: number): MemoryRecord | undefined {
+    if (this.suspended) return this.skip()
     const record = this.store.get(key)
-    if (record === undefined) {
-      this.counters.misses++
-      return undefined
-    }
-    if (now >= record.expiresAt || record.epoch !== this.epoch) {
-      this.store.delete(key)
-      this.counters.misses++
-      return undefined
+    if (record === undefined || now >= record.expiresAt || record.epoch !== this.epoch) {
+      return this.miss(key, record, now)
     }
     const entry = record.entry
-    if (entry.tombstone) {
-      this.counters.misses++
-      return entry
-    }
-    if (now < entry.freshUntil) this.counters.hits++
+    if (entry.tombstone) this.counters.misses++
+    else if (now < entry.freshUntil) this.counters.hits++
     else this.counters.staleHits++
-    return record.cloneOnRead ? { ...entry, value: cloneDeep(entry.value) } : entry
+    return record
+  }
+
+  /** A read while suspended: a miss, without touching the store. */
+  private skip(): undefined {
+    this.counters.skipped++
+    this.counters.misses++
+    return undefined
+  }
+
+  /** Counts a miss; drops the record if it has expired or predates an `invalidateAll()`. */
+  private miss(key: string, record: MemoryRecord | undefined, now: number): undefined {
+    if (record !== undefined && (now >= record.expiresAt || record.epoch !== this.epoch)) {
+      this.store.delete(key)
+    }
+    this.counters.misses++
+    return undefined
   }
 
   write(fills: readonly Fill[], now: number): WriteOutcome[] {
@@ -178,19 +218,35 @@ export class MemoryTier implements Tier {
     }
     if (entry.tombstone) {
       // Kept (briefly) so that a back-fill of an older version read before the delete is refused.
-      this.store.set(
-        fill.key,
-        { entry, expiresAt, epoch: this.epoch, cloneOnRead: false },
-        fill.key.length * 2 + RECORD_OVERHEAD_BYTES,
-      )
+      this.put(fill.key, this.record(entry, expiresAt, false, undefined))
       return { written: true, version: entry.version }
     }
     const { value, cloneOnRead } = this.protect(fill)
     const stored: Entry = value === entry.value ? entry : { ...entry, value }
-    const size = (fill.payload?.byteLength ?? 0) + fill.key.length * 2 + RECORD_OVERHEAD_BYTES
-    this.store.set(fill.key, { entry: stored, expiresAt, epoch: this.epoch, cloneOnRead }, size)
+    this.put(fill.key, this.record(stored, expiresAt, cloneOnRead, undefined))
     this.counters.writes++
     return { written: true, version: entry.version }
+  }
+
+  /** Stores a record, accounting what it costs on the heap (see memory-accounting.ts). */
+  private put(key: string, record: MemoryRecord): void {
+    const size = memoryEntryBytes(key, record.entry, record.settled !== undefined, this.policyBytes)
+    this.store.set(key, record, size)
+  }
+
+  private record(
+    entry: Entry,
+    expiresAt: number,
+    cloneOnRead: boolean,
+    fencedAt: number | undefined,
+  ): MemoryRecord {
+    const settled =
+      entry.tombstone || cloneOnRead || isThenable(entry.value) ? undefined : Promise.resolve(entry.value)
+    const plainUntil =
+      settled !== undefined && entry.tags.length === 0
+        ? Math.min(entry.freshUntil, expiresAt)
+        : Number.NEGATIVE_INFINITY
+    return { entry, settled, plainUntil, expiresAt, epoch: this.epoch, cloneOnRead, fencedAt }
   }
 
   /** Makes the copy this tier keeps; see {@link ValueProtection}. */
@@ -234,14 +290,7 @@ export class MemoryTier implements Tier {
       tags: [],
       tombstone: true,
     }
-    const record: MemoryRecord = {
-      entry,
-      expiresAt: now + ttlMs,
-      epoch: this.epoch,
-      cloneOnRead: false,
-      fencedAt: performance.now(),
-    }
-    this.store.set(key, record, key.length * 2 + RECORD_OVERHEAD_BYTES)
+    this.put(key, this.record(entry, now + ttlMs, false, performance.now()))
   }
 
   /** Treats every entry filled so far as invalid, in O(1). Used when invalidation messages may have been lost. */
@@ -287,8 +336,22 @@ function isNewer(existing: MemoryRecord, fill: Fill): boolean {
   return existing.entry.version > fill.entry.version
 }
 
-/** Approximate bytes a record costs beyond its value and key (record, entry, policy node). */
-const RECORD_OVERHEAD_BYTES = 200
+/** A hit on a value cloned on every read: its own copy, no shared promise. */
+function copyHit(entry: Entry): SyncHit {
+  return { entry: copyEntry(entry), settled: undefined, plainUntil: Number.NEGATIVE_INFINITY }
+}
+
+function copyEntry(entry: Entry): Entry {
+  return { ...entry, value: cloneDeep(entry.value) }
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
 
 const NAMED_POLICIES: Readonly<Record<MemoryPolicyName, EvictionPolicyFactory>> = {
   lru: lruPolicy,

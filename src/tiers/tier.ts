@@ -52,6 +52,21 @@ export interface WriteOutcome {
   readonly version: number | undefined
 }
 
+/**
+ * A synchronous tier's answer on its fast path: the live entry and, when reads need no copy of the
+ * value, one settled promise of it made when the entry was written, so a hit allocates nothing.
+ */
+export interface SyncHit {
+  readonly entry: Entry
+  readonly settled: Promise<unknown> | undefined
+  /**
+   * Until when (epoch ms) the hit may be returned as it is: the entry is fresh, carries no tags and
+   * has a settled promise; otherwise earlier than any clock reading. Saves the fast path from reading
+   * the entry itself (another object, and another cache miss when the tier is large).
+   */
+  readonly plainUntil: number
+}
+
 /** A tier's answer to a read: an entry (or nothing) per key asked, in order. */
 export interface TierRead {
   readonly entries: readonly (Stored | undefined)[]
@@ -68,8 +83,10 @@ export interface Tier {
   /** The longest this tier keeps a copy; undefined means the entry's own life decides. */
   readonly ttlMs: number | undefined
   readonly counters: TierCounters
-  /** Synchronous read, offered by tiers that never do I/O. */
+  /** Synchronous read, offered by tiers that never do I/O: live entries only (fresh or within grace). */
   readSync?(key: string, now: number): Entry | undefined
+  /** Like `readSync`, with the entry's settled promise (the L1 fast path of the cache's reads). */
+  readHit?(key: string, now: number): SyncHit | undefined
   read(keys: readonly string[], now: number): Promise<TierRead> | TierRead
   write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> | WriteOutcome[]
   /** Drops the local copy of `key` if it is still the given version (memory tiers). */
@@ -90,6 +107,12 @@ export interface Tier {
   readonly coordinator: boolean
   /** Marks this tier as the version coordinator. Called once by the cache. */
   makeCoordinator?(): void
+}
+
+/** A tier that answers synchronously (the memory tier): the only kind the L1 fast path reads. */
+export interface SyncTier extends Tier {
+  readSync(key: string, now: number): Entry | undefined
+  readHit(key: string, now: number): SyncHit | undefined
 }
 
 /** What `memoryTier()` and `redisTier()` return: a recipe the cache turns into a tier bound to itself. */

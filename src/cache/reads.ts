@@ -1,0 +1,171 @@
+import { coarseNow } from '../clock.js'
+import type { Entry } from '../entry.js'
+import { InvalidOptionError } from '../errors.js'
+import { assertValidKey, assertValidKeys, isShortValidKey } from '../keys.js'
+import { type BatchLoader, loadMany } from '../load/batch.js'
+import { dueForRefresh } from '../load/entries.js'
+import type { Loader } from '../load/loads.js'
+import type { LoadOptions, ResolvedWriteOptions, WriteOptions } from '../options.js'
+import type { SyncHit, SyncTier } from '../tiers/tier.js'
+import type { CacheParts } from './parts.js'
+
+/**
+ * The read side of a cache: `get`, `getOrLoad`, `has` and `getMany`. A read first asks the memory tier
+ * synchronously (the L1 fast path: no promise until the end, no I/O), then walks the other tiers and,
+ * for `getOrLoad` and `getMany`, calls the loader on a miss.
+ */
+export class CacheReads {
+  /** The memory tier in front, if the stack starts with one. */
+  private readonly l1: SyncTier | undefined
+  private readonly maxKeyBytes: number
+  /** The options of a call that passes none. */
+  private readonly defaults: ResolvedWriteOptions
+  private readonly refreshAheadByDefault: boolean
+
+  constructor(private readonly parts: CacheParts) {
+    this.l1 = parts.stack.l1
+    this.maxKeyBytes = parts.options.maxKeyBytes
+    this.defaults = parts.writeOptions.resolve(undefined)
+    this.refreshAheadByDefault = this.defaults.refreshAhead > 0
+  }
+
+  get<V>(key: string): Promise<V | undefined> {
+    const { options, stack } = this.parts
+    try {
+      assertValidKey(key, options.maxKeyBytes)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const hit = this.l1Hit(key)
+    if (hit !== undefined) return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
+    return stack
+      .read([key], stack.slowPathStart, Date.now())
+      .then(({ hits }) => hits.get(key)?.stored.entry.value as V | undefined)
+  }
+
+  /**
+   * The L1 fast path: a call without options, a key too short to be over the byte limit, and a fresh
+   * untagged entry in the memory tier are answered with that entry's settled promise — no allocation,
+   * no I/O, nothing else to decide. Everything else goes through {@link getOrLoadChecked}, or, once the
+   * memory tier has been read, {@link afterL1}.
+   */
+  getOrLoad<V>(key: string, loader: Loader<V>, options: LoadOptions | undefined): Promise<V> {
+    const l1 = this.l1
+    if (
+      l1 !== undefined &&
+      options === undefined &&
+      typeof loader === 'function' &&
+      isShortValidKey(key, this.maxKeyBytes)
+    ) {
+      const now = coarseNow()
+      const hit = l1.readHit(key, now)
+      if (hit !== undefined && now < hit.plainUntil && !this.refreshAheadByDefault) {
+        return hit.settled as Promise<V>
+      }
+      return this.afterL1(key, loader, this.defaults, hit, now)
+    }
+    return this.getOrLoadChecked(key, loader, options)
+  }
+
+  /** `getOrLoad` with its arguments validated and its options resolved first. */
+  private getOrLoadChecked<V>(key: string, loader: Loader<V>, options: LoadOptions | undefined): Promise<V> {
+    let resolved: ResolvedWriteOptions
+    try {
+      assertValidKey(key, this.maxKeyBytes)
+      if (typeof loader !== 'function')
+        throw new InvalidOptionError(`getOrLoad needs a loader function; got ${typeof loader}`)
+      resolved = this.parts.writeOptions.resolve(options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (this.l1 === undefined) return this.parts.loads.load(key, loader, resolved, undefined)
+    const now = coarseNow()
+    return this.afterL1(key, loader, resolved, this.l1.readHit(key, now), now)
+  }
+
+  /**
+   * Decides on what the memory tier answered: a fresh entry whose tags are still valid is returned
+   * (refreshed ahead in the background when it is near its end); a stale one within grace goes on to
+   * the load as its fallback value; a miss loads.
+   */
+  private afterL1<V>(
+    key: string,
+    loader: Loader<V>,
+    resolved: ResolvedWriteOptions,
+    hit: SyncHit | undefined,
+    now: number,
+  ): Promise<V> {
+    const { sync, loads } = this.parts
+    let l1Stale: Entry | undefined
+    if (hit !== undefined) {
+      const entry = hit.entry
+      if (entry.tags.length === 0 || sync.tags.validSync(entry)) {
+        if (now < entry.freshUntil) {
+          if (resolved.refreshAhead > 0 && dueForRefresh(entry, now, resolved.refreshAhead)) {
+            loads.refreshAhead(key, loader, resolved, entry.value as V)
+          }
+          return (hit.settled ?? Promise.resolve(entry.value)) as Promise<V>
+        }
+        l1Stale = entry
+      }
+    }
+    return loads.load(key, loader, resolved, l1Stale)
+  }
+
+  async has(key: string): Promise<boolean> {
+    const { options, stack } = this.parts
+    assertValidKey(key, options.maxKeyBytes)
+    if (this.l1Hit(key) !== undefined) return true
+    const { hits } = await stack.read([key], stack.slowPathStart, Date.now())
+    return hits.has(key)
+  }
+
+  async getMany<V>(
+    keys: readonly string[],
+    batchLoader: BatchLoader<V> | undefined,
+    options: WriteOptions | undefined,
+  ): Promise<(V | undefined)[]> {
+    const { parts } = this
+    assertValidKeys(keys, parts.options.maxKeyBytes)
+    if (batchLoader !== undefined && typeof batchLoader !== 'function') {
+      throw new InvalidOptionError(`getMany batchLoader must be a function; got ${typeof batchLoader}`)
+    }
+    const values = await this.readMany(keys, 0, batchLoader, parts.writeOptions.resolve(options))
+    return keys.map((key) => values.get(key) as V | undefined)
+  }
+
+  /**
+   * Reads keys through the tiers from `from` on (back-filling hits into every tier above), then loads
+   * what no tier had with `batchLoader`, if given.
+   */
+  async readMany<V>(
+    keys: readonly string[],
+    from: number,
+    batchLoader: BatchLoader<V> | undefined,
+    resolved: ResolvedWriteOptions,
+  ): Promise<Map<string, unknown>> {
+    const { stack, flights, events, options, loads } = this.parts
+    const values = new Map<string, unknown>()
+    const found = await stack.read([...new Set(keys)], from, Date.now())
+    for (const [key, hit] of found.hits) values.set(key, hit.stored.entry.value)
+    if (batchLoader !== undefined && found.missing.length > 0) {
+      const context = { stack, flights, events, options, counters: loads.loaderCounters }
+      await loadMany(context, found.missing, batchLoader, resolved, values)
+    }
+    return values
+  }
+
+  /**
+   * The L1 fast path of `get` and `has`: a synchronous memory read of a fresh entry — no promise, no
+   * option parsing, no I/O. Tagged entries are checked against tag versions held in memory (kept
+   * current by the bus).
+   */
+  private l1Hit(key: string): SyncHit | undefined {
+    if (this.l1 === undefined) return undefined
+    const now = coarseNow()
+    const hit = this.l1.readHit(key, now)
+    if (hit === undefined || now >= hit.entry.freshUntil) return undefined
+    if (hit.entry.tags.length > 0 && !this.parts.sync.tags.validSync(hit.entry)) return undefined
+    return hit
+  }
+}

@@ -1,0 +1,66 @@
+import type { TierCountersSnapshot } from '../metrics/tier-counters.js'
+import type { TierHealth } from '../tiers/redis-tier.js'
+import type { Tier } from '../tiers/tier.js'
+import type { CacheParts } from './parts.js'
+
+/** Figures for one tier, from {@link TierCache.stats}. */
+export interface TierStats extends TierCountersSnapshot {
+  readonly name: string
+  readonly kind: 'memory' | 'redis'
+  /** Redis tiers: 'down' while disconnected, else the circuit breaker's state ('closed' is healthy). */
+  readonly state?: TierHealth
+  /** Entries and bytes held (memory tiers). */
+  readonly entries?: number
+  readonly bytes?: number
+}
+
+/** Figures for the whole cache, from {@link TierCache.stats}. */
+export interface CacheStats {
+  readonly namespace: string
+  readonly tiers: readonly TierStats[]
+  /** Loader calls (batch loader calls count once). */
+  readonly loads: number
+  readonly loadErrors: number
+  /** Callers that shared another caller's load instead of starting their own. */
+  readonly singleFlightJoins: number
+  /** Loads running now. */
+  readonly inFlight: number
+  /** Loads abandoned at their hard timeout. */
+  readonly loadTimeouts: number
+  /** Reads answered with a stale value (stale-while-revalidate, fail-safe, soft timeout, back-off). */
+  readonly staleServed: number
+  /** Background refreshes started (stale-while-revalidate, refresh-ahead). */
+  readonly refreshes: number
+  /** Loads that waited for another process holding the key's lease instead of calling the loader. */
+  readonly leaseWaits: number
+  /** Whether memory tiers are in use: false while an invalidation channel is down (they are bypassed). */
+  readonly synced: boolean
+}
+
+/** Reads every counter once; no I/O. */
+export function collectStats({ options, tiers, loads, flights, sync }: CacheParts): CacheStats {
+  return {
+    namespace: options.namespace,
+    tiers: tiers.map(tierStats),
+    loads: loads.loaderCounters.calls,
+    loadErrors: loads.loaderCounters.errors,
+    singleFlightJoins: flights.joins,
+    inFlight: flights.size,
+    loadTimeouts: loads.loaderCounters.timeouts,
+    staleServed: loads.staleServed,
+    refreshes: loads.refreshes,
+    leaseWaits: loads.leaseWaits,
+    synced: sync.healthy,
+  }
+}
+
+function tierStats(tier: Tier): TierStats {
+  const sized = tier as Tier & { size?: number; bytes?: number }
+  return {
+    name: tier.name,
+    kind: tier.kind,
+    ...tier.counters.snapshot(),
+    ...(tier.health !== undefined ? { state: tier.health } : {}),
+    ...(sized.size !== undefined ? { entries: sized.size, bytes: sized.bytes } : {}),
+  }
+}

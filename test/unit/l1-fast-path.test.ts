@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import { coarseNow } from '../../src/clock.js'
+import { createCache, memoryTier, type TierCache } from '../../src/index.js'
+
+const caches: TierCache[] = []
+function cache(options: Partial<Parameters<typeof createCache>[0]> = {}): TierCache {
+  const made = createCache({ namespace: 'fast', tiers: [memoryTier()], ...options })
+  caches.push(made)
+  return made
+}
+afterEach(async () => {
+  await Promise.all(caches.splice(0).map((c) => c.close()))
+})
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('the L1 fast path', () => {
+  test('a hit returns the same settled promise every time, and nothing is loaded again', async () => {
+    const c = cache()
+    let loads = 0
+    const loader = () => {
+      loads++
+      return { id: 1 }
+    }
+    const first = await c.getOrLoad('k', loader)
+    const hitA = c.getOrLoad('k', loader)
+    const hitB = c.getOrLoad('k', loader)
+    expect(hitA).toBe(hitB)
+    expect(c.get('k')).toBe(hitA)
+    expect(await hitA).toEqual(first)
+    expect(Object.isFrozen(await hitA)).toBe(true)
+    expect(loads).toBe(1)
+    expect(c.stats().tiers[0]).toMatchObject({ hits: 3 })
+  })
+
+  test('a new value written makes a new promise', async () => {
+    const c = cache()
+    await c.set('k', { v: 1 })
+    const before = c.getOrLoad('k', () => ({ v: 0 }))
+    await c.set('k', { v: 2 })
+    const after = c.getOrLoad('k', () => ({ v: 0 }))
+    expect(after).not.toBe(before)
+    expect(await after).toEqual({ v: 2 })
+  })
+
+  test("protection 'clone' gives every hit its own copy", async () => {
+    const c = cache({ tiers: [memoryTier({ protection: 'clone' })] })
+    await c.set('k', { list: [1, 2] })
+    const a = await c.getOrLoad('k', () => ({ list: [] as number[] }))
+    const b = await c.getOrLoad('k', () => ({ list: [] }))
+    expect(a).toEqual({ list: [1, 2] })
+    expect(a).not.toBe(b)
+    a.list.push(3)
+    expect(await c.get('k')).toEqual({ list: [1, 2] })
+  })
+
+  test('calls with options, tags and invalid arguments take the checked path', async () => {
+    const c = cache()
+    expect(await c.getOrLoad('t', () => 'tagged', { tags: ['group'] })).toBe('tagged')
+    expect(await c.getOrLoad('t', () => 'reloaded', { tags: ['group'] })).toBe('tagged')
+    await c.invalidateTags(['group'])
+    await nextTurn() // the first load's flight is still finishing its fills
+    expect(await c.getOrLoad('t', () => 'reloaded')).toBe('reloaded')
+    await expect(c.getOrLoad('', () => 1)).rejects.toMatchObject({ code: 'ERR_INVALID_KEY' })
+    await expect(c.getOrLoad('k', 42 as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+    await expect(c.getOrLoad('x'.repeat(2000), () => 1)).rejects.toMatchObject({
+      code: 'ERR_INVALID_KEY',
+    })
+  })
+
+  test('an entry past its fresh period is not served fresh once the event loop has turned', async () => {
+    const c = cache({ grace: 0 })
+    await c.getOrLoad('short', () => 'first', { ttl: 20 })
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(await c.getOrLoad('short', () => 'second')).toBe('second')
+  })
+
+  test('refresh-ahead still starts from a fast-path hit', async () => {
+    const c = cache({ ttl: 100, load: { refreshAhead: 0.9 } })
+    let loads = 0
+    const loader = () => ++loads
+    expect(await c.getOrLoad('r', loader)).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await c.getOrLoad('r', loader)).toBe(1)
+    await c.idle()
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(loads).toBe(2)
+    expect(await c.getOrLoad('r', loader)).toBe(2)
+  })
+})
+
+describe('coarseNow', () => {
+  test('tracks Date.now() to within one event-loop turn', async () => {
+    await nextTurn()
+    const reading = coarseNow()
+    expect(Math.abs(reading - Date.now())).toBeLessThan(5)
+    await new Promise((resolve) => setTimeout(resolve, 15))
+    await nextTurn()
+    const later = coarseNow()
+    expect(later - reading).toBeGreaterThanOrEqual(10)
+    expect(Math.abs(later - Date.now())).toBeLessThan(5)
+  })
+
+  test('takes a new reading after 1,024 reads even within one turn', () => {
+    const first = coarseNow()
+    const end = Date.now() + 3
+    while (Date.now() < end) {
+      // wait for the wall clock to move
+    }
+    let latest = first
+    for (let i = 0; i < 1100; i++) latest = coarseNow()
+    expect(latest).toBeGreaterThan(first)
+  })
+})

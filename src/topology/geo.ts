@@ -77,14 +77,14 @@ export class GeoCache extends TierCache {
   /** This process's data center and its region. */
   readonly dataCenter: string
   readonly region: string
-  private readonly parts: GeoParts
+  private readonly geo: GeoParts
 
   constructor(topology: GeoTopology, options: GeoCacheOptions) {
     const { cacheOptions, parts, dataCenter, region } = planGeoCache(topology, options)
     super(cacheOptions)
     this.dataCenter = dataCenter
     this.region = region
-    this.parts = parts
+    this.geo = parts
   }
 
   /**
@@ -98,13 +98,13 @@ export class GeoCache extends TierCache {
 
   /** Each Redis level's latency budget: reads abandoned at it, reads that skipped the level. */
   budgets(): BudgetStats[] {
-    return this.parts.budgets.map((budget) => budget.stats())
+    return this.geo.budgets.map((budget) => budget.stats())
   }
 
   override async close(): Promise<void> {
     await super.close()
-    for (const budget of this.parts.budgets) budget.dispose()
-    await this.parts.fanOut?.close()
+    for (const budget of this.geo.budgets) budget.dispose()
+    await this.geo.fanOut?.close()
   }
 }
 

@@ -45,7 +45,8 @@ interface Pending {
 }
 
 /**
- * Invalidation over Redis pub/sub, one channel per namespace. Messages carry origin and sequence
+ * Invalidation over Redis pub/sub, one channel per namespace (sharded pub/sub, SPUBLISH/SSUBSCRIBE, on
+ * a Redis 7 cluster: the channel lives on one shard instead of being broadcast to every node). Messages carry origin and sequence
  * number; a process ignores its own (except heartbeats, which prove the whole path works) and treats
  * a gap in another origin's sequence as a lost message. Publishes issued in the same tick go out as
  * one message.
@@ -146,9 +147,9 @@ export class InvalidationBus {
     if (!this.publisher.isReady()) return
     try {
       await withDeadline(
-        this.publisher.send(['PUBLISH', this.channel, encodeMessage(message)]),
+        this.publisher.send([this.subscriber.publishCommand, this.channel, encodeMessage(message)]),
         this.options.publishTimeoutMs,
-        () => new Error(`PUBLISH on ${this.channel} timed out`),
+        () => new Error(`${this.subscriber.publishCommand} on ${this.channel} timed out`),
       )
     } catch (error) {
       this.events.report('tierError', { tier: 'bus', operation: 'publish', error })

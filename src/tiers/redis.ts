@@ -7,8 +7,8 @@ import {
   type NodeRedisLike,
   type RedisConnection,
   reconnectDelay,
-  toConnection,
 } from '../redis/connection.js'
+import { toConnection } from '../redis/to-connection.js'
 import type { RedisRole } from '../topology/audit.js'
 import type { BreakerOptions } from './circuit-breaker.js'
 import { RedisTier, type RedisTierSettings } from './redis-tier.js'

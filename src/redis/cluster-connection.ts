@@ -121,8 +121,11 @@ export function fromIoredisCluster(cluster: IoredisClusterLike, owned: boolean):
     topology: 'cluster',
     masters: () => Promise.resolve(cluster.nodes('master').map((node) => fromIoredis(node, false))),
     createSubscriber() {
+      // Connect at once, and let the subscription wait for the connection (whatever the original's settings).
       const copy = (cluster as unknown as IoredisClusterDuplicable).duplicate(undefined, {
         shardedSubscribers: true,
+        lazyConnect: false,
+        enableOfflineQueue: true,
       })
       copy.on('error', () => undefined)
       return ioredisClusterSubscriber(copy)
@@ -134,7 +137,10 @@ export function fromIoredisCluster(cluster: IoredisClusterLike, owned: boolean):
 }
 
 interface IoredisClusterDuplicable {
-  duplicate(nodes: undefined, options: { shardedSubscribers: boolean }): IoredisClusterLike
+  duplicate(
+    nodes: undefined,
+    options: { shardedSubscribers: boolean; lazyConnect: boolean; enableOfflineQueue: boolean },
+  ): IoredisClusterLike
 }
 
 function watch(

@@ -14,7 +14,11 @@ const processTests = [
   'test/integration/demo.test.ts',
   'test/integration/ecommerce.test.ts',
 ]
-const timingSensitive = ['test/integration/failures.test.ts', 'test/integration/load-protection.test.ts']
+const timingSensitive = [
+  'test/integration/failures.test.ts',
+  'test/integration/load-protection.test.ts',
+  'test/integration/redis-cluster-failover.test.ts',
+]
 
 export default defineConfig({
   resolve: {

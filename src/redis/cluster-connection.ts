@@ -1,12 +1,17 @@
 import { InvalidOptionError } from '../errors.js'
 import {
+  ioredisClusterChannel,
+  nodeRedisClusterChannel,
+  renewableSubscriber,
+  watch,
+} from './cluster-subscriber.js'
+import {
   fromIoredis,
   fromNodeRedis,
   type IoredisLike,
   type NodeRedisLike,
   type RedisArgument,
   type RedisConnection,
-  type RedisSubscriber,
 } from './connection.js'
 
 /**
@@ -102,12 +107,10 @@ export function fromNodeRedisCluster(cluster: NodeRedisClusterLike, owned: boole
         await (cluster.close?.() ?? Promise.resolve()).catch(() => cluster.destroy?.())
     },
     createSubscriber() {
-      if (typeof cluster.duplicate !== 'function')
+      const { duplicate } = cluster
+      if (typeof duplicate !== 'function')
         throw new InvalidOptionError('this node-redis cluster client cannot be duplicated for pub/sub')
-      const copy = cluster.duplicate()
-      copy.on('error', () => undefined)
-      const connecting = copy.connect?.()
-      return nodeRedisClusterSubscriber(copy, connecting)
+      return renewableSubscriber(() => nodeRedisClusterChannel(duplicate.call(cluster)))
     },
     createTracker() {
       throw new InvalidOptionError(NO_TRACKING)
@@ -122,13 +125,13 @@ export function fromIoredisCluster(cluster: IoredisClusterLike, owned: boolean):
     masters: () => Promise.resolve(cluster.nodes('master').map((node) => fromIoredis(node, false))),
     createSubscriber() {
       // Connect at once, and let the subscription wait for the connection (whatever the original's settings).
-      const copy = (cluster as unknown as IoredisClusterDuplicable).duplicate(undefined, {
-        shardedSubscribers: true,
-        lazyConnect: false,
-        enableOfflineQueue: true,
-      })
-      copy.on('error', () => undefined)
-      return ioredisClusterSubscriber(copy)
+      const duplicate = () =>
+        (cluster as unknown as IoredisClusterDuplicable).duplicate(undefined, {
+          shardedSubscribers: true,
+          lazyConnect: false,
+          enableOfflineQueue: true,
+        })
+      return renewableSubscriber(() => ioredisClusterChannel(duplicate()))
     },
     createTracker() {
       throw new InvalidOptionError(NO_TRACKING)
@@ -141,80 +144,4 @@ interface IoredisClusterDuplicable {
     nodes: undefined,
     options: { shardedSubscribers: boolean; lazyConnect: boolean; enableOfflineQueue: boolean },
   ): IoredisClusterLike
-}
-
-function watch(
-  emitter: Pick<NodeRedisClusterLike, 'on' | 'off'>,
-  upEvents: readonly string[],
-  downEvents: readonly string[],
-  listener: (ready: boolean) => void,
-): () => void {
-  const up = () => listener(true)
-  const down = () => listener(false)
-  for (const event of upEvents) emitter.on(event, up)
-  for (const event of downEvents) emitter.on(event, down)
-  return () => {
-    for (const event of upEvents) emitter.off(event, up)
-    for (const event of downEvents) emitter.off(event, down)
-  }
-}
-
-/** Sharded pub/sub (Redis 7) is preferred; a server that does not know SSUBSCRIBE gets classic pub/sub. */
-function unknownCommand(error: unknown): boolean {
-  return error instanceof Error && /unknown command/i.test(error.message)
-}
-
-function nodeRedisClusterSubscriber(
-  cluster: NodeRedisClusterLike,
-  connecting: Promise<unknown> | undefined,
-): RedisSubscriber {
-  let publishCommand: 'SPUBLISH' | 'PUBLISH' = 'SPUBLISH'
-  return {
-    get publishCommand() {
-      return publishCommand
-    },
-    async subscribe(channel, onMessage) {
-      await connecting
-      try {
-        await cluster.sSubscribe?.(channel, onMessage, true)
-      } catch (error) {
-        if (!unknownCommand(error)) throw error
-        publishCommand = 'PUBLISH'
-        await cluster.subscribe?.(channel, onMessage, true)
-      }
-    },
-    isReady: () => cluster.isReady,
-    onStateChange: (listener) => watch(cluster, ['connect'], ['disconnect'], listener),
-    async close() {
-      if (cluster.isOpen) await (cluster.close?.() ?? Promise.resolve()).catch(() => cluster.destroy?.())
-    },
-  }
-}
-
-function ioredisClusterSubscriber(cluster: IoredisClusterLike): RedisSubscriber {
-  let publishCommand: 'SPUBLISH' | 'PUBLISH' = 'SPUBLISH'
-  return {
-    get publishCommand() {
-      return publishCommand
-    },
-    async subscribe(channel, onMessage) {
-      const deliver = (from: unknown, message: unknown) => {
-        if (String(from) === channel && Buffer.isBuffer(message)) onMessage(message)
-      }
-      cluster.on('smessageBuffer', deliver)
-      cluster.on('messageBuffer', deliver)
-      try {
-        await cluster.ssubscribe?.(channel)
-      } catch (error) {
-        if (!unknownCommand(error)) throw error
-        publishCommand = 'PUBLISH'
-        await cluster.subscribe?.(channel)
-      }
-    },
-    isReady: () => cluster.status === 'ready',
-    onStateChange: (listener) => watch(cluster, ['ready'], ['close'], listener),
-    async close() {
-      if (cluster.status !== 'end') await cluster.quit().catch(() => undefined)
-    },
-  }
 }

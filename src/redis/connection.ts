@@ -35,6 +35,12 @@ export interface RedisSubscriber {
   /** The command that reaches this subscriber: SPUBLISH once it subscribed to a sharded channel. */
   readonly publishCommand: 'PUBLISH' | 'SPUBLISH'
   subscribe(channel: string, onMessage: (message: Buffer) => void): Promise<void>
+  /**
+   * Starts over with a new connection and subscribes again (cluster subscribers: a sharded
+   * subscription does not follow its shard's failover by itself). The bus calls it while its own
+   * heartbeats do not come back.
+   */
+  renew?(): Promise<void>
   isReady(): boolean
   onStateChange(listener: (ready: boolean) => void): () => void
   close(): Promise<void>

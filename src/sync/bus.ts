@@ -59,6 +59,8 @@ export class InvalidationBus {
   private lastOwnHeartbeatAt = 0
   private lastTickAt = Date.now()
   private pending: Pending | undefined
+  private renewing = false
+  private lastRenewAt = Date.now()
   private timer: NodeJS.Timeout | undefined
   private readonly unsubscribe: () => void
   private readonly options: Required<BusOptions>
@@ -204,7 +206,29 @@ export class InvalidationBus {
     if (blocked)
       this.lastOwnHeartbeatAt = Math.max(this.lastOwnHeartbeatAt, now - this.options.heartbeatIntervalMs)
     else if (this.healthy && now - this.lastOwnHeartbeatAt > this.options.heartbeatTimeoutMs) this.markDown()
+    if (!this.healthy) this.renewIfSilent(now)
     this.heartbeat()
+  }
+
+  /**
+   * Own heartbeats have not come back for two timeouts: the subscription may sit on a shard whose
+   * master died (cluster). Subscribers that can start over do so; the outage rules above still apply.
+   */
+  private renewIfSilent(now: number): void {
+    if (!this.subscriber.renew || this.renewing) return
+    if (now - Math.max(this.lastOwnHeartbeatAt, this.lastRenewAt) < 2 * this.options.heartbeatTimeoutMs)
+      return
+    this.renewing = true
+    this.lastRenewAt = now
+    this.subscriber
+      .renew()
+      .catch((error: unknown) =>
+        this.events.report('tierError', { tier: 'bus', operation: 'subscribe', error }),
+      )
+      .finally(() => {
+        this.renewing = false
+        this.lastRenewAt = Date.now()
+      })
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,8 @@ export interface RedisCluster {
   readonly rootNodes: readonly string[]
   /** The live node currently serving `key`'s slot as master. */
   masterFor(key: string): Promise<RedisServer>
+  /** A snapshot of which live master serves each key (one CLUSTER SLOTS for many lookups). */
+  owners(): Promise<(key: string) => RedisServer>
   /** The live nodes that are masters now. */
   masters(): Promise<RedisServer[]>
   /** Runs a command on the master of its key (`args[1]`). */
@@ -130,14 +132,22 @@ function clusterOf(nodes: readonly RedisServer[]): RedisCluster {
       return masters
     },
     async masterFor(key) {
-      const slot = calculateSlot(key)
-      for (const node of await cluster.masters()) {
-        const ranges = (await node.command('CLUSTER', 'SLOTS')) as [number, number, [string, number]][]
-        for (const [from, to, [, port]] of ranges) {
-          if (slot >= from && slot <= to && port === node.port) return node
-        }
+      return (await cluster.owners())(key)
+    },
+    async owners() {
+      const up = await alive()
+      const ranges = (await (up[0] as RedisServer).command('CLUSTER', 'SLOTS')) as [
+        number,
+        number,
+        [string, number],
+      ][]
+      return (key) => {
+        const slot = calculateSlot(key)
+        const range = ranges.find(([from, to]) => slot >= from && slot <= to)
+        const node = up.find((candidate) => candidate.port === range?.[2][1])
+        if (!node) throw new Error(`no live master serves slot ${slot} (key ${key})`)
+        return node
       }
-      throw new Error(`no live master serves slot ${slot} (key ${key})`)
     },
     async command(...args) {
       const node = await cluster.masterFor(args[1] as string)
@@ -149,11 +159,16 @@ function clusterOf(nodes: readonly RedisServer[]): RedisCluster {
           const up = await alive()
           const states = await Promise.all(up.map((node) => node.command('CLUSTER', 'INFO')))
           if (!states.every((info) => String(info).includes('cluster_state:ok'))) return false
-          // Every live node agrees on who serves each slot (a failover has propagated everywhere).
+          // Every live node agrees on who serves each slot, and each of those masters is alive (right
+          // after a kill the others still believe in the dead master until they time it out).
           const views = await Promise.all(
-            up.map(async (node) => JSON.stringify(await node.command('CLUSTER', 'SLOTS'))),
+            up.map(async (node) => stripReplicas(JSON.stringify(await node.command('CLUSTER', 'SLOTS')))),
           )
-          return views.every((view) => stripReplicas(view) === stripReplicas(views[0] as string))
+          const livePorts = new Set(up.map((node) => node.port))
+          const masterPorts = (JSON.parse(views[0] as string) as [number, number, number][]).map(
+            ([, , port]) => port,
+          )
+          return views.every((view) => view === views[0]) && masterPorts.every((port) => livePorts.has(port))
         },
         { timeoutMs, intervalMs: 100, what: 'cluster_state:ok on every node' },
       )

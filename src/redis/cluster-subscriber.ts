@@ -76,7 +76,15 @@ export function nodeRedisClusterChannel(cluster: NodeRedisClusterLike): ClusterC
       }
     },
     isReady: () => cluster.isReady,
-    onStateChange: (listener) => watch(cluster, ['connect'], ['disconnect'], listener),
+    // This client holds only the subscription's connection (and discovery's): a node dropping is the
+    // subscription dropping.
+    onStateChange: (listener) =>
+      watch(
+        cluster,
+        ['connect', 'node-ready'],
+        ['disconnect', 'node-reconnecting', 'node-disconnect'],
+        listener,
+      ),
     async close() {
       if (!cluster.isOpen) return
       if (!cluster.isReady) cluster.destroy?.()

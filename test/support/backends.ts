@@ -8,8 +8,12 @@ import { type RedisServer, startRedis } from './redis-server.js'
  */
 export interface RedisBackend {
   readonly kind: 'standalone' | 'cluster'
+  /** The server itself (standalone only), for tests that watch it (MONITOR) or pause it. */
+  readonly server?: RedisServer
   /** A command on the server, or on the master of the key it names (`args[1]`). */
   command(...args: string[]): Promise<unknown>
+  /** Runs a command on every master (the one server, or each master of a cluster). */
+  everyMaster(...args: string[]): Promise<void>
   /** Empties every node. */
   flushAll(): Promise<void>
   /** Keys held, over every master. */
@@ -39,7 +43,11 @@ export async function startBackend(
 function standaloneBackend(server: RedisServer): RedisBackend {
   return {
     kind: 'standalone',
+    server,
     command: (...args) => server.command(...args),
+    everyMaster: async (...args) => {
+      await server.command(...args)
+    },
     flushAll: async () => {
       await server.command('FLUSHALL')
     },
@@ -56,6 +64,9 @@ function clusterBackend(cluster: RedisCluster): RedisBackend {
   return {
     kind: 'cluster',
     command: (...args) => cluster.command(...args),
+    everyMaster: async (...args) => {
+      await Promise.all((await cluster.masters()).map((node) => node.command(...args)))
+    },
     flushAll: async () => {
       await Promise.all((await cluster.masters()).map((node) => node.command('FLUSHALL')))
     },

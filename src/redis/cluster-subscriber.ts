@@ -26,6 +26,7 @@ export function renewableSubscriber(open: () => ClusterChannel): RedisSubscriber
     for (const listener of listeners) listener(ready)
   }
   let unwatch = current.onStateChange(relay)
+  let closed = false
   return {
     get publishCommand() {
       return publishCommand
@@ -35,6 +36,7 @@ export function renewableSubscriber(open: () => ClusterChannel): RedisSubscriber
       publishCommand = await current.subscribe(channel, onMessage)
     },
     async renew() {
+      if (closed) return
       const previous = current
       unwatch()
       current = open()
@@ -48,6 +50,7 @@ export function renewableSubscriber(open: () => ClusterChannel): RedisSubscriber
       return () => listeners.delete(listener)
     },
     async close() {
+      closed = true
       unwatch()
       listeners.clear()
       await current.close()

@@ -20,6 +20,8 @@ export interface RedisCluster {
   command(...args: string[]): Promise<unknown>
   /** Polls until every live node reports `cluster_state:ok` and agrees on the masters. */
   waitHealthy(timeoutMs?: number): Promise<void>
+  /** Polls until every live replica has a live link to its master (so a failover can promote it). */
+  waitForReplicas(): Promise<void>
   /** Stops every node (by pid) and removes their directories. */
   stop(): Promise<void>
 }
@@ -173,6 +175,7 @@ function clusterOf(nodes: readonly RedisServer[]): RedisCluster {
         { timeoutMs, intervalMs: 100, what: 'cluster_state:ok on every node' },
       )
     },
+    waitForReplicas: () => waitForReplicas(cluster),
     async stop() {
       await Promise.all(nodes.map((node) => node.stop().catch(() => undefined)))
     },
@@ -192,7 +195,9 @@ function stripReplicas(view: string): string {
 async function waitForReplicas(cluster: RedisCluster): Promise<void> {
   await waitFor(
     async () => {
-      const roles = await Promise.all(cluster.nodes.map((node) => node.command('INFO', 'replication')))
+      const live = await Promise.all(cluster.nodes.map((node) => answersPing(node.port)))
+      const nodes = cluster.nodes.filter((_, i) => live[i])
+      const roles = await Promise.all(nodes.map((node) => node.command('INFO', 'replication')))
       return roles
         .map(String)
         .filter((info) => info.includes('role:slave'))

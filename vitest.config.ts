@@ -18,6 +18,7 @@ const timingSensitive = [
   'test/integration/failures.test.ts',
   'test/integration/load-protection.test.ts',
   'test/integration/geo-budgets.test.ts',
+  'test/integration/redis-cluster-failover.test.ts',
 ]
 
 export default defineConfig({

@@ -9,12 +9,16 @@ export type RedisArgument = string | Buffer
  */
 export interface RedisConnection {
   readonly driver: 'node-redis' | 'ioredis'
+  /** `'cluster'` for a Redis Cluster client: keys live in 16384 hash slots spread over masters. */
+  readonly topology: 'standalone' | 'cluster'
   /** True when a command sent now would go out at once (not into an offline queue). */
   isReady(): boolean
   /** Sends a command; bulk-string replies come back as Buffers. */
   send(args: readonly RedisArgument[]): Promise<unknown>
   /** Calls `listener` whenever the connection becomes ready or stops being ready. Returns an unsubscribe. */
   onStateChange(listener: (ready: boolean) => void): () => void
+  /** A connection to each master: this one for a single server, one per master node of a cluster. */
+  masters(): Promise<RedisConnection[]>
   /** Closes the client if tiercache created it; leaves a caller's client alone. */
   close(): Promise<void>
   /** A second connection to the same server for SUBSCRIBE (owned and closed by the caller). */
@@ -28,7 +32,15 @@ export interface RedisConnection {
 
 /** A pub/sub connection. It re-subscribes by itself after a reconnect. */
 export interface RedisSubscriber {
+  /** The command that reaches this subscriber: SPUBLISH once it subscribed to a sharded channel. */
+  readonly publishCommand: 'PUBLISH' | 'SPUBLISH'
   subscribe(channel: string, onMessage: (message: Buffer) => void): Promise<void>
+  /**
+   * Starts over with a new connection and subscribes again (cluster subscribers: a sharded
+   * subscription does not follow its shard's failover by itself). The bus calls it while its own
+   * heartbeats do not come back.
+   */
+  renew?(): Promise<void>
   isReady(): boolean
   onStateChange(listener: (ready: boolean) => void): () => void
   close(): Promise<void>
@@ -95,25 +107,18 @@ export function isIoredisClient(client: unknown): client is IoredisLike {
   )
 }
 
-/** Wraps a node-redis or ioredis client; throws a typed error for anything else. */
-export function toConnection(client: unknown, owned: boolean): RedisConnection {
-  if (isNodeRedisClient(client)) return fromNodeRedis(client, owned)
-  if (isIoredisClient(client)) return fromIoredis(client, owned)
-  throw new InvalidOptionError(
-    'redisTier client must be a node-redis client (createClient) or an ioredis client',
-  )
-}
-
 // node-redis: bulk strings as Buffers, and no per-command timeout. Its default 5 s timeout allocates an
 // AbortSignal per command and costs several times the throughput; tiers enforce their own deadlines.
 const NODE_REDIS_OPTIONS = { typeMapping: { 36: Buffer }, timeout: 0 } as const
 
 export function fromNodeRedis(client: NodeRedisLike, owned: boolean): RedisConnection {
-  return {
+  const connection: RedisConnection = {
     driver: 'node-redis',
+    topology: 'standalone',
     isReady: () => client.isReady,
     send: (args) => client.sendCommand(args, NODE_REDIS_OPTIONS),
     onStateChange: (listener) => watchNodeRedis(client, listener),
+    masters: () => Promise.resolve([connection]),
     async close() {
       if (owned) await closeNodeRedis(client)
     },
@@ -123,11 +128,13 @@ export function fromNodeRedis(client: NodeRedisLike, owned: boolean): RedisConne
         duplicateNodeRedis(client, { RESP: 3, emitInvalidate: true, disableOfflineQueue: true }),
       ),
   }
+  return connection
 }
 
 export function fromIoredis(client: IoredisLike, owned: boolean): RedisConnection {
-  return {
+  const connection: RedisConnection = {
     driver: 'ioredis',
+    topology: 'standalone',
     isReady: () => client.status === 'ready',
     send: ([command, ...args]) => client.callBuffer(String(command), ...args),
     onStateChange(listener) {
@@ -140,6 +147,7 @@ export function fromIoredis(client: IoredisLike, owned: boolean): RedisConnectio
         client.off('close', down)
       }
     },
+    masters: () => Promise.resolve([connection]),
     async close() {
       if (owned && client.status !== 'end') await client.quit()
     },
@@ -165,6 +173,7 @@ export function fromIoredis(client: IoredisLike, owned: boolean): RedisConnectio
       return nodeRedisTracker(tracker as unknown as NodeRedisLike)
     },
   }
+  return connection
 }
 
 /** Reconnect quickly (a cache tier should come back within a second of its server). */
@@ -211,6 +220,7 @@ function duplicateNodeRedis(client: NodeRedisLike, overrides: object): NodeRedis
 
 function nodeRedisSubscriber(client: NodeRedisLike): RedisSubscriber {
   return {
+    publishCommand: 'PUBLISH',
     async subscribe(channel, onMessage) {
       await client.subscribe?.(channel, (message) => onMessage(message), true)
     },
@@ -236,6 +246,7 @@ function nodeRedisTracker(client: NodeRedisLike): RedisTracker {
 
 function ioredisSubscriber(client: IoredisLike): RedisSubscriber {
   return {
+    publishCommand: 'PUBLISH',
     async subscribe(channel, onMessage) {
       client.on('messageBuffer', (from: unknown, message: unknown) => {
         if (String(from) === channel && Buffer.isBuffer(message)) onMessage(message)

@@ -106,6 +106,28 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return redis.call('DEL', KEYS[2])
 `)
 
+/**
+ * Issues a version and returns it, writing nothing else. A cluster tier's set or delete runs this
+ * first and then WRITE_IF_NEWER with the version 'given', because its entry key lives in another slot
+ * than the clock (see tiers/redis-keys.ts). KEYS[1] = unused (the clock key again), KEYS[2] = clock key.
+ */
+export const ISSUE_VERSION_ONLY = script(`
+local version
+${ISSUE_VERSION}
+return string.format('%.0f', version)
+`)
+
+/**
+ * ACQUIRE_LEASE without the clock, for a cluster tier (the clock lives in the namespace's slot, the
+ * lease in the key's; the clock is read with READ_CLOCK alongside). KEYS[1] = lease key, KEYS[2] =
+ * awaited mark; ARGV = token, PX milliseconds. Returns 1 if taken by us, else 0.
+ */
+export const ACQUIRE_LEASE_ONLY = script(`
+local taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+if not taken then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end
+return taken and 1 or 0
+`)
+
 /** Runs a script by SHA, loading it with EVAL the first time a server has not seen it. */
 export async function runScript(
   connection: RedisConnection,

@@ -45,7 +45,8 @@ interface Pending {
 }
 
 /**
- * Invalidation over Redis pub/sub, one channel per namespace. Messages carry origin and sequence
+ * Invalidation over Redis pub/sub, one channel per namespace (sharded pub/sub, SPUBLISH/SSUBSCRIBE, on
+ * a Redis 7 cluster: the channel lives on one shard instead of being broadcast to every node). Messages carry origin and sequence
  * number; a process ignores its own (except heartbeats, which prove the whole path works) and treats
  * a gap in another origin's sequence as a lost message. Publishes issued in the same tick go out as
  * one message.
@@ -58,6 +59,8 @@ export class InvalidationBus {
   private lastOwnHeartbeatAt = 0
   private lastTickAt = Date.now()
   private pending: Pending | undefined
+  private renewing = false
+  private lastRenewAt = Date.now()
   private timer: NodeJS.Timeout | undefined
   private readonly unsubscribe: () => void
   private readonly options: Required<BusOptions>
@@ -146,9 +149,9 @@ export class InvalidationBus {
     if (!this.publisher.isReady()) return
     try {
       await withDeadline(
-        this.publisher.send(['PUBLISH', this.channel, encodeMessage(message)]),
+        this.publisher.send([this.subscriber.publishCommand, this.channel, encodeMessage(message)]),
         this.options.publishTimeoutMs,
-        () => new Error(`PUBLISH on ${this.channel} timed out`),
+        () => new Error(`${this.subscriber.publishCommand} on ${this.channel} timed out`),
       )
     } catch (error) {
       this.events.report('tierError', { tier: 'bus', operation: 'publish', error })
@@ -203,7 +206,29 @@ export class InvalidationBus {
     if (blocked)
       this.lastOwnHeartbeatAt = Math.max(this.lastOwnHeartbeatAt, now - this.options.heartbeatIntervalMs)
     else if (this.healthy && now - this.lastOwnHeartbeatAt > this.options.heartbeatTimeoutMs) this.markDown()
+    if (!this.healthy) this.renewIfSilent(now)
     this.heartbeat()
+  }
+
+  /**
+   * Own heartbeats have not come back for two timeouts: the subscription may sit on a shard whose
+   * master died (cluster). Subscribers that can start over do so; the outage rules above still apply.
+   */
+  private renewIfSilent(now: number): void {
+    if (!this.subscriber.renew || this.renewing) return
+    if (now - Math.max(this.lastOwnHeartbeatAt, this.lastRenewAt) < 2 * this.options.heartbeatTimeoutMs)
+      return
+    this.renewing = true
+    this.lastRenewAt = now
+    this.subscriber
+      .renew()
+      .catch((error: unknown) =>
+        this.events.report('tierError', { tier: 'bus', operation: 'subscribe', error }),
+      )
+      .finally(() => {
+        this.renewing = false
+        this.lastRenewAt = Date.now()
+      })
   }
 
   async close(): Promise<void> {

@@ -1,23 +1,20 @@
 import type { Compressor } from '../codec/compression.js'
-import { decodeEntry, encodeEntry } from '../codec/entry-codec.js'
+import { encodeEntry } from '../codec/entry-codec.js'
 import { serializeOrThrow } from '../codec/serializer.js'
-import { isFresh, isServable, tierTtl } from '../entry.js'
+import { type Entry, tierTtl } from '../entry.js'
 import { TierCounters } from '../metrics/tier-counters.js'
-import type { RedisArgument, RedisConnection } from '../redis/connection.js'
-import { TierTimeoutError, withDeadline } from '../redis/deadline.js'
-import { ReadBatcher } from '../redis/read-batcher.js'
-import {
-  ACQUIRE_LEASE,
-  INVALIDATE_TAGS,
-  READ_CLOCK,
-  RELEASE_LEASE,
-  runScript,
-  WRITE_IF_NEWER,
-} from '../redis/scripts.js'
+import type { RedisConnection } from '../redis/connection.js'
+import { runScript, WRITE_IF_NEWER } from '../redis/scripts.js'
 import { type AuditReport, auditSettings, type RedisRole, readServerSettings } from '../topology/audit.js'
-import { type BreakerOptions, type BreakerState, CircuitBreaker, isReplyError } from './circuit-breaker.js'
-import { ReplayLog } from './replay-log.js'
-import type { Fill, Stored, Tier, TierContext, TierRead, WriteOutcome } from './tier.js'
+import type { BreakerOptions, BreakerState } from './circuit-breaker.js'
+import { RedisCoordinator } from './redis-coordinator.js'
+import { NO_ANSWER, TierGuard } from './redis-guard.js'
+import { type KeyLayout, keyLayout } from './redis-keys.js'
+import { TierReads } from './redis-reads.js'
+import { TierRecovery, UNANSWERED } from './redis-recovery.js'
+import { asArray } from './redis-replies.js'
+import { NamespaceScan } from './redis-scan.js'
+import type { Fill, Tier, TierContext, TierRead, WriteOutcome } from './tier.js'
 
 export interface RedisTierSettings {
   readonly ttlMs: number | undefined
@@ -34,16 +31,13 @@ export interface RedisTierSettings {
 export type TierHealth = 'up' | 'down' | BreakerState
 
 const NOT_WRITTEN: WriteOutcome = Object.freeze({ written: false, version: undefined })
-/** The tier did not answer (or was skipped): the write is remembered for replay. */
-const UNANSWERED: WriteOutcome = Object.freeze({ written: false, version: undefined })
-
-/** What a guarded round trip returns when it did not get an answer. */
-const NO_ANSWER = Symbol('no answer')
 
 /**
- * A Redis server as a cache tier: batched reads (MGET), versioned conditional writes (Lua), SCAN-based
- * clear, and the coordinator's duties (version clock, tag versions, load leases). Every round trip goes through {@link call}: skipped
- * while disconnected or while the circuit breaker is open, bounded by the tier's timeout.
+ * A Redis server or Redis Cluster as a cache tier: batched reads (MGET, one per hash slot in a
+ * cluster), versioned conditional writes (Lua), SCAN-based clear on every master, and the
+ * coordinator's duties (version clock, tag versions, load leases; see redis-coordinator.ts). Every
+ * round trip goes through the {@link TierGuard}: skipped while disconnected or while the circuit
+ * breaker is open, bounded by the tier's timeout.
  */
 export class RedisTier implements Tier {
   readonly kind = 'redis' as const
@@ -52,21 +46,17 @@ export class RedisTier implements Tier {
   coordinator = false
   /** `<prefix><namespace>`: every key of this tier and namespace starts with it (entries, tags, clock). */
   readonly namespacePrefix: string
-  private readonly keyPrefix: string
-  private readonly clockKey: string
-  private readonly batcher: ReadBatcher<Stored, TierRead>
-  private readonly breaker: CircuitBreaker | undefined
-  private readonly replay = new ReplayLog()
+  private readonly layout: KeyLayout
+  private readonly reads: TierReads
+  private readonly guard: TierGuard
+  private readonly coordination: RedisCoordinator
+  private readonly recovery: TierRecovery
+  private readonly scan: NamespaceScan
   private readonly unsubscribe: () => void
-  /** The connection writes go through (see {@link useWriter}). */
-  private writer: RedisConnection
+  private writeConnection: RedisConnection
   private audited = false
-  /** False while disconnected, while the breaker is open, and until a recovery's replay is done. */
-  private inService = false
-  private recovering: Promise<boolean> | undefined
   /** performance.now() when the connection last became ready. */
   private upSince = 0
-  private lastFailureAt = 0
 
   constructor(
     readonly name: string,
@@ -75,21 +65,33 @@ export class RedisTier implements Tier {
     private readonly settings: RedisTierSettings,
   ) {
     this.ttlMs = settings.ttlMs
-    this.writer = connection
+    this.writeConnection = connection
     this.namespacePrefix = `${settings.prefix}${context.namespace}`
-    this.keyPrefix = `${this.namespacePrefix}:`
-    this.clockKey = `${this.namespacePrefix}#clock`
-    this.batcher = new ReadBatcher<Stored, TierRead>(
-      (keys) => this.fetch(keys),
-      (value) => ({ entries: [value] }),
+    this.layout = keyLayout(settings.prefix, context.namespace, connection.topology)
+    this.guard = new TierGuard(
+      name,
+      settings.timeoutMs,
+      this.counters,
+      context.events,
+      settings.breaker,
+      () => this.probe(),
+      (state) => this.reportState(state),
     )
-    this.breaker = settings.breaker
-      ? new CircuitBreaker(
-          settings.breaker,
-          () => this.probe(),
-          (state) => this.onBreakerChange(state),
-        )
-      : undefined
+    this.reads = new TierReads(
+      name,
+      context,
+      this.counters,
+      this.guard,
+      this.layout,
+      connection,
+      settings.maxBatchKeys,
+    )
+    this.coordination = new RedisCoordinator(this.guard, this.layout, this)
+    this.scan = new NamespaceScan(this.guard, this.layout, this)
+    this.recovery = new TierRecovery(this.guard, {
+      write: (fill, now, recovery) => this.writeOne(fill, now, recovery),
+      clear: (recovery) => this.scan.clear(recovery),
+    })
     this.unsubscribe = connection.onStateChange((ready) => this.onConnectionChange(ready))
     if (connection.isReady()) this.onConnectionChange(true)
   }
@@ -99,7 +101,12 @@ export class RedisTier implements Tier {
    * connection so that NOLOOP keeps our own writes from coming back as invalidations.
    */
   useWriter(connection: RedisConnection): void {
-    this.writer = connection
+    this.writeConnection = connection
+  }
+
+  /** The connection writes go through (see {@link useWriter}). */
+  get writer(): RedisConnection {
+    return this.writeConnection
   }
 
   makeCoordinator(): void {
@@ -109,63 +116,13 @@ export class RedisTier implements Tier {
   /** 'down' while disconnected, else the breaker's state ('closed' is healthy). */
   get health(): TierHealth {
     if (!this.connection.isReady()) return 'down'
-    return this.breaker?.state ?? 'closed'
+    return this.guard.breaker?.state ?? 'closed'
   }
 
   // ----- reads -----
 
   read(keys: readonly string[]): Promise<TierRead> {
-    if (keys.length === 1) return this.batcher.read(keys[0] as string)
-    return this.fetch(keys).then((values) => ({ entries: values }))
-  }
-
-  /** One round trip of MGET (split into pipelined chunks above maxBatchKeys). Never rejects. */
-  private async fetch(keys: readonly string[]): Promise<readonly (Stored | undefined)[]> {
-    const started = process.hrtime.bigint()
-    const chunks = chunk(keys, this.settings.maxBatchKeys)
-    const replies = await this.call('read', this.connection, () =>
-      Promise.all(chunks.map((part) => this.mget(part))),
-    )
-    if (replies === NO_ANSWER) {
-      this.counters.misses += keys.length
-      return []
-    }
-    this.counters.recordLatency(started)
-    const now = Date.now()
-    const values: (Stored | undefined)[] = []
-    replies.forEach((raw, index) => {
-      const part = chunks[index] as readonly string[]
-      for (let i = 0; i < part.length; i++) values.push(this.decode(part[i] as string, raw[i], now))
-    })
-    return values
-  }
-
-  private async mget(keys: readonly string[]): Promise<readonly unknown[]> {
-    const args: string[] = ['MGET']
-    for (const key of keys) args.push(this.keyPrefix + key)
-    return asArray(await this.connection.send(args))
-  }
-
-  private decode(key: string, raw: unknown, now: number): Stored | undefined {
-    if (raw === null || raw === undefined) {
-      this.counters.misses++
-      return undefined
-    }
-    if (!(raw instanceof Uint8Array)) return this.undecodable(key, `unexpected reply type ${typeof raw}`)
-    const result = decodeEntry(raw, this.context.serializers)
-    if (!result.ok) return this.undecodable(key, result.reason)
-    const { entry } = result
-    if (isFresh(entry, now)) this.counters.hits++
-    else if (isServable(entry, now)) this.counters.staleHits++
-    else this.counters.misses++
-    return result // already { entry, payload }: no second object per key
-  }
-
-  private undecodable(key: string, reason: string): undefined {
-    this.counters.decodeErrors++
-    this.counters.misses++
-    this.context.events.report('decodeError', { tier: this.name, key, reason })
-    return undefined
+    return this.reads.read(keys)
   }
 
   // ----- writes -----
@@ -175,25 +132,14 @@ export class RedisTier implements Tier {
   }
 
   private async writeOne(fill: Fill, now: number, recovery: boolean): Promise<WriteOutcome> {
-    const { entry } = fill
-    const px = tierTtl(entry, this.ttlMs, now)
+    const px = tierTtl(fill.entry, this.ttlMs, now)
     if (px <= 0) return NOT_WRITTEN
     // A fill whose value was read before this server (re)connected may predate a tombstone it lost in a
     // restart; only sets and deletes (durable) are written across that line.
     if (!fill.durable && (fill.observedAt ?? Number.POSITIVE_INFINITY) < this.upSince) return NOT_WRITTEN
-    const payload = entry.tombstone
-      ? undefined
-      : (fill.payload ?? serializeOrThrow(this.context.serializer, entry.value, fill.key))
-    const bytes = encodeEntry(entry, payload, this.context.serializer.id, this.settings.compressor)
     const issue = fill.versioning === 'issue' && this.coordinator
-    const keys = issue ? [this.keyPrefix + fill.key, this.clockKey] : [this.keyPrefix + fill.key]
-    const args = [bytes, String(px), issue ? 'issue' : 'given', String(entry.version)]
-    const reply = await this.call(
-      'write',
-      this.writer,
-      () => runScript(this.writer, WRITE_IF_NEWER, keys, args),
-      recovery,
-    )
+    if (issue && this.layout.topology === 'cluster') return this.writeIssuedApart(fill, now, recovery)
+    const reply = await this.writeIfNewer(fill, fill.entry, px, issue, recovery)
     if (reply === NO_ANSWER) {
       this.remember(fill)
       return UNANSWERED
@@ -203,8 +149,8 @@ export class RedisTier implements Tier {
     const version = Number(String(versionText))
     if (written) {
       this.counters.writes++
-      this.replay.acknowledged(
-        issue ? { ...fill, entry: { ...entry, version }, versioning: 'given' } : fill,
+      this.recovery.replay.acknowledged(
+        issue ? { ...fill, entry: { ...fill.entry, version }, versioning: 'given' } : fill,
         now,
       )
     } else {
@@ -213,233 +159,93 @@ export class RedisTier implements Tier {
     return { written, version }
   }
 
+  /**
+   * A set or delete in a cluster: the clock and the entry live in different slots, so the version is
+   * issued first (one script) and then written as given (another). Still safe: the write is
+   * conditional on the version, and the version is issued before the entry can be seen.
+   */
+  private async writeIssuedApart(fill: Fill, now: number, recovery: boolean): Promise<WriteOutcome> {
+    const version = await this.coordination.issueVersion(recovery)
+    if (version === undefined) {
+      this.remember(fill)
+      return UNANSWERED
+    }
+    const given: Fill = { ...fill, entry: { ...fill.entry, version }, versioning: 'given' }
+    return this.writeOne(given, now, recovery)
+  }
+
+  private writeIfNewer(fill: Fill, entry: Entry, px: number, issue: boolean, recovery: boolean) {
+    const payload = entry.tombstone
+      ? undefined
+      : (fill.payload ?? serializeOrThrow(this.context.serializer, entry.value, fill.key))
+    const bytes = encodeEntry(entry, payload, this.context.serializer.id, this.settings.compressor)
+    const keys = issue ? [this.layout.entry(fill.key), this.layout.clock] : [this.layout.entry(fill.key)]
+    const args = [bytes, String(px), issue ? 'issue' : 'given', String(entry.version)]
+    return this.guard.call(
+      'write',
+      this.writer,
+      () => runScript(this.writer, WRITE_IF_NEWER, keys, args),
+      recovery,
+    )
+  }
+
   /** Remembers a set or delete this tier missed, to replay when it is back (see replay-log.ts). */
   remember(fill: Fill): void {
-    this.replay.missedWrite(fill)
-  }
-
-  /**
-   * Brings the tier back into service after an outage (a reconnect, or the breaker's probe answering):
-   * first replays the sets and deletes it may not have (or clears the namespace if too many were
-   * missed), and only then lets reads in, so it never serves a value one of those writes replaced.
-   * Resolves false if the tier stopped answering again.
-   */
-  private returnToService(): Promise<boolean> {
-    if (this.replay.pending === 0 && this.replay.recentCount === 0) {
-      this.inService = true
-      return Promise.resolve(true)
-    }
-    this.recovering ??= this.replayUntilEmpty().finally(() => {
-      this.recovering = undefined
-    })
-    return this.recovering
-  }
-
-  private async replayUntilEmpty(): Promise<boolean> {
-    for (let round = 0; round < 5; round++) {
-      const { fills, overflowed } = this.replay.drain(Date.now())
-      if (overflowed && !(await this.clearNamespace(true))) return false
-      if (fills.length === 0) break
-      const outcomes = await Promise.all(fills.map((fill) => this.writeOne(fill, Date.now(), true)))
-      if (outcomes.includes(UNANSWERED)) return false
-    }
-    this.inService = true
-    // Writes skipped while the last round ran: replay them too (versioned, so late is still safe).
-    if (this.replay.pending > 0) void this.returnToService()
-    return true
+    this.recovery.replay.missedWrite(fill)
   }
 
   /** Deletes every key of this namespace in this tier: SCAN + UNLINK in batches, never KEYS or FLUSHDB. */
   async clear(): Promise<void> {
-    await this.clearNamespace(false)
-  }
-
-  private async clearNamespace(recovery: boolean): Promise<boolean> {
-    const pattern = `${escapeGlob(this.keyPrefix)}*`
-    const send = (args: RedisArgument[]) =>
-      this.call('clear', this.writer, () => this.writer.send(args), recovery)
-    let cursor = '0'
-    do {
-      const reply = await send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500'])
-      if (reply === NO_ANSWER) return false
-      const [next, found] = asArray(reply)
-      cursor = String(next)
-      const keys = asArray(found) as Buffer[]
-      if (keys.length > 0 && (await send(['UNLINK', ...keys])) === NO_ANSWER) return false
-    } while (cursor !== '0')
-    return true
+    await this.scan.clear(false)
   }
 
   /** Every key of this namespace held by this tier (SCAN, in batches), for warming faster tiers from it. */
-  async *keys(): AsyncGenerator<string> {
-    const pattern = `${escapeGlob(this.keyPrefix)}*`
-    let cursor = '0'
-    do {
-      const reply = await this.call('scan', this.connection, () =>
-        this.connection.send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500']),
-      )
-      if (reply === NO_ANSWER) return
-      const [next, found] = asArray(reply)
-      cursor = String(next)
-      for (const key of asArray(found)) yield String(key).slice(this.keyPrefix.length)
-    } while (cursor !== '0')
+  keys(): AsyncGenerator<string> {
+    return this.scan.entryKeys()
   }
 
-  // ----- the coordinator's duties -----
+  // ----- the coordinator's duties (see redis-coordinator.ts) -----
 
-  /** Reads the coordinator clock: a load's start version when it took no lease (see scripts.ts). */
-  async readClock(): Promise<number | undefined> {
-    if (this.failedRecently()) return undefined
-    const reply = await this.call('clock', this.connection, () =>
-      runScript(this.connection, READ_CLOCK, [this.clockKey, this.clockKey], []),
-    )
-    return reply === NO_ANSWER ? undefined : Number(String(reply))
+  readClock(): Promise<number | undefined> {
+    return this.coordination.readClock()
   }
 
-  /** The Redis key holding a tag's version (in the coordinator). */
-  tagKey(tag: string): string {
-    return `${this.namespacePrefix}#tag:${tag}`
+  invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined> {
+    return this.coordination.invalidateTags(tags, ttlMs)
   }
 
-  /**
-   * Records a tag invalidation: one new version for all `tags`, kept for `ttlMs`. Returns the version,
-   * or undefined when the tier could not record it.
-   */
-  async invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined> {
-    const keys = [this.clockKey, this.clockKey, ...tags.map((tag) => this.tagKey(tag))]
-    const reply = await this.call('tags', this.writer, () =>
-      runScript(this.writer, INVALIDATE_TAGS, keys, [String(ttlMs)]),
-    )
-    return reply === NO_ANSWER ? undefined : Number(String(reply))
+  readTagVersions(tags: readonly string[]): Promise<number[] | undefined> {
+    return this.coordination.readTagVersions(tags)
   }
 
-  /** Current versions of tags (0 for a tag never invalidated), or undefined when the tier cannot say. */
-  async readTagVersions(tags: readonly string[]): Promise<number[] | undefined> {
-    const reply = await this.call('tags', this.connection, () =>
-      this.connection.send(['MGET', ...tags.map((tag) => this.tagKey(tag))]),
-    )
-    if (reply === NO_ANSWER) return undefined
-    return asArray(reply).map((value) => (value === null ? 0 : Number(String(value)) || 0))
-  }
-
-  /** The Redis key of a key's load lease (in the coordinator). */
-  leaseKey(key: string): string {
-    return `${this.namespacePrefix}#lease:${key}`
-  }
-
-  /** Takes the load lease of `key` for `ttlMs`: true if taken, false if another holds it, undefined if no answer. */
-  /**
-   * Takes the load lease of `key` for `ttlMs` if it is free, and reads the clock in the same round trip
-   * (the load's start version). Undefined when the tier did not answer.
-   */
-  async acquireLease(
+  acquireLease(
     key: string,
     token: string,
     ttlMs: number,
   ): Promise<{ taken: boolean; clock: number } | undefined> {
-    if (this.failedRecently()) return undefined
-    const reply = await this.call('lease', this.writer, () =>
-      runScript(
-        this.writer,
-        ACQUIRE_LEASE,
-        [this.leaseKey(key), this.clockKey, this.awaitedKey(key)],
-        [token, String(ttlMs)],
-      ),
-    )
-    if (reply === NO_ANSWER) return undefined
-    const [taken, clock] = asArray(reply)
-    return { taken: Number(taken) === 1, clock: Number(String(clock)) }
+    return this.coordination.acquireLease(key, token, ttlMs)
   }
 
-  /** Gives the lease back if `token` still holds it; true if another process was waiting for the fill. */
-  async releaseLease(key: string, token: string): Promise<boolean> {
-    const reply = await this.call('lease', this.writer, () =>
-      runScript(this.writer, RELEASE_LEASE, [this.leaseKey(key), this.awaitedKey(key)], [token]),
-    )
-    // Without an answer, assume someone waits: an extra announcement is cheap, a missing one costs a poll.
-    return reply === NO_ANSWER || Number(reply) === 1
-  }
-
-  private awaitedKey(key: string): string {
-    return `${this.namespacePrefix}#awaited:${key}`
+  releaseLease(key: string, token: string): Promise<boolean> {
+    return this.coordination.releaseLease(key, token)
   }
 
   // ----- health -----
 
-  /**
-   * True within one timeout of a failure. Optional requests on a caller's path (the clock, a lease) are
-   * not sent then: the caller would wait a second timeout for a server that just did not answer.
-   */
-  private failedRecently(): boolean {
-    return Date.now() - this.lastFailureAt < this.settings.timeoutMs
-  }
-
-  /**
-   * One guarded round trip: skipped (counted) while the connection is down or the breaker is open;
-   * bounded by the tier timeout; a failure is counted, reported, and fed to the breaker unless the
-   * server answered with an error reply (then it is up, just refusing).
-   */
-  async call<T>(
-    operation: string,
-    connection: RedisConnection,
-    run: () => Promise<T>,
-    recovery = false,
-  ): Promise<T | typeof NO_ANSWER> {
-    // During recovery only the replay gets through; otherwise the tier must be in service and the breaker closed.
-    if (!connection.isReady() || (!recovery && (!this.inService || !(this.breaker?.allow() ?? true)))) {
-      this.counters.skipped++
-      return NO_ANSWER
-    }
-    try {
-      const { timeoutMs } = this.settings
-      const result = await withDeadline(
-        run(),
-        timeoutMs,
-        () => new TierTimeoutError(this.name, operation, timeoutMs),
-      )
-      this.breaker?.success()
-      return result
-    } catch (error) {
-      this.counters.errors++
-      if (isReplyError(error)) this.breaker?.success()
-      else {
-        this.lastFailureAt = Date.now()
-        this.breaker?.failure()
-      }
-      this.context.events.report('tierError', { tier: this.name, operation, error })
-      return NO_ANSWER
-    }
-  }
-
   /** The breaker's probe: does the server answer a PING within the timeout, and take the replay? */
   private async probe(): Promise<boolean> {
-    return (await this.ping()) && (await this.returnToService())
-  }
-
-  private async ping(): Promise<boolean> {
-    if (!this.connection.isReady()) return false
-    const { timeoutMs } = this.settings
-    try {
-      await withDeadline(
-        this.connection.send(['PING']),
-        timeoutMs,
-        () => new TierTimeoutError(this.name, 'probe', timeoutMs),
-      )
-      return true
-    } catch (error) {
-      return isReplyError(error)
-    }
+    return (await this.guard.ping(this.connection)) && (await this.recovery.returnToService())
   }
 
   private onConnectionChange(ready: boolean): void {
     this.reportState(ready ? 'up' : 'down')
     if (!ready) {
-      this.inService = false
+      this.guard.inService = false
     } else {
       // Loads that started before now may carry values whose tombstones this server lost: see writeOne.
       this.upSince = performance.now()
       // With the breaker open, its probe brings the tier back; otherwise it comes back now.
-      if (this.breaker?.state !== 'open') void this.returnToService()
+      if (this.guard.breaker?.state !== 'open') void this.recovery.returnToService()
     }
     if (ready && !this.audited) {
       this.audited = true
@@ -449,16 +255,11 @@ export class RedisTier implements Tier {
     }
   }
 
-  private onBreakerChange(state: BreakerState): void {
-    if (state === 'open') this.inService = false
-    this.reportState(state)
-  }
-
   private reportState(state: TierHealth): void {
     this.context.events.report('tierState', { tier: this.name, state })
   }
 
-  /** Checks the server's configuration against this tier's role. */
+  /** Checks the server's configuration against this tier's role (a cluster: one of its nodes). */
   async audit(): Promise<AuditReport> {
     const report = auditSettings(this.name, this.settings.role, await readServerSettings(this.connection))
     this.context.events.report('audit', report)
@@ -467,7 +268,7 @@ export class RedisTier implements Tier {
 
   async close(): Promise<void> {
     this.unsubscribe()
-    this.breaker?.dispose()
+    this.guard.dispose()
     await Promise.all([
       this.writer !== this.connection ? this.writer.close() : undefined,
       this.connection.close(),
@@ -475,21 +276,4 @@ export class RedisTier implements Tier {
       this.context.events.report('tierError', { tier: this.name, operation: 'close', error }),
     )
   }
-}
-
-function asArray(reply: unknown): readonly unknown[] {
-  if (!Array.isArray(reply)) throw new Error(`unexpected Redis reply: ${typeof reply}`)
-  return reply
-}
-
-function chunk<T>(items: readonly T[], size: number): (readonly T[])[] {
-  if (items.length <= size) return [items]
-  const parts: T[][] = []
-  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size))
-  return parts
-}
-
-/** Escapes Redis glob metacharacters so a prefix matches only itself. */
-export function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&')
 }

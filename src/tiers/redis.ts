@@ -1,30 +1,53 @@
-import { createClient } from 'redis'
+import { createClient, createCluster } from 'redis'
 import { type CompressionOptions, createCompressor } from '../codec/compression.js'
 import { type Duration, optionalMilliseconds, toMilliseconds } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
+import {
+  fromNodeRedisCluster,
+  isClusterClient,
+  type NodeRedisClusterLike,
+} from '../redis/cluster-connection.js'
 import {
   type IoredisLike,
   type NodeRedisLike,
   type RedisConnection,
   reconnectDelay,
-  toConnection,
 } from '../redis/connection.js'
+import { toConnection } from '../redis/to-connection.js'
 import type { RedisRole } from '../topology/audit.js'
 import type { BreakerOptions } from './circuit-breaker.js'
 import { RedisTier, type RedisTierSettings } from './redis-tier.js'
 import type { TierContext, TierDefinition } from './tier.js'
 
-/** Options of {@link redisTier}. Give either `client` or `url`. */
+/** A Redis Cluster that tiercache connects to itself (option `cluster` of {@link redisTier}). */
+export interface RedisClusterTierOptions {
+  /**
+   * `redis://` URLs of some of the cluster's nodes; the client discovers the rest (and follows
+   * failovers and resharding) from them.
+   */
+  rootNodes: readonly string[]
+}
+
+/** Options of {@link redisTier}. Give exactly one of `client`, `url` or `cluster`. */
 export interface RedisTierOptions {
   /** Shown in stats and events, and the default key prefix. Default `'redis'`. */
   name?: string
-  /** A connected node-redis (`createClient`) or ioredis client. tiercache never closes a client it was given. */
-  client?: NodeRedisLike | IoredisLike
+  /**
+   * A connected client: node-redis (`createClient`, or `createCluster` for a Redis Cluster) or ioredis
+   * (`Redis`, or `Cluster`). tiercache never closes a client it was given.
+   */
+  client?: NodeRedisLike | IoredisLike | NodeRedisClusterLike
   /** A `redis://` URL; tiercache creates, connects, reconnects and closes a node-redis client for it. */
   url?: string
+  /**
+   * A Redis Cluster: tiercache creates, connects and closes a node-redis cluster client for it. Reads
+   * are split per hash slot, `clear()` scans every master, and the invalidation bus uses sharded
+   * pub/sub (see the README section "Redis Cluster tiers").
+   */
+  cluster?: RedisClusterTierOptions
   /** Longest a copy stays in this tier (Redis PX), capped by the entry's own life. */
   ttl?: Duration
-  /** Prepended to every key of this tier, before the namespace. Default `'<name>:'`. */
+  /** Prepended to every key of this tier, before the namespace. Default `'<name>:'`. No braces on a cluster. */
   prefix?: string
   /** DEFLATE values above a size threshold (for warm tiers). Default off. */
   compress?: boolean | CompressionOptions
@@ -49,14 +72,12 @@ export interface RedisTierOptions {
  */
 export function redisTier(options: RedisTierOptions): TierDefinition {
   const name = options.name ?? 'redis'
-  if ((options.client === undefined) === (options.url === undefined)) {
-    throw new InvalidOptionError(`redisTier "${name}" needs exactly one of client or url`)
+  const given = [options.client, options.url, options.cluster].filter((value) => value !== undefined)
+  if (given.length !== 1) {
+    throw new InvalidOptionError(`redisTier "${name}" needs exactly one of client, url or cluster`)
   }
-  if (options.url !== undefined && !/^rediss?:\/\//.test(options.url)) {
-    throw new InvalidOptionError(
-      `redisTier "${name}" url must start with redis:// or rediss://; got "${options.url}"`,
-    )
-  }
+  if (options.url !== undefined) validateUrl(options.url, `redisTier "${name}" url`)
+  if (options.cluster !== undefined) validateCluster(options.cluster, name)
   if (options.role !== undefined && options.role !== 'hot' && options.role !== 'warm') {
     throw new InvalidOptionError(
       `redisTier "${name}" role must be 'hot' or 'warm'; got ${String(options.role)}`,
@@ -64,6 +85,12 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
   }
   const prefix = options.prefix ?? `${name}:`
   if (typeof prefix !== 'string') throw new InvalidOptionError(`redisTier "${name}" prefix must be a string`)
+  if ((options.cluster !== undefined || isClusterClient(options.client)) && /[{}]/.test(prefix)) {
+    // The tier places its own hash tags after the prefix (see redis-keys.ts).
+    throw new InvalidOptionError(
+      `redisTier "${name}" prefix must not contain { or } on a Redis Cluster; got "${prefix}"`,
+    )
+  }
   const maxBatchKeys = options.maxBatchKeys ?? 1000
   if (!Number.isSafeInteger(maxBatchKeys) || maxBatchKeys < 1 || maxBatchKeys > 7000) {
     throw new InvalidOptionError(`redisTier "${name}" maxBatchKeys must be an integer from 1 to 7000`)
@@ -85,6 +112,22 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
   }
 }
 
+function validateUrl(url: unknown, what: string): void {
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+    throw new InvalidOptionError(`${what} must start with redis:// or rediss://; got "${String(url)}"`)
+  }
+}
+
+function validateCluster(cluster: RedisClusterTierOptions, name: string): void {
+  const { rootNodes } = cluster as Partial<RedisClusterTierOptions>
+  if (!Array.isArray(rootNodes) || rootNodes.length === 0) {
+    throw new InvalidOptionError(
+      `redisTier "${name}" cluster.rootNodes must be a non-empty array of redis:// URLs`,
+    )
+  }
+  for (const url of rootNodes) validateUrl(url, `redisTier "${name}" cluster.rootNodes entry`)
+}
+
 function validateBreaker(breaker: BreakerOptions, name: string): BreakerOptions {
   for (const [key, value] of Object.entries(breaker)) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 1)) {
@@ -98,6 +141,7 @@ function validateBreaker(breaker: BreakerOptions, name: string): BreakerOptions 
 
 function openConnection(options: RedisTierOptions, name: string, context: TierContext): RedisConnection {
   if (options.client !== undefined) return toConnection(options.client, false)
+  if (options.cluster !== undefined) return openCluster(options.cluster, name, context)
   const client = createClient({
     url: options.url,
     // Commands fail at once while disconnected instead of queueing: the cache skips the tier meanwhile.
@@ -111,4 +155,37 @@ function openConnection(options: RedisTierOptions, name: string, context: TierCo
     // Reported through the 'error' listener above; the reconnect strategy keeps trying.
   })
   return toConnection(client, true)
+}
+
+/** A node-redis cluster client of our own; it keeps trying to connect until the tier is closed. */
+function openCluster(options: RedisClusterTierOptions, name: string, context: TierContext): RedisConnection {
+  const cluster = createCluster({
+    rootNodes: options.rootNodes.map((url) => ({ url })),
+    defaults: {
+      // As for a single server: fail at once while a node is unreachable, reconnect quickly.
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: reconnectDelay, connectTimeout: 2000 },
+    },
+    // Re-read the topology half a second into a node's outage (default 5 s), to follow a failover.
+    topologyRefreshOnReconnectionAttemptStrategy: 500,
+  })
+  const report = (error: unknown) =>
+    context.events.report('tierError', { tier: name, operation: 'connect', error })
+  cluster.on('error', report)
+  let closed = false
+  const connect = (): void => {
+    cluster.connect().catch((error: unknown) => {
+      report(error)
+      if (!closed) setTimeout(connect, 500).unref()
+    })
+  }
+  connect()
+  const connection = fromNodeRedisCluster(cluster as unknown as NodeRedisClusterLike, true)
+  return {
+    ...connection,
+    close() {
+      closed = true
+      return connection.close()
+    },
+  }
 }

@@ -8,32 +8,21 @@ import {
   redisTier,
   type TierCache,
 } from '../../src/index.js'
+import { BACKENDS, type RedisBackend, startBackend } from '../support/backends.js'
 import { closeClients, nodeRedis } from '../support/fixtures.js'
 import { forkWorker, killWorkers, nextMessage } from '../support/processes.js'
-import { type RedisServer, startRedis } from '../support/redis-server.js'
+import { startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
 
-let hot: RedisServer
+/** The shared tier of the describe.each block running now (one server, then a cluster). */
+let hot: RedisBackend
 const caches: TierCache[] = []
 const children: ChildProcess[] = []
-
-beforeAll(async () => {
-  hot = await startRedis()
-})
-afterEach(async () => {
-  await killWorkers(children.splice(0))
-  await Promise.all(caches.splice(0).map((cache) => cache.close()))
-  await closeClients()
-  await hot.command('FLUSHALL')
-})
-afterAll(async () => {
-  await hot?.stop()
-})
 
 async function instance(options: Partial<Parameters<typeof createCache>[0]> = {}): Promise<TierCache> {
   const cache = createCache({
     namespace: 'lp',
-    tiers: [memoryTier(), redisTier({ name: 'hot', client: await nodeRedis(hot) })],
+    tiers: [memoryTier(), redisTier({ name: 'hot', client: await hot.nodeRedis() })],
     ...options,
   })
   caches.push(cache)
@@ -43,277 +32,301 @@ async function instance(options: Partial<Parameters<typeof createCache>[0]> = {}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-describe('cluster-wide stampede protection', () => {
-  test('1,000 concurrent getOrLoad of one cold key over 4 processes → one loader call', async () => {
-    const workers = Array.from({ length: 4 }, () =>
-      forkWorker({ MODE: 'stampede', HOT_URL: hot.url, KEY: 'cold', CALLERS: '250', LOADER_MS: '50' }),
-    )
-    children.push(...workers)
-    await Promise.all(workers.map((child) => nextMessage(child, 'ready')))
-    const results = workers.map((child) =>
-      nextMessage<{
-        type: string
-        loaderCalls: number
-        errors: string[]
-        values: string[]
-        started: number
-        finished: number
-      }>(child, 'result'),
-    )
-    for (const child of workers) child.send('start')
-    const reports = await Promise.all(results)
-    expect(reports.flatMap((report) => report.errors)).toEqual([])
-    expect(reports.reduce((sum, report) => sum + report.loaderCalls, 0)).toBe(1)
-    expect(new Set(reports.flatMap((report) => report.values))).toEqual(new Set(['value of cold']))
-    const tookMs = Math.max(...reports.map((r) => r.finished)) - Math.min(...reports.map((r) => r.started))
-    expect(tookMs).toBeLessThan(2000)
+describe.each(BACKENDS)('on a %s hot tier', (kind) => {
+  beforeAll(async () => {
+    hot = await startBackend(kind)
+  }, 60_000)
+  afterEach(async () => {
+    await killWorkers(children.splice(0))
+    await Promise.all(caches.splice(0).map((cache) => cache.close()))
+    await closeClients()
+    await hot.flushAll()
+  })
+  afterAll(async () => {
+    await hot?.stop()
   })
 
-  test('a lease holder killed mid-load: another process loads once the lease expires; nobody waits forever', async () => {
-    const holder = forkWorker({
-      MODE: 'hold',
-      HOT_URL: hot.url,
-      KEY: 'held',
-      LEASE_TTL: '1s',
-      NAMESPACE: 'lp',
+  describe('cluster-wide stampede protection', () => {
+    test('1,000 concurrent getOrLoad of one cold key over 4 processes → one loader call', async () => {
+      const workers = Array.from({ length: 4 }, () =>
+        forkWorker({ MODE: 'stampede', ...hot.workerEnv, KEY: 'cold', CALLERS: '250', LOADER_MS: '50' }),
+      )
+      children.push(...workers)
+      await Promise.all(workers.map((child) => nextMessage(child, 'ready')))
+      const results = workers.map((child) =>
+        nextMessage<{
+          type: string
+          loaderCalls: number
+          errors: string[]
+          values: string[]
+          started: number
+          finished: number
+        }>(child, 'result'),
+      )
+      for (const child of workers) child.send('start')
+      const reports = await Promise.all(results)
+      expect(reports.flatMap((report) => report.errors)).toEqual([])
+      expect(reports.reduce((sum, report) => sum + report.loaderCalls, 0)).toBe(1)
+      expect(new Set(reports.flatMap((report) => report.values))).toEqual(new Set(['value of cold']))
+      const tookMs = Math.max(...reports.map((r) => r.finished)) - Math.min(...reports.map((r) => r.started))
+      expect(tookMs).toBeLessThan(2000)
     })
-    children.push(holder)
-    await nextMessage(holder, 'loading')
-    const cache = await instance({ load: { lease: { ttl: '1s', pollInterval: '50ms' } } })
-    const started = Date.now()
-    const waiting = cache.getOrLoad('held', () => 'loaded by the survivor')
-    await sleep(100)
-    await killWorkers([holder])
-    expect(await waiting).toBe('loaded by the survivor')
-    const waitedMs = Date.now() - started
-    expect(waitedMs).toBeGreaterThan(700) // it waited for the lease…
-    expect(waitedMs).toBeLessThan(6000) // …but not forever (lease TTL 1 s; slack for a loaded machine)
-    expect(cache.stats().leaseWaits).toBe(1)
-  })
-})
 
-describe('stale-while-revalidate', () => {
-  test('within grace the stale value comes back at once and is refreshed once across processes', async () => {
-    const [a, b, c] = await Promise.all([instance(), instance(), instance()])
-    let calls = 0
-    let release = () => {}
-    const refreshed = new Promise<void>((resolve) => {
-      release = resolve
+    test('a lease holder killed mid-load: another process loads once the lease expires; nobody waits forever', async () => {
+      const holder = forkWorker({
+        MODE: 'hold',
+        ...hot.workerEnv,
+        KEY: 'held',
+        LEASE_TTL: '1s',
+        NAMESPACE: 'lp',
+      })
+      children.push(holder)
+      await nextMessage(holder, 'loading')
+      const cache = await instance({ load: { lease: { ttl: '1s', pollInterval: '50ms' } } })
+      const started = Date.now()
+      const waiting = cache.getOrLoad('held', () => 'loaded by the survivor')
+      await sleep(100)
+      await killWorkers([holder])
+      expect(await waiting).toBe('loaded by the survivor')
+      const waitedMs = Date.now() - started
+      expect(waitedMs).toBeGreaterThan(700) // it waited for the lease…
+      expect(waitedMs).toBeLessThan(6000) // …but not forever (lease TTL 1 s; slack for a loaded machine)
+      expect(cache.stats().leaseWaits).toBe(1)
     })
-    await a.getOrLoad('k', () => 'v1', { ttl: 50, grace: '1m' })
-    await a.idle()
-    await Promise.all([b.get('k'), c.get('k')])
-    await waitFor(async () => !(await a.has('k')), { what: 'the entry to go stale' })
-    // The refresh's loader waits until every caller has been answered: answers cannot come from it.
-    const loader = async () => {
-      calls++
-      await refreshed
-      return 'v2'
-    }
-    const answers = await Promise.all(
-      [a, b, c].map((cache) => cache.getOrLoad('k', loader, { ttl: '1m', grace: '1m' })),
-    )
-    expect(answers).toEqual(['v1', 'v1', 'v1'])
-    release()
-    await waitFor(async () => (await c.getOrLoad('k', loader, { ttl: '1m', grace: '1m' })) === 'v2', {
-      what: 'the refresh',
+  })
+
+  describe('stale-while-revalidate', () => {
+    test('within grace the stale value comes back at once and is refreshed once across processes', async () => {
+      const [a, b, c] = await Promise.all([instance(), instance(), instance()])
+      let calls = 0
+      let release = () => {}
+      const refreshed = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      await a.getOrLoad('k', () => 'v1', { ttl: 50, grace: '1m' })
+      await a.idle()
+      await Promise.all([b.get('k'), c.get('k')])
+      await waitFor(async () => !(await a.has('k')), { what: 'the entry to go stale' })
+      // The refresh's loader waits until every caller has been answered: answers cannot come from it.
+      const loader = async () => {
+        calls++
+        await refreshed
+        return 'v2'
+      }
+      const answers = await Promise.all(
+        [a, b, c].map((cache) => cache.getOrLoad('k', loader, { ttl: '1m', grace: '1m' })),
+      )
+      expect(answers).toEqual(['v1', 'v1', 'v1'])
+      release()
+      await waitFor(async () => (await c.getOrLoad('k', loader, { ttl: '1m', grace: '1m' })) === 'v2', {
+        what: 'the refresh',
+      })
+      expect(calls).toBe(1) // one refresh across the three processes
+      expect(a.stats().staleServed + b.stats().staleServed + c.stats().staleServed).toBeGreaterThanOrEqual(3)
     })
-    expect(calls).toBe(1) // one refresh across the three processes
-    expect(a.stats().staleServed + b.stats().staleServed + c.stats().staleServed).toBeGreaterThanOrEqual(3)
-  })
-})
-
-describe('fail-safe', () => {
-  test('a failing loader with no stale value rejects with LoaderError carrying the cause', async () => {
-    const cache = await instance()
-    const cause = new Error('database unreachable')
-    await expect(
-      cache.getOrLoad('k', () => {
-        throw cause
-      }),
-    ).rejects.toMatchObject({ code: 'ERR_LOADER_FAILED', cause })
   })
 
-  test('loader failing for 30 s with entries in grace: callers get stale values, the loader is retried at the back-off rate', async () => {
-    const cache = await instance({ load: { staleWhileRevalidate: false, failSafeBackoff: '2s' } })
-    await cache.getOrLoad('a', () => 'good a', { ttl: 10, grace: '5m' })
-    await cache.getOrLoad('b', () => 'good b', { ttl: 10, grace: '5m' })
-    await sleep(20)
-    let failingUntil = Date.now() + 30_000
-    let loaderCalls = 0
-    const loader = (key: string) => async () => {
-      loaderCalls++
-      if (Date.now() < failingUntil) throw new Error('database down')
-      return `recovered ${key}`
-    }
-    const answers: string[] = []
-    const errors: unknown[] = []
-    const callers = Array.from({ length: 8 }, async (_, i) => {
-      while (Date.now() < failingUntil) {
-        const key = i % 2 ? 'a' : 'b'
-        try {
-          answers.push(await cache.getOrLoad(key, loader(key), { ttl: 10, grace: '5m' }))
-        } catch (error) {
-          errors.push(error)
+  describe('fail-safe', () => {
+    test('a failing loader with no stale value rejects with LoaderError carrying the cause', async () => {
+      const cache = await instance()
+      const cause = new Error('database unreachable')
+      await expect(
+        cache.getOrLoad('k', () => {
+          throw cause
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_LOADER_FAILED', cause })
+    })
+
+    // 30 s of loader back-off, which does not depend on what the shared tier runs on: once is enough.
+    test.skipIf(kind === 'cluster')(
+      'loader failing for 30 s with entries in grace: callers get stale values, the loader is retried at the back-off rate',
+      async () => {
+        const cache = await instance({ load: { staleWhileRevalidate: false, failSafeBackoff: '2s' } })
+        await cache.getOrLoad('a', () => 'good a', { ttl: 10, grace: '5m' })
+        await cache.getOrLoad('b', () => 'good b', { ttl: 10, grace: '5m' })
+        await sleep(20)
+        let failingUntil = Date.now() + 30_000
+        let loaderCalls = 0
+        const loader = (key: string) => async () => {
+          loaderCalls++
+          if (Date.now() < failingUntil) throw new Error('database down')
+          return `recovered ${key}`
         }
-        await sleep(5)
+        const answers: string[] = []
+        const errors: unknown[] = []
+        const callers = Array.from({ length: 8 }, async (_, i) => {
+          while (Date.now() < failingUntil) {
+            const key = i % 2 ? 'a' : 'b'
+            try {
+              answers.push(await cache.getOrLoad(key, loader(key), { ttl: 10, grace: '5m' }))
+            } catch (error) {
+              errors.push(error)
+            }
+            await sleep(5)
+          }
+        })
+        await Promise.all(callers)
+        expect(errors).toEqual([])
+        expect(answers.length).toBeGreaterThan(2000)
+        expect(new Set(answers)).toEqual(new Set(['good a', 'good b']))
+        // 30 s at one retry per key per 2 s back-off: about 15 per key; a loader call per read would be thousands.
+        expect(loaderCalls).toBeGreaterThanOrEqual(20)
+        expect(loaderCalls).toBeLessThanOrEqual(40)
+        failingUntil = 0
+        await sleep(2100)
+        await waitFor(
+          async () => (await cache.getOrLoad('a', loader('a'), { ttl: '1m', grace: '5m' })) === 'recovered a',
+        )
+      },
+      60_000,
+    )
+  })
+
+  describe('timeouts', () => {
+    test('hard timeout: the loader signal aborts and the caller gets LoaderTimeoutError (or the stale value)', async () => {
+      const cache = await instance({ load: { hardTimeout: 100 } })
+      let signal: AbortSignal | undefined
+      const started = performance.now()
+      const error = await cache
+        .getOrLoad('slow', (context) => {
+          signal = context.signal
+          return new Promise(() => undefined)
+        })
+        .catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(LoaderTimeoutError)
+      expect(performance.now() - started).toBeLessThan(400)
+      expect(signal?.aborted).toBe(true)
+      expect(signal?.reason).toBe(error)
+      expect(cache.stats().loadTimeouts).toBe(1)
+
+      await cache.getOrLoad('with-stale', () => 'old', { ttl: 10, grace: '1m' })
+      await sleep(20)
+      const fallback = await cache.getOrLoad('with-stale', () => new Promise<string>(() => undefined), {
+        ttl: 10,
+        grace: '1m',
+        staleWhileRevalidate: false,
+      })
+      expect(fallback).toBe('old')
+    })
+
+    test('soft timeout: a slow load returns the stale value after the soft timeout and completes in the background', async () => {
+      const cache = await instance({ load: { staleWhileRevalidate: false, softTimeout: 50 } })
+      await cache.getOrLoad('k', () => 'old', { ttl: 10, grace: '1m' })
+      await sleep(20)
+      const started = performance.now()
+      const answer = await cache.getOrLoad(
+        'k',
+        async () => {
+          await sleep(300)
+          return 'new'
+        },
+        { ttl: '1m', grace: '1m' },
+      )
+      const took = performance.now() - started
+      expect(answer).toBe('old')
+      expect(took).toBeGreaterThanOrEqual(45)
+      expect(took).toBeLessThan(250)
+      await waitFor(async () => (await cache.get('k')) === 'new', { what: 'the background load' })
+    })
+
+    test('close() aborts a running loader through its signal', async () => {
+      const cache = createCache({ namespace: 'lp', tiers: [memoryTier()] })
+      const aborted = new Promise<void>((resolve) => {
+        void cache
+          .getOrLoad(
+            'k',
+            ({ signal }) =>
+              new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+          )
+          .catch((error: unknown) => {
+            expect(error).toBeInstanceOf(LoaderError)
+            resolve()
+          })
+      })
+      await sleep(10)
+      await cache.close()
+      await aborted
+    })
+  })
+
+  describe('refresh-ahead', () => {
+    test('an entry read in the last part of its fresh period is refreshed before it expires', async () => {
+      const cache = await instance({ load: { refreshAhead: 0.5 } })
+      let generation = 0
+      const loader = () => `generation ${++generation}`
+      expect(await cache.getOrLoad('k', loader, { ttl: 300 })).toBe('generation 1')
+      await sleep(200) // in the last half of the fresh period
+      expect(await cache.getOrLoad('k', loader, { ttl: 300 })).toBe('generation 1')
+      await waitFor(async () => (await cache.get('k')) === 'generation 2', {
+        what: 'the refresh',
+        timeoutMs: 1000,
+      })
+      await sleep(150) // generation 1 would have expired by now; generation 2 has not
+      expect(await cache.getOrLoad('k', loader, { ttl: 300 })).toBe('generation 2')
+      expect(cache.stats().refreshes).toBeGreaterThanOrEqual(1)
+    })
+  })
+
+  describe('warming', () => {
+    test('warm(keys, loader) loads in batches with progress; warm(keys({ tier })) refills a faster tier from a slower one', async () => {
+      const warm = await startRedis({ args: ['--appendonly', 'yes'] })
+      try {
+        const [hotClient, warmClient] = await Promise.all([hot.nodeRedis(), nodeRedis(warm)])
+        const tiers = () => [
+          memoryTier(),
+          redisTier({ name: 'hot', client: hotClient }),
+          redisTier({ name: 'warm', client: warmClient }),
+        ]
+        const cache = createCache({ namespace: 'warming', tiers: tiers() })
+        caches.push(cache)
+        const keys = Array.from({ length: 1000 }, (_, i) => `product:${i}`)
+        const progress: number[] = []
+        const batches: number[] = []
+        const result = await cache.warm(
+          keys,
+          (batch) => {
+            batches.push(batch.length)
+            return batch.map((key) => ({ key }))
+          },
+          { batchSize: 100, concurrency: 3, onProgress: (p) => progress.push(p.processed) },
+        )
+        expect(result).toMatchObject({ processed: 1000, loaded: 1000, cached: 0, failed: 0, done: true })
+        expect(batches).toEqual(Array(10).fill(100))
+        expect(progress.at(-1)).toBe(1000)
+        await cache.idle()
+
+        // The hot tier restarts empty; the warm tier still has everything.
+        await hot.flushAll()
+        const refill = await cache.warm(cache.keys({ tier: 'warm' }), undefined, { batchSize: 200 })
+        expect(refill).toMatchObject({ processed: 1000, cached: 1000, loaded: 0 })
+        await cache.idle()
+        expect(await hot.countKeys()).toBeGreaterThanOrEqual(1000)
+      } finally {
+        await warm.stop()
       }
     })
-    await Promise.all(callers)
-    expect(errors).toEqual([])
-    expect(answers.length).toBeGreaterThan(2000)
-    expect(new Set(answers)).toEqual(new Set(['good a', 'good b']))
-    // 30 s at one retry per key per 2 s back-off: about 15 per key; a loader call per read would be thousands.
-    expect(loaderCalls).toBeGreaterThanOrEqual(20)
-    expect(loaderCalls).toBeLessThanOrEqual(40)
-    failingUntil = 0
-    await sleep(2100)
-    await waitFor(
-      async () => (await cache.getOrLoad('a', loader('a'), { ttl: '1m', grace: '5m' })) === 'recovered a',
-    )
-  }, 60_000)
-})
 
-describe('timeouts', () => {
-  test('hard timeout: the loader signal aborts and the caller gets LoaderTimeoutError (or the stale value)', async () => {
-    const cache = await instance({ load: { hardTimeout: 100 } })
-    let signal: AbortSignal | undefined
-    const started = performance.now()
-    const error = await cache
-      .getOrLoad('slow', (context) => {
-        signal = context.signal
-        return new Promise(() => undefined)
-      })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(LoaderTimeoutError)
-    expect(performance.now() - started).toBeLessThan(400)
-    expect(signal?.aborted).toBe(true)
-    expect(signal?.reason).toBe(error)
-    expect(cache.stats().loadTimeouts).toBe(1)
-
-    await cache.getOrLoad('with-stale', () => 'old', { ttl: 10, grace: '1m' })
-    await sleep(20)
-    const fallback = await cache.getOrLoad('with-stale', () => new Promise<string>(() => undefined), {
-      ttl: 10,
-      grace: '1m',
-      staleWhileRevalidate: false,
-    })
-    expect(fallback).toBe('old')
-  })
-
-  test('soft timeout: a slow load returns the stale value after the soft timeout and completes in the background', async () => {
-    const cache = await instance({ load: { staleWhileRevalidate: false, softTimeout: 50 } })
-    await cache.getOrLoad('k', () => 'old', { ttl: 10, grace: '1m' })
-    await sleep(20)
-    const started = performance.now()
-    const answer = await cache.getOrLoad(
-      'k',
+    // Memory only.
+    test.skipIf(kind === 'cluster')(
+      'a scheduled warmer runs every interval and stops on close()',
       async () => {
-        await sleep(300)
-        return 'new'
-      },
-      { ttl: '1m', grace: '1m' },
-    )
-    const took = performance.now() - started
-    expect(answer).toBe('old')
-    expect(took).toBeGreaterThanOrEqual(45)
-    expect(took).toBeLessThan(250)
-    await waitFor(async () => (await cache.get('k')) === 'new', { what: 'the background load' })
-  })
-
-  test('close() aborts a running loader through its signal', async () => {
-    const cache = createCache({ namespace: 'lp', tiers: [memoryTier()] })
-    const aborted = new Promise<void>((resolve) => {
-      void cache
-        .getOrLoad(
-          'k',
-          ({ signal }) =>
-            new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+        const cache = createCache({ namespace: 'sched', tiers: [memoryTier()] })
+        let runs = 0
+        const warmer = cache.warm(
+          () => {
+            runs++
+            return ['a', 'b']
+          },
+          (keys) => keys,
+          { every: 50, ttl: 1 },
         )
-        .catch((error: unknown) => {
-          expect(error).toBeInstanceOf(LoaderError)
-          resolve()
-        })
-    })
-    await sleep(10)
-    await cache.close()
-    await aborted
-  })
-})
-
-describe('refresh-ahead', () => {
-  test('an entry read in the last part of its fresh period is refreshed before it expires', async () => {
-    const cache = await instance({ load: { refreshAhead: 0.5 } })
-    let generation = 0
-    const loader = () => `generation ${++generation}`
-    expect(await cache.getOrLoad('k', loader, { ttl: 300 })).toBe('generation 1')
-    await sleep(200) // in the last half of the fresh period
-    expect(await cache.getOrLoad('k', loader, { ttl: 300 })).toBe('generation 1')
-    await waitFor(async () => (await cache.get('k')) === 'generation 2', {
-      what: 'the refresh',
-      timeoutMs: 1000,
-    })
-    await sleep(150) // generation 1 would have expired by now; generation 2 has not
-    expect(await cache.getOrLoad('k', loader, { ttl: 300 })).toBe('generation 2')
-    expect(cache.stats().refreshes).toBeGreaterThanOrEqual(1)
-  })
-})
-
-describe('warming', () => {
-  test('warm(keys, loader) loads in batches with progress; warm(keys({ tier })) refills a faster tier from a slower one', async () => {
-    const warm = await startRedis({ args: ['--appendonly', 'yes'] })
-    try {
-      const [hotClient, warmClient] = await Promise.all([nodeRedis(hot), nodeRedis(warm)])
-      const tiers = () => [
-        memoryTier(),
-        redisTier({ name: 'hot', client: hotClient }),
-        redisTier({ name: 'warm', client: warmClient }),
-      ]
-      const cache = createCache({ namespace: 'warming', tiers: tiers() })
-      caches.push(cache)
-      const keys = Array.from({ length: 1000 }, (_, i) => `product:${i}`)
-      const progress: number[] = []
-      const batches: number[] = []
-      const result = await cache.warm(
-        keys,
-        (batch) => {
-          batches.push(batch.length)
-          return batch.map((key) => ({ key }))
-        },
-        { batchSize: 100, concurrency: 3, onProgress: (p) => progress.push(p.processed) },
-      )
-      expect(result).toMatchObject({ processed: 1000, loaded: 1000, cached: 0, failed: 0, done: true })
-      expect(batches).toEqual(Array(10).fill(100))
-      expect(progress.at(-1)).toBe(1000)
-      await cache.idle()
-
-      // The hot tier restarts empty; the warm tier still has everything.
-      await hot.command('FLUSHALL')
-      const refill = await cache.warm(cache.keys({ tier: 'warm' }), undefined, { batchSize: 200 })
-      expect(refill).toMatchObject({ processed: 1000, cached: 1000, loaded: 0 })
-      await cache.idle()
-      expect(await hot.command('DBSIZE')).toBeGreaterThanOrEqual(1000)
-    } finally {
-      await warm.stop()
-    }
-  })
-
-  test('a scheduled warmer runs every interval and stops on close()', async () => {
-    const cache = createCache({ namespace: 'sched', tiers: [memoryTier()] })
-    let runs = 0
-    const warmer = cache.warm(
-      () => {
-        runs++
-        return ['a', 'b']
+        await waitFor(() => runs >= 3, { what: 'three runs' })
+        expect(warmer.last).toMatchObject({ processed: 2 })
+        await cache.close()
+        const after = runs
+        await sleep(150)
+        expect(runs).toBe(after)
       },
-      (keys) => keys,
-      { every: 50, ttl: 1 },
     )
-    await waitFor(() => runs >= 3, { what: 'three runs' })
-    expect(warmer.last).toMatchObject({ processed: 2 })
-    await cache.close()
-    const after = runs
-    await sleep(150)
-    expect(runs).toBe(after)
   })
 })

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 
 /** Every README block marked `<!-- example: name -->` must run as written (against a private Redis). */
@@ -12,7 +13,13 @@ const examples = [...readme.matchAll(/<!-- example: ([\w-]+) -->\s*```ts\n([\s\S
 const directory = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '.examples')
 
 let redis: RedisServer
+let cluster: RedisCluster | undefined
 beforeAll(async () => {
+  // A cluster only when an example needs one (REDIS_CLUSTER_NODES).
+  if (examples.some((example) => example.code.includes('REDIS_CLUSTER_NODES'))) {
+    cluster = await startRedisCluster({ masters: 3 })
+    process.env.REDIS_CLUSTER_NODES = cluster.rootNodes.join(',')
+  }
   redis = await startRedis()
   process.env.REDIS_URL = redis.url
   process.env.REDIS_HOT_URL = redis.url
@@ -20,7 +27,7 @@ beforeAll(async () => {
   mkdirSync(directory, { recursive: true })
 })
 afterAll(async () => {
-  await redis?.stop()
+  await Promise.all([redis?.stop(), cluster?.stop()])
 })
 
 test('the README has runnable examples', () => {

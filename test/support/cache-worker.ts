@@ -4,6 +4,7 @@
  *   reports how many times its loader ran and when every caller had its value.
  * - "hold": calls getOrLoad of KEY with a loader that never finishes, reporting "loading" once it
  *   runs (it then holds the key's lease until killed).
+ * The hot tier is HOT_URL (one server) or HOT_CLUSTER (comma-separated root nodes of a cluster).
  */
 import { createCache, memoryTier, redisTier } from '../../src/index.js'
 
@@ -11,7 +12,12 @@ const mode = process.env.MODE
 const key = process.env.KEY ?? 'key'
 const cache = createCache({
   namespace: process.env.NAMESPACE ?? 'worker',
-  tiers: [memoryTier(), redisTier({ name: 'hot', url: process.env.HOT_URL as string })],
+  tiers: [
+    memoryTier(),
+    process.env.HOT_CLUSTER
+      ? redisTier({ name: 'hot', cluster: { rootNodes: process.env.HOT_CLUSTER.split(',') } })
+      : redisTier({ name: 'hot', url: process.env.HOT_URL as string }),
+  ],
   load: { lease: { ttl: process.env.LEASE_TTL ?? '10s', pollInterval: '50ms' } },
 })
 

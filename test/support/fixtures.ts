@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis'
-import { createClient } from 'redis'
+import { Cluster, Redis } from 'ioredis'
+import { createClient, createCluster } from 'redis'
 import type { TierCache } from '../../src/index.js'
+import type { RedisCluster } from './redis-cluster.js'
 import type { RedisServer } from './redis-server.js'
 
 /** Clients opened by a test file; `closeClients()` in afterAll/afterEach closes them all. */
@@ -32,6 +33,46 @@ export async function ioredis(server: RedisServer): Promise<Redis> {
   await client.connect()
   clients.add({
     close: () => (client.status === 'end' ? Promise.resolve() : client.quit().catch(() => undefined)),
+  })
+  return client
+}
+
+/**
+ * A connected node-redis cluster client (`createCluster`). Nodes fail commands at once while
+ * unreachable, and the topology is re-read soon after a node drops, so a failover is followed quickly.
+ */
+export async function nodeRedisCluster(cluster: RedisCluster) {
+  const client = createCluster({
+    rootNodes: cluster.rootNodes.map((url) => ({ url })),
+    defaults: { disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } },
+    topologyRefreshOnReconnectionAttemptStrategy: 200,
+  })
+  client.on('error', () => undefined)
+  await client.connect()
+  clients.add({
+    close: async () => {
+      if (client.isOpen) await client.close().catch(() => client.destroy())
+    },
+  })
+  return client
+}
+
+/** A connected ioredis `Cluster` client. */
+export async function ioredisCluster(cluster: RedisCluster): Promise<Cluster> {
+  const client = new Cluster(
+    cluster.rootNodes.map((url) => ({ host: '127.0.0.1', port: Number(new URL(url).port) })),
+    { lazyConnect: true, clusterRetryStrategy: () => 50, enableOfflineQueue: false },
+  )
+  client.on('error', () => undefined)
+  await client.connect()
+  clients.add({
+    close: () =>
+      client.status === 'end'
+        ? Promise.resolve()
+        : client.quit().then(
+            () => undefined,
+            () => undefined,
+          ),
   })
   return client
 }

@@ -1,0 +1,142 @@
+import type { RedisConnection } from '../redis/connection.js'
+import {
+  ACQUIRE_LEASE,
+  ACQUIRE_LEASE_ONLY,
+  INVALIDATE_TAGS,
+  ISSUE_VERSION_ONLY,
+  READ_CLOCK,
+  RELEASE_LEASE,
+  runScript,
+} from '../redis/scripts.js'
+import { NO_ANSWER, type TierGuard } from './redis-guard.js'
+import type { KeyLayout } from './redis-keys.js'
+import { asArray } from './redis-replies.js'
+
+/** The connections a coordinator sends through: reads on one, writes on the (possibly other) writer. */
+export interface CoordinatorLinks {
+  readonly connection: RedisConnection
+  readonly writer: RedisConnection
+}
+
+/**
+ * The coordinating tier's duties: the version clock, tag versions and load leases. Each is one Lua
+ * script whose keys share a hash slot (see redis-keys.ts); where a cluster puts a lease and the clock
+ * in different slots, the two are asked in parallel instead of in one script.
+ */
+export class RedisCoordinator {
+  constructor(
+    private readonly guard: TierGuard,
+    private readonly keys: KeyLayout,
+    private readonly links: CoordinatorLinks,
+  ) {}
+
+  /** Reads the coordinator clock: a load's start version when it took no lease (see scripts.ts). */
+  async readClock(): Promise<number | undefined> {
+    if (this.guard.failedRecently()) return undefined
+    const { connection } = this.links
+    const reply = await this.guard.call('clock', connection, () =>
+      runScript(connection, READ_CLOCK, [this.keys.clock, this.keys.clock], []),
+    )
+    return reply === NO_ANSWER ? undefined : Number(String(reply))
+  }
+
+  /**
+   * Issues a new version without writing an entry (a cluster's set or delete, whose entry lives in
+   * another slot than the clock). Undefined when the tier did not answer.
+   */
+  async issueVersion(recovery: boolean): Promise<number | undefined> {
+    const { writer } = this.links
+    const reply = await this.guard.call(
+      'write',
+      writer,
+      () => runScript(writer, ISSUE_VERSION_ONLY, [this.keys.clock, this.keys.clock], []),
+      recovery,
+    )
+    return reply === NO_ANSWER ? undefined : Number(String(reply))
+  }
+
+  /**
+   * Records a tag invalidation: one new version for all `tags`, kept for `ttlMs`. Returns the version,
+   * or undefined when the tier could not record it.
+   */
+  async invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined> {
+    const { writer } = this.links
+    const keys = [this.keys.clock, this.keys.clock, ...tags.map((tag) => this.keys.tag(tag))]
+    const reply = await this.guard.call('tags', writer, () =>
+      runScript(writer, INVALIDATE_TAGS, keys, [String(ttlMs)]),
+    )
+    return reply === NO_ANSWER ? undefined : Number(String(reply))
+  }
+
+  /** Current versions of tags (0 for a tag never invalidated), or undefined when the tier cannot say. */
+  async readTagVersions(tags: readonly string[]): Promise<number[] | undefined> {
+    const { connection } = this.links
+    const reply = await this.guard.call('tags', connection, () =>
+      connection.send(['MGET', ...tags.map((tag) => this.keys.tag(tag))]),
+    )
+    if (reply === NO_ANSWER) return undefined
+    return asArray(reply).map((value) => (value === null ? 0 : Number(String(value)) || 0))
+  }
+
+  /**
+   * Takes the load lease of `key` for `ttlMs` if it is free, and reads the clock in the same round trip
+   * (the load's start version). Undefined when the tier did not answer.
+   */
+  async acquireLease(
+    key: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<{ taken: boolean; clock: number } | undefined> {
+    if (this.guard.failedRecently()) return undefined
+    if (this.keys.topology === 'cluster') return this.acquireLeaseApart(key, token, ttlMs)
+    const { writer } = this.links
+    const reply = await this.guard.call('lease', writer, () =>
+      runScript(
+        writer,
+        ACQUIRE_LEASE,
+        [this.keys.lease(key), this.keys.clock, this.keys.awaited(key)],
+        [token, String(ttlMs)],
+      ),
+    )
+    if (reply === NO_ANSWER) return undefined
+    const [taken, clock] = asArray(reply)
+    return { taken: Number(taken) === 1, clock: Number(String(clock)) }
+  }
+
+  /** The cluster form: the lease in the key's slot and the clock in the namespace's, asked in parallel. */
+  private async acquireLeaseApart(
+    key: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<{ taken: boolean; clock: number } | undefined> {
+    const { writer } = this.links
+    const [taken, clock] = await Promise.all([
+      this.guard.call('lease', writer, () =>
+        runScript(
+          writer,
+          ACQUIRE_LEASE_ONLY,
+          [this.keys.lease(key), this.keys.awaited(key)],
+          [token, String(ttlMs)],
+        ),
+      ),
+      this.readClock(),
+    ])
+    if (taken === NO_ANSWER) return undefined
+    if (clock === undefined) {
+      // Taken but without a start version to load with: give it back rather than make others wait for it.
+      if (Number(taken) === 1) void this.releaseLease(key, token)
+      return undefined
+    }
+    return { taken: Number(taken) === 1, clock }
+  }
+
+  /** Gives the lease back if `token` still holds it; true if another process was waiting for the fill. */
+  async releaseLease(key: string, token: string): Promise<boolean> {
+    const { writer } = this.links
+    const reply = await this.guard.call('lease', writer, () =>
+      runScript(writer, RELEASE_LEASE, [this.keys.lease(key), this.keys.awaited(key)], [token]),
+    )
+    // Without an answer, assume someone waits: an extra announcement is cheap, a missing one costs a poll.
+    return reply === NO_ANSWER || Number(reply) === 1
+  }
+}

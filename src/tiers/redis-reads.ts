@@ -1,0 +1,105 @@
+import { decodeEntry } from '../codec/entry-codec.js'
+import { isFresh, isServable } from '../entry.js'
+import type { TierCounters } from '../metrics/tier-counters.js'
+import type { RedisConnection } from '../redis/connection.js'
+import { ReadBatcher } from '../redis/read-batcher.js'
+import { groupBySlot } from '../redis/slots.js'
+import { NO_ANSWER, type TierGuard } from './redis-guard.js'
+import type { KeyLayout } from './redis-keys.js'
+import { asArray, chunk } from './redis-replies.js'
+import type { Stored, TierContext, TierRead } from './tier.js'
+
+/**
+ * The read side of a Redis tier: single-key reads issued in the same tick coalesce into one MGET;
+ * larger reads are split into chunks of `maxBatchKeys`, and in a cluster into one MGET per hash slot
+ * (a multi-key command must stay in one slot), sent together and merged back in order.
+ */
+export class TierReads {
+  private readonly batcher: ReadBatcher<Stored, TierRead>
+
+  constructor(
+    private readonly name: string,
+    private readonly context: TierContext,
+    private readonly counters: TierCounters,
+    private readonly guard: TierGuard,
+    private readonly layout: KeyLayout,
+    private readonly connection: RedisConnection,
+    private readonly maxBatchKeys: number,
+  ) {
+    this.batcher = new ReadBatcher<Stored, TierRead>(
+      (keys) => this.fetch(keys),
+      (value) => ({ entries: [value] }),
+    )
+  }
+
+  read(keys: readonly string[]): Promise<TierRead> {
+    if (keys.length === 1) return this.batcher.read(keys[0] as string)
+    return this.fetch(keys).then((values) => ({ entries: values }))
+  }
+
+  /** One round trip of MGETs (pipelined), merged back in order. Never rejects. */
+  private async fetch(keys: readonly string[]): Promise<readonly (Stored | undefined)[]> {
+    const started = process.hrtime.bigint()
+    const batches = this.readBatches(keys)
+    const replies = await this.guard.call('read', this.connection, () =>
+      Promise.all(batches.map((positions) => this.mget(keys, positions))),
+    )
+    if (replies === NO_ANSWER) {
+      this.counters.misses += keys.length
+      return []
+    }
+    this.counters.recordLatency(started)
+    const now = Date.now()
+    const values = new Array<Stored | undefined>(keys.length)
+    replies.forEach((raw, index) => {
+      const positions = batches[index] as readonly number[]
+      for (let i = 0; i < positions.length; i++) {
+        const position = positions[i] as number
+        values[position] = this.decode(keys[position] as string, raw[i], now)
+      }
+    })
+    return values
+  }
+
+  /** Positions of `keys` per MGET. */
+  private readBatches(keys: readonly string[]): (readonly number[])[] {
+    const { maxBatchKeys } = this
+    if (this.layout.topology === 'standalone') {
+      return chunk(
+        Array.from(keys, (_, i) => i),
+        maxBatchKeys,
+      )
+    }
+    return groupBySlot(keys.map((key) => this.layout.entry(key))).flatMap((group) =>
+      chunk(group, maxBatchKeys),
+    )
+  }
+
+  private async mget(keys: readonly string[], positions: readonly number[]): Promise<readonly unknown[]> {
+    const args: string[] = ['MGET']
+    for (const position of positions) args.push(this.layout.entry(keys[position] as string))
+    return asArray(await this.connection.send(args))
+  }
+
+  private decode(key: string, raw: unknown, now: number): Stored | undefined {
+    if (raw === null || raw === undefined) {
+      this.counters.misses++
+      return undefined
+    }
+    if (!(raw instanceof Uint8Array)) return this.undecodable(key, `unexpected reply type ${typeof raw}`)
+    const result = decodeEntry(raw, this.context.serializers)
+    if (!result.ok) return this.undecodable(key, result.reason)
+    const { entry } = result
+    if (isFresh(entry, now)) this.counters.hits++
+    else if (isServable(entry, now)) this.counters.staleHits++
+    else this.counters.misses++
+    return result // already { entry, payload }: no second object per key
+  }
+
+  private undecodable(key: string, reason: string): undefined {
+    this.counters.decodeErrors++
+    this.counters.misses++
+    this.context.events.report('decodeError', { tier: this.name, key, reason })
+    return undefined
+  }
+}

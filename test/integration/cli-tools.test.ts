@@ -121,7 +121,7 @@ describe('inspect', () => {
     await app.set('product:1', { id: 1, name: 'Desk lamp', price: 2999 }, { tags: ['category:3'] })
     const result = await runCli(['inspect', 'product:1', ...tiers])
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(/hot {4}hot:clitest:product:1 {2}held, TTL left 2\dm \d+s, \d+ B/)
+    expect(result.stdout).toMatch(/hot {4}hot:clitest:product:1 {2}held, TTL left (29m \d+s|30m 0s), \d+ B/)
     expect(result.stdout).toMatch(/warm {3}warm:clitest:product:1 {2}held, TTL left 2\dh/)
     expect(result.stdout).toMatch(/version \d+, created 20\d\d-.*fresh for .* more, tags category:3/)
     expect(result.stdout).toMatch(/value: \{ id: 1, name: 'Desk lamp', price: 2999 \}/)

@@ -40,8 +40,19 @@ export class Flight<V = unknown> {
   }
 }
 
+/** What the set of running flights needs of a flight, whatever its value type. */
+type FlightHandle = Pick<Flight, 'key' | 'abort'>
+
+/**
+ * The flights of one cache. A flight is *joinable* (new callers of its key share it) until it finishes
+ * or its key is invalidated: a caller arriving after a `set`, `delete` or tag invalidation must not be
+ * handed a value loaded before it, so invalidation detaches the flight. A detached flight runs on for
+ * the callers already waiting; its result is not kept in this process's memory tier.
+ */
 export class Flights {
   private readonly byKey = new Map<string, Flight>()
+  /** Every flight not yet finished, joinable or detached: `close()` aborts them all. */
+  private readonly running = new Set<FlightHandle>()
   /** Callers that joined an existing flight instead of starting a load. */
   joins = 0
 
@@ -52,24 +63,38 @@ export class Flights {
   start(key: string): Flight {
     const flight = new Flight(key)
     this.byKey.set(key, flight)
+    this.running.add(flight)
     return flight
   }
 
-  finish(flight: { readonly key: string }): void {
+  finish(flight: FlightHandle): void {
+    this.running.delete(flight)
     if (this.byKey.get(flight.key) === flight) this.byKey.delete(flight.key)
   }
 
+  /** The key was written or deleted: its flight is detached, and its value not kept here. */
   invalidate(key: string): void {
     const flight = this.byKey.get(key)
-    if (flight) flight.invalidated = true
+    if (flight === undefined) return
+    flight.invalidated = true
+    this.byKey.delete(key)
+  }
+
+  /**
+   * Tags were invalidated, or every memory entry was dropped: any running load may carry what was just
+   * invalidated (a flight does not know its tags before its loader returns), so all are detached.
+   */
+  invalidateAll(): void {
+    for (const flight of this.byKey.values()) flight.invalidated = true
+    this.byKey.clear()
   }
 
   /** Aborts every running loader's signal (used by `close()`). */
   abortAll(reason: unknown): void {
-    for (const flight of this.byKey.values()) flight.abort(reason)
+    for (const flight of this.running) flight.abort(reason)
   }
 
   get size(): number {
-    return this.byKey.size
+    return this.running.size
   }
 }

@@ -92,11 +92,13 @@ export class Synchronizer {
   }
 
   tagsInvalidated(tags: readonly string[], version: number): Promise<void> {
+    this.flights.invalidateAll()
     for (const tag of tags) this.tags.apply(tag, version)
     return this.bus?.publish({ tags: tags.map((tag) => [tag, version] as const) }) ?? Promise.resolve()
   }
 
   cleared(): Promise<void> {
+    this.flights.invalidateAll()
     return this.bus?.publish({ clear: true }) ?? Promise.resolve()
   }
 
@@ -104,10 +106,12 @@ export class Synchronizer {
     return {
       keys: (keys) => this.applyKeys(keys),
       tags: (tags) => {
+        this.flights.invalidateAll()
         for (const [tag, version] of tags) this.tags.apply(tag, version)
         this.events.report('invalidated', { keys: [], tags: tags.map(([tag]) => tag) })
       },
       clear: () => {
+        this.flights.invalidateAll()
         for (const tier of this.local) void tier.clear()
       },
       health: () => this.setTrusted(this.healthy),
@@ -135,6 +139,7 @@ export class Synchronizer {
           for (const tier of this.local) tier.fence?.(key, this.tombstoneTtlMs)
           this.events.report('invalidated', { keys: [key], tags: [] })
         } else if (redisKey.startsWith(tagPrefix)) {
+          this.flights.invalidateAll()
           this.tags.forget(redisKey.slice(tagPrefix.length))
         }
       },
@@ -165,6 +170,7 @@ export class Synchronizer {
 
   /** Every entry in memory may be stale (a lost message, a flush): drop them all in O(1). */
   private dropAll(): void {
+    this.flights.invalidateAll()
     this.tags.reset()
     for (const tier of this.local) tier.invalidateAll?.()
   }

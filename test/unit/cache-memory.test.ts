@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { CacheClosedError, createCache, LoaderError, memoryTier } from '../../src/index.js'
+import { CacheClosedError, createCache, LoaderError, memoryTier, type TierCache } from '../../src/index.js'
 
 function deferred<T>() {
   let resolve!: (value: T) => void
@@ -87,6 +87,39 @@ describe('getOrLoad', () => {
     gate.resolve()
     expect(await load).toBe('old')
     expect(await cache.has('k')).toBe(false)
+    await cache.close()
+  })
+
+  test.each([
+    ['set', (cache: TierCache) => cache.set('k', 'set value')],
+    ['delete', (cache: TierCache) => cache.delete('k')],
+    ['invalidateTags', (cache: TierCache) => cache.invalidateTags(['group'])],
+    ['clear', (cache: TierCache) => cache.clear()],
+  ])('a caller arriving after %s does not join a load that began before it', async (_, invalidate) => {
+    const cache = createCache({ namespace: 'join', tiers: [memoryTier()] })
+    const gate = deferred<void>()
+    const before = cache.getOrLoad(
+      'k',
+      async () => {
+        await gate.promise
+        return 'old'
+      },
+      { tags: ['group'] },
+    )
+    await invalidate(cache)
+    const after = cache.getOrLoad('k', () => 'new', { tags: ['group'] })
+    gate.resolve()
+    expect(await before).toBe('old') // it asked first: the value it waited for
+    expect(await after).not.toBe('old')
+    expect(await cache.getOrLoad('k', () => 'later')).not.toBe('old')
+    await cache.close()
+  })
+
+  test('a caller arriving right after an invalidation does not join a load that has just resolved', async () => {
+    const cache = createCache({ namespace: 'join2', tiers: [memoryTier()] })
+    expect(await cache.getOrLoad('t', () => 'tagged', { tags: ['group'] })).toBe('tagged')
+    await cache.invalidateTags(['group'])
+    expect(await cache.getOrLoad('t', () => 'reloaded')).toBe('reloaded')
     await cache.close()
   })
 

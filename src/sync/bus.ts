@@ -54,6 +54,7 @@ interface Pending {
 export class InvalidationBus {
   readonly origin = randomUUID()
   private seq = 0
+  private closed = false
   private readonly lastSeq = new LRUCache<string, number>({ max: 10_000 })
   private healthy = false
   private lastOwnHeartbeatAt = 0
@@ -110,6 +111,7 @@ export class InvalidationBus {
     filled?: readonly string[]
     clear?: boolean
   }): Promise<void> {
+    if (this.closed) return Promise.resolve() // a load finishing after close(): nobody to tell any more
     if (!this.pending) {
       this.pending = { keys: [], tags: [], filled: [], clear: false, waiters: [] }
       process.nextTick(() => void this.flush())
@@ -232,6 +234,7 @@ export class InvalidationBus {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     if (this.timer) clearInterval(this.timer)
     this.unsubscribe()
     this.healthy = false

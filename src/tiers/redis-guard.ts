@@ -17,6 +17,7 @@ export class TierGuard {
   readonly breaker: CircuitBreaker | undefined
   /** False while disconnected, while the breaker is open, and until a recovery's replay is done. */
   inService = false
+  private disposed = false
   private lastFailureAt = 0
 
   constructor(
@@ -56,6 +57,7 @@ export class TierGuard {
     recovery = false,
   ): Promise<T | NoAnswer> {
     // During recovery only the replay gets through; otherwise the tier must be in service and the breaker closed.
+    if (this.disposed) return NO_ANSWER // closed: a late lease release or fill must not reach the client
     if (!connection.isReady() || (!recovery && (!this.inService || !(this.breaker?.allow() ?? true)))) {
       this.counters.skipped++
       return NO_ANSWER
@@ -96,6 +98,7 @@ export class TierGuard {
   }
 
   dispose(): void {
+    this.disposed = true
     this.breaker?.dispose()
   }
 }

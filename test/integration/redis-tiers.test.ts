@@ -117,6 +117,44 @@ describe('single-flight with Redis tiers', () => {
   })
 })
 
+describe('close()', () => {
+  test('a loader that ignores its abort signal and returns after close() sends nothing more to the clients', async () => {
+    const hotClient = await nodeRedis(hot)
+    const cache = createCache({
+      namespace: 'late',
+      tiers: [memoryTier(), redisTier({ name: 'hot', client: hotClient })],
+    })
+    const errors: unknown[] = []
+    cache.on('tierError', (error) => errors.push(error))
+    let release!: () => void
+    let loaderStarted!: () => void
+    const started = new Promise<void>((resolve) => {
+      loaderStarted = resolve
+    })
+    const loading = cache.getOrLoad('k', async () => {
+      loaderStarted()
+      await new Promise<void>((resolve) => {
+        release = resolve
+      })
+      return 'late value'
+    })
+    await started // the lease is held by now
+    await cache.close()
+    const watch = await monitor(hot)
+    release()
+    await expect(loading).resolves.toBe('late value')
+    // A marker command through another connection: MONITOR shows commands in order, so once the
+    // marker is there anything the cache sent after close() would be too.
+    await hot.command('ECHO', 'marker')
+    await waitFor(() => watch.commands().some(([name, arg]) => name === 'ECHO' && arg === 'marker'), {
+      what: 'the marker',
+    })
+    watch.stop()
+    expect(watch.commands().filter(([name]) => name !== 'ECHO')).toEqual([])
+    expect(errors).toEqual([])
+  })
+})
+
 describe('undecodable bytes', () => {
   test('garbage under one of our keys is a miss: counted, reported, and repaired by the next fill', async () => {
     const cache = await hotWarmCache('junk')

@@ -91,9 +91,10 @@ export class InvalidationBus {
     try {
       await this.subscriber.subscribe(this.channel, (raw) => this.receive(raw))
     } catch (error) {
-      this.events.report('tierError', { tier: 'bus', operation: 'subscribe', error })
+      // A cache closed while still subscribing: the aborted subscription is not a failure.
+      if (!this.closed) this.events.report('tierError', { tier: 'bus', operation: 'subscribe', error })
     }
-    this.heartbeat()
+    if (!this.closed) this.heartbeat()
   }
 
   get isHealthy(): boolean {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { BACKENDS, type RedisBackend, startBackend } from '../support/backends.js'
-import { closeClients, nodeRedis, servedBy } from '../support/fixtures.js'
+import { closeClients, expectWritesToReach, nodeRedis, servedBy } from '../support/fixtures.js'
 import { monitor } from '../support/monitor.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
@@ -61,18 +61,7 @@ describe.each(BACKENDS)('on %s Redis', (kind) => {
   describe('the invalidation bus', () => {
     test('delete and set in one process reach the memory tier of another', async () => {
       const [a, b] = await Promise.all([instance(), instance()])
-      await a.getOrLoad('product:1', () => ({ price: 10 }))
-      await a.idle()
-      expect(await servedBy(b, () => b.get('product:1'))).toMatchObject({ source: 'hot' })
-      expect(await servedBy(b, () => b.get('product:1'))).toMatchObject({ source: 'memory' })
-
-      await a.set('product:1', { price: 12 })
-      await waitFor(async () => (await b.get<{ price: number }>('product:1'))?.price === 12, {
-        what: 'b to see the set',
-      })
-
-      await a.delete('product:1')
-      await waitFor(async () => (await b.get('product:1')) === undefined, { what: 'b to see the delete' })
+      await expectWritesToReach(a, b, 'hot')
     })
 
     test('a process ignores its own messages: its freshly set value stays in its memory tier', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
-import { closeClients, ioredisCluster, nodeRedisCluster, servedBy } from '../support/fixtures.js'
+import { closeClients, clusterDrivers, servedBy } from '../support/fixtures.js'
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
 import { waitFor } from '../support/wait.js'
 
@@ -23,10 +23,7 @@ afterAll(async () => {
   await cluster?.stop()
 })
 
-const drivers = [
-  { driver: 'node-redis', connect: () => nodeRedisCluster(cluster) },
-  { driver: 'ioredis', connect: () => ioredisCluster(cluster) },
-] as const
+const drivers = clusterDrivers(() => cluster)
 
 describe.each(drivers)('failover under load through $driver', ({ connect }) => {
   test('kill -9 of the coordinator’s and the bus’s master: no caller errors, failover, hits again', async () => {

@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
-import { closeClients, ioredisCluster, nodeRedisCluster, servedBy } from '../support/fixtures.js'
+import {
+  closeClients,
+  clusterDrivers,
+  expectWritesToReach,
+  nodeRedisCluster,
+  servedBy,
+} from '../support/fixtures.js'
 import { monitor } from '../support/monitor.js'
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
 import { waitFor } from '../support/wait.js'
@@ -24,10 +30,7 @@ afterAll(async () => {
   await cluster?.stop()
 })
 
-const drivers = [
-  { driver: 'node-redis', connect: () => nodeRedisCluster(cluster) },
-  { driver: 'ioredis', connect: () => ioredisCluster(cluster) },
-] as const
+const drivers = clusterDrivers(() => cluster)
 
 /** One "process": a memory tier over a cluster tier, with its own cluster client. */
 async function instance(
@@ -180,16 +183,7 @@ describe.each(drivers)('Redis Cluster tier through $driver', ({ connect }) => {
     expect(subscribers).toBe(2)
     expect(await owner.command('PUBSUB', 'NUMSUB', 'hot:cl#bus')).toEqual(['hot:cl#bus', 0])
 
-    await a.getOrLoad('product:1', () => ({ price: 10 }))
-    await a.idle()
-    expect(await servedBy(b, () => b.get('product:1'))).toMatchObject({ source: 'hot' })
-    expect(await servedBy(b, () => b.get('product:1'))).toMatchObject({ source: 'memory' })
-    await a.set('product:1', { price: 12 })
-    await waitFor(async () => (await b.get<{ price: number }>('product:1'))?.price === 12, {
-      what: 'b to see the set',
-    })
-    await a.delete('product:1')
-    await waitFor(async () => (await b.get('product:1')) === undefined, { what: 'b to see the delete' })
+    await expectWritesToReach(a, b, 'hot')
   })
 })
 

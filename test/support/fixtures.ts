@@ -1,8 +1,10 @@
 import { Cluster, Redis } from 'ioredis'
 import { createClient, createCluster } from 'redis'
+import { expect } from 'vitest'
 import type { TierCache } from '../../src/index.js'
 import type { RedisCluster } from './redis-cluster.js'
 import type { RedisServer } from './redis-server.js'
+import { waitFor } from './wait.js'
 
 /** Clients opened by a test file; `closeClients()` in afterAll/afterEach closes them all. */
 const clients = new Set<{ close(): Promise<unknown> }>()
@@ -75,6 +77,33 @@ export async function ioredisCluster(cluster: RedisCluster): Promise<Cluster> {
           ),
   })
   return client
+}
+
+/** Both cluster clients, for `describe.each`: `cluster` is read when a test connects. */
+export function clusterDrivers(cluster: () => RedisCluster) {
+  return [
+    { driver: 'node-redis', connect: () => nodeRedisCluster(cluster()) },
+    { driver: 'ioredis', connect: () => ioredisCluster(cluster()) },
+  ] as const
+}
+
+/**
+ * Loads `product:1` through `a`, checks `b` serves it from its memory tier, then shows that a `set` and
+ * a `delete` made through `a` reach `b`'s memory tier (over the invalidation bus).
+ */
+export async function expectWritesToReach(a: TierCache, b: TierCache, sharedTier: string): Promise<void> {
+  await a.getOrLoad('product:1', () => ({ price: 10 }))
+  await a.idle()
+  expect(await servedBy(b, () => b.get('product:1'))).toMatchObject({ source: sharedTier })
+  expect(await servedBy(b, () => b.get('product:1'))).toMatchObject({ source: 'memory' })
+
+  await a.set('product:1', { price: 12 })
+  await waitFor(async () => (await b.get<{ price: number }>('product:1'))?.price === 12, {
+    what: 'b to see the set',
+  })
+
+  await a.delete('product:1')
+  await waitFor(async () => (await b.get('product:1')) === undefined, { what: 'b to see the delete' })
 }
 
 export async function closeClients(): Promise<void> {

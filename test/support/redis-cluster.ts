@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process'
-import net from 'node:net'
 import calculateSlot from 'cluster-key-slot'
+import { answersPing } from '../../src/cli/redis/local-server.js'
 import { freePort, type RedisServer, startRedis } from './redis-server.js'
 import { waitFor } from './wait.js'
 
@@ -205,18 +205,4 @@ async function waitForReplicas(cluster: RedisCluster): Promise<void> {
     },
     { timeoutMs: 15_000, intervalMs: 100, what: 'every replica in sync' },
   )
-}
-
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(500, () => done(false))
-    socket.on('error', () => done(false))
-    socket.on('connect', () => socket.write('PING\r\n'))
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')))
-  })
 }

@@ -4,6 +4,7 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createClient } from 'redis'
+import { answersPing } from '../../src/cli/redis/local-server.js'
 
 /** A redis-server child process owned by a test: its own port and directory, stopped by pid. */
 export interface RedisServer {
@@ -125,20 +126,6 @@ async function launch(args: string[], port: number): Promise<ChildProcess> {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   return child
-}
-
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(500, () => done(false))
-    socket.on('error', () => done(false))
-    socket.on('connect', () => socket.write('PING\r\n'))
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')))
-  })
 }
 
 async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {

@@ -109,7 +109,8 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-function answersPing(port: number): Promise<boolean> {
+/** Whether a Redis server on 127.0.0.1:`port` answers PING within 500 ms (raw RESP, no client needed). */
+export function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1')
     const done = (ok: boolean) => {

@@ -246,7 +246,8 @@ export class MemoryTier implements SyncTier {
       settled !== undefined && entry.tags.length === 0
         ? Math.min(entry.freshUntil, expiresAt)
         : Number.NEGATIVE_INFINITY
-    return { entry, settled, plainUntil, expiresAt, epoch: this.epoch, cloneOnRead, fencedAt }
+    // The fields a fast-path hit reads come first, so that they share the record's first cache line.
+    return { settled, plainUntil, epoch: this.epoch, entry, expiresAt, cloneOnRead, fencedAt }
   }
 
   /** Makes the copy this tier keeps; see {@link ValueProtection}. */

@@ -1,4 +1,4 @@
-import { coarseNow } from '../clock.js'
+import { coarseNow, isBeforePlain } from '../clock.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
 import { assertValidKey, assertValidKeys, isShortValidKey } from '../keys.js'
@@ -59,7 +59,7 @@ export class CacheReads {
     ) {
       const now = coarseNow()
       const hit = l1.readHit(key, now)
-      if (hit !== undefined && now < hit.plainUntil && !this.refreshAheadByDefault) {
+      if (hit !== undefined && isBeforePlain(now, hit.plainUntil) && !this.refreshAheadByDefault) {
         return hit.settled as Promise<V>
       }
       return this.afterL1(key, loader, this.defaults, hit, now)

@@ -19,7 +19,7 @@ const STRING_HEADER = COMPRESSED ? 12 : 16
 /** A boxed double: map + 8-byte value. */
 export const HEAP_NUMBER = COMPRESSED ? 12 : 16
 /** Largest integer kept inline as a small integer (Smi): 31 bits with compression, 32 without. */
-const SMI_MAX = COMPRESSED ? 2 ** 30 - 1 : 2 ** 31 - 1
+export const SMI_MAX = COMPRESSED ? 2 ** 30 - 1 : 2 ** 31 - 1
 /** Object header: map, properties, elements. */
 const OBJECT_HEADER = 3 * WORD
 /** Properties an object literal or a decoded object holds inside itself before spilling out. */

@@ -18,8 +18,11 @@ import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
  * the slack of structures that grow in steps.
  */
 
-/** MemoryRecord: header and 7 fields, with `expiresAt` and `plainUntil` (epoch ms) boxed as doubles. */
-const RECORD_BYTES = 10 * WORD + 2 * HEAP_NUMBER
+/**
+ * MemoryRecord: header and 7 fields, with `expiresAt` (epoch ms) boxed as a double; `plainUntil` is a
+ * small integer (seconds, see clock.ts) kept in the record itself.
+ */
+const RECORD_BYTES = 10 * WORD + HEAP_NUMBER
 /** Entry: header and 7 fields; version (µs), createdAt, freshUntil and staleUntil are boxed doubles. */
 const ENVELOPE_BYTES = 10 * WORD + 4 * HEAP_NUMBER
 /** The settled promise a hit returns: header, result and flags. */

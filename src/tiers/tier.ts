@@ -60,9 +60,10 @@ export interface SyncHit {
   readonly entry: Entry
   readonly settled: Promise<unknown> | undefined
   /**
-   * Until when (epoch ms) the hit may be returned as it is: the entry is fresh, carries no tags and
-   * has a settled promise; otherwise earlier than any clock reading. Saves the fast path from reading
-   * the entry itself (another object, and another cache miss when the tier is large).
+   * Until when the hit may be returned as it is: the entry is fresh, carries no tags and has a
+   * settled promise; otherwise earlier than any clock reading. A second as `plainSecond()` in
+   * clock.ts counts them (compare with `isBeforePlain()`). Saves the fast path from reading the entry
+   * itself (another object, and another cache miss when the tier is large).
    */
   readonly plainUntil: number
 }

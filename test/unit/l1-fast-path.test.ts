@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { coarseNow } from '../../src/clock.js'
+import { coarseNow, isBeforePlain, NEVER_PLAIN, plainSecond } from '../../src/clock.js'
 import { createCache, memoryTier, type TierCache } from '../../src/index.js'
 
 const caches: TierCache[] = []
@@ -108,5 +108,26 @@ describe('coarseNow', () => {
     let latest = first
     for (let i = 0; i < 1100; i++) latest = coarseNow()
     expect(latest).toBeGreaterThan(first)
+  })
+})
+
+describe('plain-until seconds', () => {
+  test('round down, so the fast path never serves an entry past its exact time', () => {
+    const until = Date.UTC(2026, 10, 26, 9, 0, 0, 750)
+    const second = plainSecond(until)
+    expect(Number.isInteger(second)).toBe(true)
+    expect(isBeforePlain(until - 751, second)).toBe(true)
+    expect(isBeforePlain(until - 750, second)).toBe(false)
+    expect(isBeforePlain(until, second)).toBe(false)
+    expect(isBeforePlain(until, plainSecond(until + 249))).toBe(false)
+    expect(isBeforePlain(until, plainSecond(until + 250))).toBe(true)
+  })
+
+  test('never applies to the NEVER_PLAIN sentinel, nor to times that are not numbers', () => {
+    expect(isBeforePlain(0, NEVER_PLAIN)).toBe(false)
+    expect(isBeforePlain(Date.now(), NEVER_PLAIN)).toBe(false)
+    expect(plainSecond(Number.NaN)).toBe(NEVER_PLAIN)
+    expect(plainSecond(Number.NEGATIVE_INFINITY)).toBe(NEVER_PLAIN)
+    expect(isBeforePlain(Date.now(), plainSecond(Number.POSITIVE_INFINITY))).toBe(true)
   })
 })

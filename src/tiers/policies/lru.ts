@@ -3,12 +3,15 @@ import { entryBytes } from './segment.js'
 
 /*
  * Least-recently-used eviction: a Map from key to a slot number, and per slot the key, the value, the
- * size and two links of a circular doubly linked list in access order. The links live in typed
- * arrays, so moving an entry to the most recently used end on a hit is six integer writes — no
+ * size and two links of a circular doubly linked list in access order. The links live in a typed
+ * array, so moving an entry to the most recently used end on a hit is six integer writes — no
  * pointer stores, hence no GC write barriers, which were the larger part of a hit's cost with linked
- * objects. Slot 0 is the list's sentinel; freed slots are reused before new ones are made. The arrays
- * grow by half as entries arrive (up to `maxEntries`), so memory follows the entries held rather than
- * the bound.
+ * objects. A slot's two links sit side by side (`links[2 * slot]` towards the most recently used end,
+ * `links[2 * slot + 1]` towards the least): with many entries every hit reads a random slot's links,
+ * and one cache line holding both costs one memory access where two separate arrays cost two.
+ * Slot 0 is the list's sentinel; freed slots are reused before new ones are made. The arrays grow by
+ * half as entries arrive (up to `maxEntries`), so memory follows the entries held rather than the
+ * bound.
  *
  * Written by hand rather than taken from the `lru-cache` package (which uses the same layout): that
  * package's `get` does work the memory tier never needs on its hot path (an options object per call,
@@ -16,6 +19,9 @@ import { entryBytes } from './segment.js'
  */
 
 const SENTINEL = 0
+/** Offsets of a slot's two links in `links`. */
+const NEXT = 0
+const PREV = 1
 const INITIAL_SLOTS = 16
 
 /** Least-recently-used eviction; the default policy of memory tiers. */
@@ -27,10 +33,12 @@ class Lru<V extends object> implements EvictionPolicy<V> {
   private keys: string[] = ['']
   private values: (V | undefined)[] = [undefined]
   private sizes = new Float64Array(INITIAL_SLOTS)
-  /** Towards the most recently used end; `next[SENTINEL]` is the least recently used slot. */
-  private next = new Uint32Array(INITIAL_SLOTS)
-  /** Towards the least recently used end; `prev[SENTINEL]` is the most recently used slot. */
-  private prev = new Uint32Array(INITIAL_SLOTS)
+  /**
+   * Two links per slot: `links[NEXT + 2 * slot]` towards the most recently used end (so the
+   * sentinel's is the least recently used slot), `links[PREV + 2 * slot]` towards the least recently
+   * used end (the sentinel's is the most recently used slot).
+   */
+  private links = new Uint32Array(2 * INITIAL_SLOTS)
   private readonly free: number[] = []
   private totalBytes = 0
 
@@ -88,8 +96,7 @@ class Lru<V extends object> implements EvictionPolicy<V> {
     this.keys = ['']
     this.values = [undefined]
     this.sizes = new Float64Array(INITIAL_SLOTS)
-    this.next = new Uint32Array(INITIAL_SLOTS)
-    this.prev = new Uint32Array(INITIAL_SLOTS)
+    this.links = new Uint32Array(2 * INITIAL_SLOTS)
     this.free.length = 0
     this.totalBytes = 0
   }
@@ -107,11 +114,10 @@ class Lru<V extends object> implements EvictionPolicy<V> {
   /** A slot never used before; grows the typed arrays by half when they are full. */
   private newSlot(): number {
     const slot = this.keys.length
-    if (slot >= this.next.length) {
-      const length = Math.min(this.limits.maxEntries + 1, Math.ceil(this.next.length * 1.5))
+    if (slot >= this.sizes.length) {
+      const length = Math.min(this.limits.maxEntries + 1, Math.ceil(this.sizes.length * 1.5))
       this.sizes = grown(this.sizes, new Float64Array(length))
-      this.next = grown(this.next, new Uint32Array(length))
-      this.prev = grown(this.prev, new Uint32Array(length))
+      this.links = grown(this.links, new Uint32Array(2 * length))
     }
     this.keys.push('')
     this.values.push(undefined)
@@ -127,7 +133,7 @@ class Lru<V extends object> implements EvictionPolicy<V> {
       this.slots.size + entries > this.limits.maxEntries ||
       this.totalBytes + bytes > this.limits.maxBytes
     ) {
-      const victim = this.next[SENTINEL] as number
+      const victim = this.links[NEXT + 2 * SENTINEL] as number
       if (victim === SENTINEL) return
       const key = this.keys[victim] as string
       this.unlink(victim)
@@ -136,11 +142,11 @@ class Lru<V extends object> implements EvictionPolicy<V> {
   }
 
   private unlink(slot: number): void {
-    const { next, prev } = this
-    const before = prev[slot] as number
-    const after = next[slot] as number
-    next[before] = after
-    prev[after] = before
+    const links = this.links
+    const before = links[PREV + 2 * slot] as number
+    const after = links[NEXT + 2 * slot] as number
+    links[NEXT + 2 * before] = after
+    links[PREV + 2 * after] = before
     this.slots.delete(this.keys[slot] as string)
     this.totalBytes -= this.sizes[slot] as number
     this.keys[slot] = ''
@@ -149,26 +155,26 @@ class Lru<V extends object> implements EvictionPolicy<V> {
   }
 
   private linkAtTail(slot: number): void {
-    const { next, prev } = this
-    const last = prev[SENTINEL] as number
-    prev[slot] = last
-    next[slot] = SENTINEL
-    next[last] = slot
-    prev[SENTINEL] = slot
+    const links = this.links
+    const last = links[PREV + 2 * SENTINEL] as number
+    links[PREV + 2 * slot] = last
+    links[NEXT + 2 * slot] = SENTINEL
+    links[NEXT + 2 * last] = slot
+    links[PREV + 2 * SENTINEL] = slot
   }
 
   private moveToTail(slot: number): void {
-    const { next, prev } = this
-    const last = prev[SENTINEL] as number
+    const links = this.links
+    const last = links[PREV + 2 * SENTINEL] as number
     if (last === slot) return
-    const before = prev[slot] as number
-    const after = next[slot] as number
-    next[before] = after
-    prev[after] = before
-    prev[slot] = last
-    next[slot] = SENTINEL
-    next[last] = slot
-    prev[SENTINEL] = slot
+    const before = links[PREV + 2 * slot] as number
+    const after = links[NEXT + 2 * slot] as number
+    links[NEXT + 2 * before] = after
+    links[PREV + 2 * after] = before
+    links[PREV + 2 * slot] = last
+    links[NEXT + 2 * slot] = SENTINEL
+    links[NEXT + 2 * last] = slot
+    links[PREV + 2 * SENTINEL] = slot
   }
 }
 

@@ -44,6 +44,7 @@ export class Flights {
   private readonly byKey = new Map<string, Flight>()
   /** Callers that joined an existing flight instead of starting a load. */
   joins = 0
+  private closedWith: { readonly reason: unknown } | undefined
 
   get(key: string): Flight | undefined {
     return this.byKey.get(key)
@@ -51,6 +52,8 @@ export class Flights {
 
   start(key: string): Flight {
     const flight = new Flight(key)
+    // A load whose tier read was under way when the cache closed must not call its loader either.
+    if (this.closedWith !== undefined) flight.abort(this.closedWith.reason)
     this.byKey.set(key, flight)
     return flight
   }
@@ -66,6 +69,7 @@ export class Flights {
 
   /** Aborts every running loader's signal (used by `close()`). */
   abortAll(reason: unknown): void {
+    this.closedWith = { reason }
     for (const flight of this.byKey.values()) flight.abort(reason)
   }
 

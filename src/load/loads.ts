@@ -6,7 +6,7 @@ import type { LookupResult } from '../read-path.js'
 import type { TierStack } from '../stack.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
-import { type Lease, Leases } from './leases.js'
+import { type Lease, type LeaseHandoff, Leases } from './leases.js'
 import { LoaderCounters, runLoader } from './loader-run.js'
 
 /** What a loader receives. */
@@ -175,8 +175,8 @@ export class Loads {
   /**
    * Calls the loader (with its timeouts) and writes the value to every tier, under the version taken
    * before the loader ran. The flight is resolved as
-   * soon as the value is in the memory tier; the lease is released, and waiters woken, once the shared
-   * tiers hold it.
+   * soon as the value is in the memory tier; the lease is released (by the coordinator's write where it
+   * can, see leases.ts), and waiters woken, once the shared tiers hold it.
    */
   private async loadAndFill<V>(
     flight: Flight<V>,
@@ -186,6 +186,8 @@ export class Loads {
     stale: Entry | undefined,
   ): Promise<void> {
     const { key, controller } = flight
+    const handoff: LeaseHandoff | undefined =
+      lease.kind === 'held' ? { key, token: lease.token, released: false, awaited: false } : undefined
     try {
       // The lease brought the clock along; without one, read it now (before the loader runs).
       const startVersion = await this.stack.startVersion(lease.kind === 'held' ? lease.clock : undefined)
@@ -208,11 +210,19 @@ export class Loads {
         this.flights.finish(flight)
         return flight.resolve(value)
       }
-      const filling = fillLoaded(this.stack, this.options, [[key, value]], startVersion, options, [flight])
+      const filling = fillLoaded(
+        this.stack,
+        this.options,
+        [[key, value]],
+        startVersion,
+        options,
+        [flight],
+        handoff,
+      )
       flight.resolve(value)
       await filling
     } finally {
-      await this.leases?.release(key, lease)
+      await this.leases?.release(key, lease, handoff)
     }
   }
 

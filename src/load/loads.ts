@@ -86,7 +86,7 @@ export class Loads {
     const hit = found.hits.get(key)
     if (hit !== undefined) {
       const { entry } = hit.stored
-      if (dueForRefresh(entry, Date.now(), options.refreshAhead))
+      if (options.refreshAhead > 0 && dueForRefresh(entry, Date.now(), options.refreshAhead))
         this.refreshAhead(key, loader, options, entry.value as V)
       return entry.value as V
     }

@@ -20,6 +20,7 @@ export interface LookupResult {
 export type TagCheck = (entries: readonly Entry[]) => Promise<boolean[]>
 
 const NOTHING_STALE: ReadonlyMap<string, Hit> = new Map()
+const NO_KEYS: readonly string[] = []
 
 /**
  * The one read path (design principle 1): walks tiers `from`..end in order, asking each only for the
@@ -41,6 +42,7 @@ export async function lookup(
   let floors: Map<string, number> | undefined
   let pending = keys
   for (let tierIndex = from; tierIndex < tiers.length && pending.length > 0; tierIndex++) {
+    const hitsBefore = hits.size
     const read = await (tiers[tierIndex] as Tier).read(pending, now)
     let tagged: [string, Hit, boolean][] | undefined
     for (let i = 0; i < pending.length; i++) {
@@ -78,7 +80,9 @@ export async function lookup(
         }
       })
     }
-    if (hits.size > 0) pending = pending.filter((key) => !hits.has(key))
+    const found = hits.size - hitsBefore
+    if (found === pending.length) pending = NO_KEYS
+    else if (found > 0) pending = pending.filter((key) => !hits.has(key))
   }
   return { hits, stale: stale ?? NOTHING_STALE, missing: pending }
 }

@@ -42,6 +42,8 @@ export class TierStack {
 
   /** Reads keys through the tiers from `from` on, and back-fills every hit into the tiers above it. */
   read(keys: readonly string[], from: number, now: number): Promise<LookupResult> {
+    // A single tier has no tier above it to back-fill.
+    if (this.tiers.length === 1) return lookup(this.tiers, keys, from, now, this.checkTags)
     const observedAt = performance.now()
     return lookup(this.tiers, keys, from, now, this.checkTags).then((result) => {
       if (result.hits.size > 0) this.backfill(result, now, observedAt)

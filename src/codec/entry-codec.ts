@@ -112,7 +112,13 @@ export function decodeEntry(bytes: Uint8Array, serializers: ReadonlyMap<number, 
   const createdAt = buffer.readDoubleBE(12)
   const freshUntil = buffer.readDoubleBE(20)
   const staleUntil = buffer.readDoubleBE(28)
-  if (![version, createdAt, freshUntil, staleUntil].every(Number.isFinite)) return fail('corrupt header')
+  if (
+    !Number.isFinite(version) ||
+    !Number.isFinite(createdAt) ||
+    !Number.isFinite(freshUntil) ||
+    !Number.isFinite(staleUntil)
+  )
+    return fail('corrupt header')
   let offset = HEADER_BYTES
   let tags: readonly string[] = NO_TAGS
   if (flags & FLAG_TAGS) {

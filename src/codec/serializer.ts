@@ -35,8 +35,13 @@ export const v8Serializer: Serializer = {
   },
   deserialize(bytes) {
     if (bytes[0] !== JSON_MARK) return v8.deserialize(bytes)
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', 1))
+    return JSON.parse(asBuffer(bytes).toString('utf8', 1))
   },
+}
+
+/** A Buffer view of `bytes` (payloads read from Redis already are Buffers: no new view for them). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /** Deeper or cyclic values are left to v8 (which handles cycles); JSON would need a cycle check. */
@@ -84,7 +89,7 @@ export const jsonSerializer: Serializer = {
     return Buffer.from(text, 'utf8')
   },
   deserialize(bytes) {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
+    return JSON.parse(asBuffer(bytes).toString('utf8'))
   },
 }
 

@@ -4,6 +4,7 @@ import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { TierStack } from '../stack.js'
 import type { Fill } from '../tiers/tier.js'
 import type { Flight } from './flights.js'
+import type { LeaseHandoff } from './leases.js'
 
 /**
  * A new entry for `value`: fresh for the TTL (null values: the negative TTL), shortened by jitter,
@@ -34,6 +35,7 @@ export function makeEntry(
  * while their load ran, and loads older than `tombstoneTtl` write nothing (their tombstones may be
  * gone). Serializes before anything is written, so an unencodable value throws and changes nothing.
  * The memory tiers are written at once; the returned promise settles when the shared tiers are.
+ * `lease` goes with the fill of its key, for the coordinator to release along with its write.
  */
 export function fillLoaded(
   stack: TierStack,
@@ -42,6 +44,7 @@ export function fillLoaded(
   startVersion: number,
   options: ResolvedWriteOptions,
   flights: readonly Pick<Flight, 'key' | 'invalidated' | 'startedAt'>[],
+  lease?: LeaseHandoff,
 ): Promise<void> {
   const observedAt = flights.reduce(
     (min, flight) => Math.min(min, flight.startedAt),
@@ -55,6 +58,7 @@ export function fillLoaded(
     payload: serializeOrThrow(cache.serializer, value, key),
     versioning: 'given',
     observedAt,
+    lease: lease?.key === key ? lease : undefined,
   }))
   const local = fills.filter(
     (fill) => !flights.some((flight) => flight.key === fill.key && flight.invalidated),

@@ -55,6 +55,7 @@ export class Flights {
   private readonly running = new Set<FlightHandle>()
   /** Callers that joined an existing flight instead of starting a load. */
   joins = 0
+  private closedWith: { readonly reason: unknown } | undefined
 
   get(key: string): Flight | undefined {
     return this.byKey.get(key)
@@ -62,6 +63,8 @@ export class Flights {
 
   start(key: string): Flight {
     const flight = new Flight(key)
+    // A load whose tier read was under way when the cache closed must not call its loader either.
+    if (this.closedWith !== undefined) flight.abort(this.closedWith.reason)
     this.byKey.set(key, flight)
     this.running.add(flight)
     return flight
@@ -91,6 +94,7 @@ export class Flights {
 
   /** Aborts every running loader's signal (used by `close()`). */
   abortAll(reason: unknown): void {
+    this.closedWith = { reason }
     for (const flight of this.running) flight.abort(reason)
   }
 

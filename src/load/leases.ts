@@ -19,6 +19,20 @@ export type Lease =
   /** The coordinator did not answer: load without a lease (availability over deduplication). */
   | { readonly kind: 'none' }
 
+/**
+ * A held lease handed to its load's fill, so that a coordinator able to release it in the same script
+ * as its write (a single Redis server) does so and says so here; otherwise {@link Leases.release}
+ * releases it with a command of its own.
+ */
+export interface LeaseHandoff {
+  readonly key: string
+  readonly token: string
+  /** Set by the coordinator when its write released the lease. */
+  released: boolean
+  /** Whether another process marked the lease as awaited (valid once `released`). */
+  awaited: boolean
+}
+
 const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 const TAKEN: Lease = Object.freeze({ kind: 'taken' })
 
@@ -49,11 +63,12 @@ export class Leases {
 
   /**
    * Releases a held lease and wakes whoever waits for the key: here at once, in other processes with a
-   * "filled" message on the bus, sent only when some process marked the lease as awaited.
+   * "filled" message on the bus, sent only when some process marked the lease as awaited. Asks the
+   * coordinator only if the write of the fill did not release it already (`handoff`).
    */
-  async release(key: string, lease: Lease): Promise<void> {
+  async release(key: string, lease: Lease, handoff?: LeaseHandoff): Promise<void> {
     if (lease.kind !== 'held') return
-    const awaited = await this.store.releaseLease(key, lease.token)
+    const awaited = handoff?.released ? handoff.awaited : await this.store.releaseLease(key, lease.token)
     this.filled([key])
     if (awaited) await this.announce([key])
   }

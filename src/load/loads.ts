@@ -2,10 +2,11 @@ import { LRUCache } from 'lru-cache'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
+import type { LookupResult } from '../read-path.js'
 import type { TierStack } from '../stack.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
-import { type Lease, Leases } from './leases.js'
+import { type Lease, type LeaseHandoff, Leases } from './leases.js'
 import { LoaderCounters, runLoader } from './loader-run.js'
 
 /** What a loader receives. */
@@ -47,15 +48,55 @@ export class Loads {
     readonly leases: Leases | undefined,
   ) {}
 
-  /** Joins the running load of `key`, or starts one. `l1Stale` is a stale memory-tier entry already read. */
+  /**
+   * Joins the running load of `key`, or reads the shared tiers and starts one on a miss. The read comes
+   * before the flight: most calls that get here are hits there and need no flight at all (concurrent
+   * reads of one key in one tick share a round trip anyway, see read-batcher.ts). Concurrent misses
+   * still share one load: the first to see its miss starts the flight, the others join it. A flight
+   * that starts and fills the key while another caller's read is under way can leave that caller a
+   * miss and a second load, the same window a lease leaves between processes. `l1Stale` is a stale
+   * memory-tier entry already read.
+   */
   load<V>(key: string, loader: Loader<V>, options: ResolvedWriteOptions, l1Stale?: Entry): Promise<V> {
     const running = this.flights.get(key)
     if (running !== undefined) {
       this.flights.joins++
       return running.promise as Promise<V>
     }
+    const { stack } = this
+    if (stack.slowPathStart === stack.tiers.length) {
+      // Nothing to read (a memory-only stack): the flight starts at once, so that a delete or close()
+      // that follows this call reaches it.
+      const nothing: LookupResult = { hits: new Map(), stale: new Map(), missing: [key] }
+      return this.afterRead(key, loader, options, l1Stale, nothing) as Promise<V>
+    }
+    return stack
+      .read([key], stack.slowPathStart, Date.now())
+      .then((found) => this.afterRead(key, loader, options, l1Stale, found))
+  }
+
+  /** A hit is returned (refreshed ahead when near its end); a miss joins or starts the key's flight. */
+  private afterRead<V>(
+    key: string,
+    loader: Loader<V>,
+    options: ResolvedWriteOptions,
+    l1Stale: Entry | undefined,
+    found: LookupResult,
+  ): V | Promise<V> {
+    const hit = found.hits.get(key)
+    if (hit !== undefined) {
+      const { entry } = hit.stored
+      if (options.refreshAhead > 0 && dueForRefresh(entry, Date.now(), options.refreshAhead))
+        this.refreshAhead(key, loader, options, entry.value as V)
+      return entry.value as V
+    }
+    const running = this.flights.get(key)
+    if (running !== undefined) {
+      this.flights.joins++
+      return running.promise as Promise<V>
+    }
     const flight = this.flights.start(key) as Flight<V>
-    void this.runFlight(flight, loader, options, l1Stale)
+    void this.runFlight(flight, loader, options, l1Stale, found)
     return flight.promise
   }
 
@@ -67,23 +108,16 @@ export class Loads {
     void this.revalidate(flight, loader, options).finally(() => this.flights.finish(flight))
   }
 
-  /** Runs one flight to the end. Never rejects: errors go to the flight's callers. */
+  /** Runs one flight after its read missed (`found`). Never rejects: errors go to the flight's callers. */
   private async runFlight<V>(
     flight: Flight<V>,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
+    found: LookupResult,
   ): Promise<void> {
     const { key } = flight
     try {
-      const found = await this.stack.read([key], this.stack.slowPathStart, Date.now())
-      const hit = found.hits.get(key)
-      if (hit !== undefined) {
-        flight.resolve(hit.stored.entry.value as V)
-        if (dueForRefresh(hit.stored.entry, Date.now(), options.refreshAhead))
-          await this.revalidate(flight, loader, options)
-        return
-      }
       const stale = newestServable(Date.now(), l1Stale, found.stale.get(key)?.stored.entry)
       const backingOff = this.backingOff(key)
       if (stale !== undefined && (options.staleWhileRevalidate || backingOff)) {
@@ -141,8 +175,8 @@ export class Loads {
   /**
    * Calls the loader (with its timeouts) and writes the value to every tier, under the version taken
    * before the loader ran. The flight is resolved as
-   * soon as the value is in the memory tier; the lease is released, and waiters woken, once the shared
-   * tiers hold it.
+   * soon as the value is in the memory tier; the lease is released (by the coordinator's write where it
+   * can, see leases.ts), and waiters woken, once the shared tiers hold it.
    */
   private async loadAndFill<V>(
     flight: Flight<V>,
@@ -152,6 +186,8 @@ export class Loads {
     stale: Entry | undefined,
   ): Promise<void> {
     const { key, controller } = flight
+    const handoff: LeaseHandoff | undefined =
+      lease.kind === 'held' ? { key, token: lease.token, released: false, awaited: false } : undefined
     try {
       // The lease brought the clock along; without one, read it now (before the loader runs).
       const startVersion = await this.stack.startVersion(lease.kind === 'held' ? lease.clock : undefined)
@@ -174,11 +210,19 @@ export class Loads {
         this.flights.finish(flight)
         return flight.resolve(value)
       }
-      const filling = fillLoaded(this.stack, this.options, [[key, value]], startVersion, options, [flight])
+      const filling = fillLoaded(
+        this.stack,
+        this.options,
+        [[key, value]],
+        startVersion,
+        options,
+        [flight],
+        handoff,
+      )
       flight.resolve(value)
       await filling
     } finally {
-      await this.leases?.release(key, lease)
+      await this.leases?.release(key, lease, handoff)
     }
   }
 

@@ -1,8 +1,3 @@
-interface PendingRead<T> {
-  readonly key: string
-  readonly resolve: (read: T) => void
-}
-
 /**
  * Coalesces single-key reads issued in the same tick into one round trip (design principle 4).
  * The flush runs on `process.nextTick`, i.e. after every promise continuation queued so far, so
@@ -12,7 +7,9 @@ interface PendingRead<T> {
  * costs one promise, not one plus a `.then` to reshape it.
  */
 export class ReadBatcher<R, T> {
-  private pending: PendingRead<T>[] = []
+  // Keys and their callers' resolvers side by side: no object per read.
+  private keys: string[] = []
+  private resolvers: ((read: T) => void)[] = []
 
   /** `fetch` must never reject: tiers turn failures into misses (an empty or short result). */
   constructor(
@@ -22,17 +19,18 @@ export class ReadBatcher<R, T> {
 
   read(key: string): Promise<T> {
     return new Promise((resolve) => {
-      if (this.pending.push({ key, resolve }) === 1) process.nextTick(this.flush)
+      this.keys.push(key)
+      if (this.resolvers.push(resolve) === 1) process.nextTick(this.flush)
     })
   }
 
   private readonly flush = (): void => {
-    const batch = this.pending
-    this.pending = []
-    const keys = new Array<string>(batch.length)
-    for (let i = 0; i < batch.length; i++) keys[i] = (batch[i] as PendingRead<T>).key
+    const keys = this.keys
+    const resolvers = this.resolvers
+    this.keys = []
+    this.resolvers = []
     void this.fetch(keys).then((values) => {
-      for (let i = 0; i < batch.length; i++) (batch[i] as PendingRead<T>).resolve(this.share(values[i]))
+      for (let i = 0; i < resolvers.length; i++) (resolvers[i] as (read: T) => void)(this.share(values[i]))
     })
   }
 }

@@ -59,6 +59,19 @@ redis.call('SET', KEYS[2], string.format('%.0f', version))
 `
 
 /**
+ * Lua setting `newer` to the version stored at KEYS[1] if it is above `version` (a local the including
+ * script declares), else leaving it nil. Garbage bytes count as no version, so they are overwritten.
+ */
+const STORED_NEWER = `
+local newer
+local head = redis.pcall('GETRANGE', KEYS[1], 0, 35)
+if type(head) == 'string' and #head == 36 and string.byte(head, 1) == 193 and string.byte(head, 2) == 1 then
+  local current = struct.unpack('>d', head, 5)
+  if current > version then newer = current end
+end
+`
+
+/**
  * Writes an entry unless the key already holds a newer version (garbage bytes count as no version,
  * so they are overwritten). Under 'issue' the script first issues a version from the clock and
  * patches it into the entry's header at byte 5 (the format's version field).
@@ -75,13 +88,25 @@ ${ISSUE_VERSION}
 else
   version = tonumber(ARGV[4])
 end
-local head = redis.pcall('GETRANGE', KEYS[1], 0, 35)
-if type(head) == 'string' and #head == 36 and string.byte(head, 1) == 193 and string.byte(head, 2) == 1 then
-  local current = struct.unpack('>d', head, 5)
-  if current > version then return { 0, string.format('%.0f', current) } end
-end
+${STORED_NEWER}
+if newer then return { 0, string.format('%.0f', newer) } end
 redis.call('SET', KEYS[1], bytes, 'PX', ARGV[2])
 return { 1, string.format('%.0f', version) }
+`)
+
+/**
+ * A load's fill and the release of its lease in one round trip (a single server: the entry and the
+ * lease need not share a slot): WRITE_IF_NEWER with a given version, then RELEASE_LEASE whether or not
+ * the entry was written. KEYS[1] = entry key, KEYS[2] = lease key, KEYS[3] = awaited mark.
+ * ARGV = encoded entry, PX milliseconds, given version, lease token.
+ * Returns { 1 | 0 (written?), version used or version found, 1 | 0 (was the fill awaited?) }.
+ */
+export const WRITE_IF_NEWER_RELEASE = script(`
+local version = tonumber(ARGV[3])
+${STORED_NEWER}
+if not newer then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
+return { newer and 0 or 1, string.format('%.0f', newer or version), redis.call('DEL', KEYS[3]) }
 `)
 
 /**

@@ -4,7 +4,7 @@ import { serializeOrThrow } from '../codec/serializer.js'
 import { type Entry, tierTtl } from '../entry.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import type { RedisConnection } from '../redis/connection.js'
-import { runScript, WRITE_IF_NEWER } from '../redis/scripts.js'
+import { runScript, WRITE_IF_NEWER, WRITE_IF_NEWER_RELEASE } from '../redis/scripts.js'
 import { type AuditReport, auditSettings, type RedisRole, readServerSettings } from '../topology/audit.js'
 import type { BreakerOptions, BreakerState } from './circuit-breaker.js'
 import { RedisCoordinator } from './redis-coordinator.js'
@@ -139,12 +139,26 @@ export class RedisTier implements Tier {
     if (!fill.durable && (fill.observedAt ?? Number.POSITIVE_INFINITY) < this.upSince) return NOT_WRITTEN
     const issue = fill.versioning === 'issue' && this.coordinator
     if (issue && this.layout.topology === 'cluster') return this.writeIssuedApart(fill, now, recovery)
-    const reply = await this.writeIfNewer(fill, fill.entry, px, issue, recovery)
+    // A load's lease goes back in the same script as its fill, where both keys may be in one script:
+    // on a single server (in a cluster the lease lives in another slot than the entry).
+    const lease =
+      fill.lease !== undefined &&
+      this.coordinator &&
+      !issue &&
+      !recovery &&
+      this.layout.topology === 'standalone'
+        ? fill.lease
+        : undefined
+    const reply = await this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token)
     if (reply === NO_ANSWER) {
       this.remember(fill)
       return UNANSWERED
     }
-    const [flag, versionText] = asArray(reply)
+    const [flag, versionText, awaited] = asArray(reply)
+    if (lease !== undefined) {
+      lease.released = true
+      lease.awaited = Number(awaited) === 1
+    }
     const written = Number(flag) === 1
     const version = Number(String(versionText))
     if (written) {
@@ -174,19 +188,28 @@ export class RedisTier implements Tier {
     return this.writeOne(given, now, recovery)
   }
 
-  private writeIfNewer(fill: Fill, entry: Entry, px: number, issue: boolean, recovery: boolean) {
+  /** The conditional write; with `leaseToken`, also releases the load's lease (WRITE_IF_NEWER_RELEASE). */
+  private writeIfNewer(
+    fill: Fill,
+    entry: Entry,
+    px: number,
+    issue: boolean,
+    recovery: boolean,
+    leaseToken: string | undefined,
+  ) {
     const payload = entry.tombstone
       ? undefined
       : (fill.payload ?? serializeOrThrow(this.context.serializer, entry.value, fill.key))
     const bytes = encodeEntry(entry, payload, this.context.serializer.id, this.settings.compressor)
-    const keys = issue ? [this.layout.entry(fill.key), this.layout.clock] : [this.layout.entry(fill.key)]
+    const { layout, writer } = this
+    if (leaseToken !== undefined) {
+      const keys = [layout.entry(fill.key), layout.lease(fill.key), layout.awaited(fill.key)]
+      const args = [bytes, String(px), String(entry.version), leaseToken]
+      return this.guard.call('write', writer, () => runScript(writer, WRITE_IF_NEWER_RELEASE, keys, args))
+    }
+    const keys = issue ? [layout.entry(fill.key), layout.clock] : [layout.entry(fill.key)]
     const args = [bytes, String(px), issue ? 'issue' : 'given', String(entry.version)]
-    return this.guard.call(
-      'write',
-      this.writer,
-      () => runScript(this.writer, WRITE_IF_NEWER, keys, args),
-      recovery,
-    )
+    return this.guard.call('write', writer, () => runScript(writer, WRITE_IF_NEWER, keys, args), recovery)
   }
 
   /** Remembers a set or delete this tier missed, to replay when it is back (see replay-log.ts). */

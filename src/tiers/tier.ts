@@ -1,6 +1,7 @@
 import type { Serializer } from '../codec/serializer.js'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
+import type { LeaseHandoff } from '../load/leases.js'
 import type { TierCounters } from '../metrics/tier-counters.js'
 
 /** What every tier gets from the cache that owns it. */
@@ -36,6 +37,11 @@ export interface Fill {
    * persistent tier would otherwise keep serving the value this write replaced.
    */
   readonly durable?: boolean
+  /**
+   * The lease the load of this fill holds: the coordinator releases it along with its write where it
+   * can do both in one script, and marks it released (see load/leases.ts). Other tiers ignore it.
+   */
+  readonly lease?: LeaseHandoff | undefined
 }
 
 /** An entry as read from a tier, with its serialized value when the tier had one (saves re-serializing on back-fill). */

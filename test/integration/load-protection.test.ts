@@ -30,6 +30,12 @@ async function instance(options: Partial<Parameters<typeof createCache>[0]> = {}
   return cache
 }
 
+/** How many keys match `pattern` (in a cluster: on the master of the pattern's hash tag). */
+async function keysMatching(pattern: string): Promise<number> {
+  const reply = await hot.command('KEYS', pattern)
+  return Array.isArray(reply) ? reply.length : 0
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe.each(BACKENDS)('on a %s hot tier', (kind) => {
@@ -92,6 +98,46 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
       expect(waitedMs).toBeGreaterThan(700) // it waited for the lease…
       expect(waitedMs).toBeLessThan(6000) // …but not forever (lease TTL 1 s; slack for a loaded machine)
       expect(cache.stats().leaseWaits).toBe(1)
+    })
+  })
+
+  describe('lease release', () => {
+    test('the fill gives the lease back and wakes a waiting process at once; no lease key is left', async () => {
+      // Polls far apart: only the "filled" announcement can wake the waiter within the test.
+      const lease = { ttl: '10s', pollInterval: '5s' }
+      const [holder, waiter] = await Promise.all([
+        instance({ load: { lease } }),
+        instance({ load: { lease } }),
+      ])
+      let loaderStarted = () => {}
+      const started = new Promise<void>((resolve) => {
+        loaderStarted = resolve
+      })
+      let finishLoad = () => {}
+      const gate = new Promise<void>((resolve) => {
+        finishLoad = resolve
+      })
+      const holding = holder.getOrLoad('k', async () => {
+        loaderStarted()
+        await gate
+        return 'loaded once'
+      })
+      await started
+      let waiterCalls = 0
+      const waiting = waiter.getOrLoad('k', () => {
+        waiterCalls++
+        return 'loaded twice'
+      })
+      await waitFor(async () => waiter.stats().leaseWaits === 1, { what: 'the waiter to wait for the lease' })
+      const filledAt = Date.now()
+      finishLoad()
+      expect(await holding).toBe('loaded once')
+      expect(await waiting).toBe('loaded once')
+      expect(Date.now() - filledAt).toBeLessThan(2500)
+      expect(waiterCalls).toBe(0)
+      await holder.idle()
+      const leaseKeys = kind === 'cluster' ? '*{lp:k}#*' : 'hot:lp#*:k'
+      await waitFor(async () => (await keysMatching(leaseKeys)) === 0, { what: 'the lease keys to go' })
     })
   })
 

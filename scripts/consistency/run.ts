@@ -166,8 +166,11 @@ async function runChaos(
   )
   let events = 0
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  // The first disturbance comes early, so that even a short run (the test's) sees one.
+  let wait = chaos === 'kill-bus' ? 200 : 500
   while (!finished) {
-    await pause(chaos === 'kill-bus' ? 200 : 1500)
+    await pause(wait)
+    wait = chaos === 'kill-bus' ? 200 : 1500
     if (finished) break
     if (chaos === 'kill-bus') await hot.command('CLIENT', 'KILL', 'TYPE', 'pubsub').catch(() => undefined)
     else if (chaos === 'stall-hot') {

@@ -14,6 +14,11 @@ export interface LookupResult {
   readonly stale: ReadonlyMap<string, Hit>
   /** Keys no tier had fresh, in request order. */
   readonly missing: readonly string[]
+  /**
+   * The newest version read of each key that was not a fresh hit (tombstones, entries past grace or
+   * of an invalidated tag, stale ones): a lease request compares it with the coordinator's entry.
+   */
+  readonly seen?: ReadonlyMap<string, number>
 }
 
 /** Checks tagged entries against their tags' current versions (see sync/tags.ts). */
@@ -40,6 +45,11 @@ export async function lookup(
   // Most reads meet neither a stale entry nor a tombstone: those maps are made on first use.
   let stale: Map<string, Hit> | undefined
   let floors: Map<string, number> | undefined
+  let seen: Map<string, number> | undefined
+  const noteSeen = (key: string, version: number) => {
+    seen ??= new Map()
+    if (version > (seen.get(key) ?? 0)) seen.set(key, version)
+  }
   let pending = keys
   for (let tierIndex = from; tierIndex < tiers.length && pending.length > 0; tierIndex++) {
     const hitsBefore = hits.size
@@ -55,9 +65,11 @@ export async function lookup(
       if (entry.tombstone) {
         floors ??= new Map()
         floors.set(key, entry.version)
+        noteSeen(key, entry.version)
         continue
       }
       const fresh = isFresh(entry, now)
+      if (!fresh) noteSeen(key, entry.version)
       if (!fresh && (!isServable(entry, now) || stale?.has(key))) continue
       const hit = { stored, tierIndex }
       if (entry.tags.length > 0) {
@@ -72,7 +84,10 @@ export async function lookup(
     if (tagged !== undefined) {
       const valid = await checkTags(tagged.map(([, hit]) => hit.stored.entry))
       tagged.forEach(([key, hit, fresh], i) => {
-        if (!valid[i]) return
+        if (!valid[i]) {
+          noteSeen(key, hit.stored.entry.version)
+          return
+        }
         if (fresh) hits.set(key, hit)
         else {
           stale ??= new Map()
@@ -84,7 +99,7 @@ export async function lookup(
     if (found === pending.length) pending = NO_KEYS
     else if (found > 0) pending = pending.filter((key) => !hits.has(key))
   }
-  return { hits, stale: stale ?? NOTHING_STALE, missing: pending }
+  return { hits, stale: stale ?? NOTHING_STALE, missing: pending, ...(seen ? { seen } : {}) }
 }
 
 /**

@@ -2,13 +2,21 @@ import { randomUUID } from 'node:crypto'
 
 /** The coordinator operations a lease needs (implemented by the Redis tier). */
 export interface LeaseStore {
+  /**
+   * `seenVersion`: the newest version of the key the caller's read saw (0 for none). A coordinator that
+   * can compare it with the entry in the same round trip answers `changed` when the entry is newer.
+   */
   acquireLease(
     key: string,
     token: string,
     ttlMs: number,
-  ): Promise<{ taken: boolean; clock: number } | undefined>
+    seenVersion?: number,
+  ): Promise<LeaseAnswer | undefined>
   releaseLease(key: string, token: string): Promise<boolean>
 }
+
+/** A coordinator's answer to a lease request. */
+export type LeaseAnswer = { readonly taken: boolean; readonly clock: number } | { readonly changed: true }
 
 /** The outcome of asking for a key's load lease. */
 export type Lease =
@@ -18,6 +26,8 @@ export type Lease =
   | { readonly kind: 'taken' }
   /** The coordinator did not answer: load without a lease (availability over deduplication). */
   | { readonly kind: 'none' }
+  /** The key was written or filled since the caller read it: read again rather than load. */
+  | { readonly kind: 'changed' }
 
 /**
  * A held lease handed to its load's fill, so that a coordinator able to release it in the same script
@@ -35,6 +45,7 @@ export interface LeaseHandoff {
 
 const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 const TAKEN: Lease = Object.freeze({ kind: 'taken' })
+const CHANGED: Lease = Object.freeze({ kind: 'changed' })
 
 /**
  * Cluster-wide stampede protection: on a miss, a process loads only if it takes the key's lease in the
@@ -54,10 +65,12 @@ export class Leases {
     private readonly announce: (keys: readonly string[]) => Promise<void>,
   ) {}
 
-  async acquire(key: string): Promise<Lease> {
+  /** `seenVersion`: the newest version of the key the caller's read saw; omit it to skip that check. */
+  async acquire(key: string, seenVersion?: number): Promise<Lease> {
     const token = `${this.prefix}:${++this.counter}`
-    const answer = await this.store.acquireLease(key, token, this.ttlMs)
+    const answer = await this.store.acquireLease(key, token, this.ttlMs, seenVersion)
     if (answer === undefined) return NO_LEASE
+    if ('changed' in answer) return CHANGED
     return answer.taken ? { kind: 'held', token, clock: answer.clock } : TAKEN
   }
 

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
-import type { LookupResult } from '../read-path.js'
+import type { Hit, LookupResult } from '../read-path.js'
 import type { TierStack } from '../stack.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
@@ -125,7 +125,7 @@ export class Loads {
         await this.revalidate(flight, loader, options)
         return
       }
-      await this.loadForCaller(flight, loader, options, stale)
+      await this.loadForCaller(flight, loader, options, stale, found.seen?.get(key) ?? 0)
     } catch (error) {
       flight.reject(error)
     } finally {
@@ -150,14 +150,24 @@ export class Loads {
     }
   }
 
-  /** A load someone is waiting for: under the key's lease, or after the process holding it has filled it. */
+  /**
+   * A load someone is waiting for: under the key's lease, or after the process holding it has filled
+   * it. `seenVersion` is the newest version the caller's read saw: if the key was filled since (a load
+   * elsewhere finished between that read and the lease request), it is read again instead.
+   */
   private async loadForCaller<V>(
     flight: Flight<V>,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     stale: Entry | undefined,
+    seenVersion: number,
   ): Promise<void> {
-    let lease = await this.tryLease(flight.key)
+    let lease = await this.tryLease(flight.key, seenVersion)
+    if (lease.kind === 'changed') {
+      const hit = await this.readAgain(flight.key)
+      if (hit !== undefined) return flight.resolve(hit.stored.entry.value as V)
+      lease = await this.tryLease(flight.key)
+    }
     if (lease.kind === 'taken') {
       const waited = await this.waitForHolder(flight)
       if (waited.found) return flight.resolve(waited.value as V)
@@ -233,21 +243,29 @@ export class Loads {
     const leases = this.leases as Leases
     this.leaseWaits++
     const deadline = Date.now() + leases.ttlMs + leases.pollIntervalMs
+    let changed = false
     while (Date.now() < deadline) {
-      await leases.wait(flight.key, leases.pollIntervalMs)
+      // After a 'changed' answer the key was just written: read it again at once.
+      if (!changed) await leases.wait(flight.key, leases.pollIntervalMs)
       flight.controller.signal.throwIfAborted()
       const found = await this.stack.read([flight.key], this.stack.slowPathStart, Date.now())
       const hit = found.hits.get(flight.key)
       if (hit !== undefined) return { found: true, value: hit.stored.entry.value }
-      const lease = await leases.acquire(flight.key)
-      if (lease.kind !== 'taken') return { found: false, lease }
+      const lease = await leases.acquire(flight.key, found.seen?.get(flight.key) ?? 0)
+      changed = lease.kind === 'changed'
+      if (lease.kind !== 'taken' && !changed) return { found: false, lease }
     }
     // A whole lease period without a value: load anyway, so no caller waits forever.
     return { found: false, lease: NO_LEASE }
   }
 
-  private tryLease(key: string): Promise<Lease> {
-    return this.leases ? this.leases.acquire(key) : Promise.resolve(NO_LEASE)
+  private tryLease(key: string, seenVersion?: number): Promise<Lease> {
+    return this.leases ? this.leases.acquire(key, seenVersion) : Promise.resolve(NO_LEASE)
+  }
+
+  private async readAgain(key: string): Promise<Hit | undefined> {
+    const found = await this.stack.read([key], this.stack.slowPathStart, Date.now())
+    return found.hits.get(key)
   }
 
   private serveStale<V>(flight: Flight<V>, stale: Entry, reason: StaleReason): void {

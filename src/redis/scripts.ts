@@ -35,9 +35,19 @@ return string.format('%.0f', clock)
  * Takes a key's load lease if free, and reads the clock in the same round trip, so the load that
  * follows has its start version without another one. When the lease is held by another process,
  * marks it as awaited, so its holder knows to announce the fill. KEYS[1] = lease key, KEYS[2] = clock
- * key, KEYS[3] = awaited mark; ARGV = token, PX milliseconds. Returns { 1 | 0 (taken by us?), clock }.
+ * key, KEYS[3] = awaited mark, KEYS[4] = the entry; ARGV = token, PX milliseconds, and the newest
+ * version the caller's read saw ('' for no check). Returns { 1 | 0 (taken by us?), clock }, or
+ * { 2, '0' } when the entry now holds a newer version than the caller saw: someone filled or wrote it
+ * between the caller's read and this request (a load that finished, lease released, in that window),
+ * so the caller reads again instead of loading a second time.
  */
 export const ACQUIRE_LEASE = script(`
+if ARGV[3] ~= '' then
+  local head = redis.pcall('GETRANGE', KEYS[4], 0, 35)
+  if type(head) == 'string' and #head == 36 and string.byte(head, 1) == 193 and string.byte(head, 2) == 1 then
+    if struct.unpack('>d', head, 5) > tonumber(ARGV[3]) then return { 2, '0' } end
+  end
+end
 local taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
 if not taken then redis.call('SET', KEYS[3], '1', 'PX', ARGV[2]) end
 ${READ_CLOCK_LUA}

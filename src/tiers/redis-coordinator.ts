@@ -1,3 +1,4 @@
+import type { LeaseAnswer } from '../load/leases.js'
 import type { RedisConnection } from '../redis/connection.js'
 import {
   ACQUIRE_LEASE,
@@ -82,11 +83,17 @@ export class RedisCoordinator {
    * Takes the load lease of `key` for `ttlMs` if it is free, and reads the clock in the same round trip
    * (the load's start version). Undefined when the tier did not answer.
    */
+  /**
+   * On a single server the lease request also compares the entry's version with `seenVersion`, so a
+   * load that finished between the caller's read and this request is not repeated. On a cluster the
+   * entry lives in another slot than the lease, so there is no such check: that window stays open.
+   */
   async acquireLease(
     key: string,
     token: string,
     ttlMs: number,
-  ): Promise<{ taken: boolean; clock: number } | undefined> {
+    seenVersion?: number,
+  ): Promise<LeaseAnswer | undefined> {
     if (this.guard.failedRecently()) return undefined
     if (this.keys.topology === 'cluster') return this.acquireLeaseApart(key, token, ttlMs)
     const { writer } = this.links
@@ -94,12 +101,13 @@ export class RedisCoordinator {
       runScript(
         writer,
         ACQUIRE_LEASE,
-        [this.keys.lease(key), this.keys.clock, this.keys.awaited(key)],
-        [token, String(ttlMs)],
+        [this.keys.lease(key), this.keys.clock, this.keys.awaited(key), this.keys.entry(key)],
+        [token, String(ttlMs), seenVersion === undefined ? '' : String(seenVersion)],
       ),
     )
     if (reply === NO_ANSWER) return undefined
     const [taken, clock] = asArray(reply)
+    if (Number(taken) === 2) return { changed: true }
     return { taken: Number(taken) === 1, clock: Number(String(clock)) }
   }
 

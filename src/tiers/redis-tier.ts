@@ -2,6 +2,7 @@ import type { Compressor } from '../codec/compression.js'
 import { encodeEntry } from '../codec/entry-codec.js'
 import { serializeOrThrow } from '../codec/serializer.js'
 import { type Entry, tierTtl } from '../entry.js'
+import type { LeaseAnswer } from '../load/leases.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { runScript, WRITE_IF_NEWER, WRITE_IF_NEWER_RELEASE } from '../redis/scripts.js'
@@ -245,8 +246,9 @@ export class RedisTier implements Tier {
     key: string,
     token: string,
     ttlMs: number,
-  ): Promise<{ taken: boolean; clock: number } | undefined> {
-    return this.coordination.acquireLease(key, token, ttlMs)
+    seenVersion?: number,
+  ): Promise<LeaseAnswer | undefined> {
+    return this.coordination.acquireLease(key, token, ttlMs, seenVersion)
   }
 
   releaseLease(key: string, token: string): Promise<boolean> {

@@ -117,6 +117,52 @@ describe('single-flight with Redis tiers', () => {
   })
 })
 
+describe('load leases', () => {
+  test('a process whose read missed just before another one filled the key reads it again instead of loading', async () => {
+    const [clientA, clientB] = await Promise.all([nodeRedis(hot), nodeRedis(hot)])
+    // Process b's client holds its lease request back until we let it go.
+    let leaseRequested!: () => void
+    let letGo!: () => void
+    const requested = new Promise<void>((resolve) => {
+      leaseRequested = resolve
+    })
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve
+    })
+    const gated = new Proxy(clientB, {
+      get(target, property) {
+        if (property === 'sendCommand') {
+          return async (args: readonly (string | Buffer)[], options?: object) => {
+            if (args.some((arg) => String(arg).includes('#lease:'))) {
+              leaseRequested()
+              await held
+            }
+            return target.sendCommand(args as string[], options as never)
+          }
+        }
+        const value = Reflect.get(target, property, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const a = createCache({ namespace: 'race', tiers: [redisTier({ name: 'hot', client: clientA })] })
+    const b = createCache({ namespace: 'race', tiers: [redisTier({ name: 'hot', client: gated })] })
+    await Promise.all([a.ready(), b.ready()])
+
+    let loadsInB = 0
+    const fromB = b.getOrLoad('k', () => {
+      loadsInB++
+      return 'loaded by b'
+    })
+    await requested // b has read the key (a miss) and asks for the lease
+    expect(await a.getOrLoad('k', () => 'loaded by a')).toBe('loaded by a')
+    await a.idle() // a's value is in Redis and a's lease released
+    letGo()
+    expect(await fromB).toBe('loaded by a')
+    expect(loadsInB).toBe(0)
+    await Promise.all([a.close(), b.close()])
+  })
+})
+
 describe('close()', () => {
   test('a loader that ignores its abort signal and returns after close() sends nothing more to the clients', async () => {
     const hotClient = await nodeRedis(hot)

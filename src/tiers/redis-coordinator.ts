@@ -1,3 +1,4 @@
+import { ENTRY_FORMAT, ENTRY_MAGIC, HEADER_BYTES } from '../codec/entry-codec.js'
 import type { LeaseAnswer } from '../load/leases.js'
 import type { RedisConnection } from '../redis/connection.js'
 import {
@@ -95,7 +96,7 @@ export class RedisCoordinator {
     seenVersion?: number,
   ): Promise<LeaseAnswer | undefined> {
     if (this.guard.failedRecently()) return undefined
-    if (this.keys.topology === 'cluster') return this.acquireLeaseApart(key, token, ttlMs)
+    if (this.keys.topology === 'cluster') return this.acquireLeaseApart(key, token, ttlMs, seenVersion)
     const { writer } = this.links
     const reply = await this.guard.call('lease', writer, () =>
       runScript(
@@ -111,12 +112,17 @@ export class RedisCoordinator {
     return { taken: Number(taken) === 1, clock: Number(String(clock)) }
   }
 
-  /** The cluster form: the lease in the key's slot and the clock in the namespace's, asked in parallel. */
+  /**
+   * The cluster form: the lease in the key's slot and the clock in the namespace's, asked in parallel.
+   * The entry lives in a third slot, so the seen-version check is a read of its own, made only once the
+   * lease is ours (after it, so a load that finished and released before we got the lease is seen).
+   */
   private async acquireLeaseApart(
     key: string,
     token: string,
     ttlMs: number,
-  ): Promise<{ taken: boolean; clock: number } | undefined> {
+    seenVersion: number | undefined,
+  ): Promise<LeaseAnswer | undefined> {
     const { writer } = this.links
     const [taken, clock] = await Promise.all([
       this.guard.call('lease', writer, () =>
@@ -135,7 +141,21 @@ export class RedisCoordinator {
       if (Number(taken) === 1) void this.releaseLease(key, token)
       return undefined
     }
+    if (Number(taken) === 1 && seenVersion !== undefined && (await this.storedVersion(key)) > seenVersion) {
+      await this.releaseLease(key, token)
+      return { changed: true }
+    }
     return { taken: Number(taken) === 1, clock }
+  }
+
+  /** The version in the entry's header (0 when absent, unanswered or not an entry). */
+  private async storedVersion(key: string): Promise<number> {
+    const { writer } = this.links
+    const reply = await this.guard.call('lease', writer, () =>
+      writer.send(['GETRANGE', this.keys.entry(key), '0', String(HEADER_BYTES - 1)]),
+    )
+    if (!Buffer.isBuffer(reply) || reply.length < HEADER_BYTES) return 0
+    return reply[0] === ENTRY_MAGIC && reply[1] === ENTRY_FORMAT ? reply.readDoubleBE(4) : 0
   }
 
   /** Gives the lease back if `token` still holds it; true if another process was waiting for the fill. */

@@ -65,16 +65,17 @@ function unknownCommand(error: unknown): boolean {
 
 export function nodeRedisClusterChannel(cluster: NodeRedisClusterLike): ClusterChannel {
   cluster.on('error', () => undefined)
+  const { sSubscribe, subscribe } = guardResubscription(cluster)
   const connecting = cluster.connect?.().catch(() => undefined)
   return {
     async subscribe(channel, onMessage) {
       await connecting
       try {
-        await cluster.sSubscribe?.(channel, onMessage, true)
+        await sSubscribe?.(channel, onMessage, true)
         return 'SPUBLISH'
       } catch (error) {
         if (!unknownCommand(error)) throw error
-        await cluster.subscribe?.(channel, onMessage, true)
+        await subscribe?.(channel, onMessage, true)
         return 'PUBLISH'
       }
     },
@@ -94,6 +95,37 @@ export function nodeRedisClusterChannel(cluster: NodeRedisClusterLike): ClusterC
       else await (cluster.close?.() ?? Promise.resolve()).catch(() => cluster.destroy?.())
     },
   }
+}
+
+type Subscribe = NonNullable<NodeRedisClusterLike['sSubscribe']>
+
+/**
+ * node-redis moves a cluster client's subscriptions to a new node after a failover by calling its own
+ * `sSubscribe`/`subscribe` without handling the promise; if the client is closed meanwhile (the bus
+ * renewing its subscriber does that) the rejection would be unhandled in the application. The
+ * client's own methods are replaced by ones that swallow such failures (the bus notices a lost
+ * subscription by its missing heartbeats); ours are returned, bound, with their errors intact.
+ */
+function guardResubscription(cluster: NodeRedisClusterLike): {
+  sSubscribe?: Subscribe
+  subscribe?: Subscribe
+} {
+  const original = {
+    sSubscribe: cluster.sSubscribe?.bind(cluster),
+    subscribe: cluster.subscribe?.bind(cluster),
+  }
+  const targets = new Set<NodeRedisClusterLike>([cluster])
+  const self = (cluster as { _self?: NodeRedisClusterLike })._self
+  if (self !== undefined) targets.add(self)
+  for (const target of targets) {
+    for (const name of ['sSubscribe', 'subscribe'] as const) {
+      const method = original[name]
+      if (method === undefined) continue
+      target[name] = (channel, listener, bufferMode) =>
+        method(channel, listener, bufferMode).catch(() => undefined)
+    }
+  }
+  return original
 }
 
 export function ioredisClusterChannel(cluster: IoredisClusterLike): ClusterChannel {

@@ -251,7 +251,9 @@ export class Loads {
       const found = await this.stack.read([flight.key], this.stack.slowPathStart, Date.now())
       const hit = found.hits.get(flight.key)
       if (hit !== undefined) return { found: true, value: hit.stored.entry.value }
-      const lease = await leases.acquire(flight.key, found.seen?.get(flight.key) ?? 0)
+      // The version check only once in a row: bytes only Redis sees as newer (say, an entry of a
+      // serializer this process lacks) must not keep it re-reading.
+      const lease = await leases.acquire(flight.key, changed ? undefined : (found.seen?.get(flight.key) ?? 0))
       changed = lease.kind === 'changed'
       if (lease.kind !== 'taken' && !changed) return { found: false, lease }
     }

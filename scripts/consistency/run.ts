@@ -12,6 +12,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
+import { PRESETS } from '../../src/cli/redis/presets.js'
 import { type RedisServer, startRedis } from '../../test/support/redis-server.js'
 import {
   checkReads,
@@ -73,21 +74,10 @@ export async function runConsistencyCheck(options: ConsistencyOptions = {}): Pro
   const directory = mkdtempSync(path.join(tmpdir(), 'tiercache-consistency-'))
   const db = new pg.Client({ connectionString: databaseUrl })
   await db.connect()
-  const [hot, warm] = await Promise.all([
-    startRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lfu'] }),
-    startRedis({
-      args: [
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--maxmemory',
-        '256mb',
-        '--maxmemory-policy',
-        'volatile-lru',
-      ],
-    }),
-  ])
+  // The servers the demo and `tiercache redis up` start: a hot (LFU, no persistence) and a warm (AOF) tier.
+  const [hot, warm] = (await Promise.all(
+    PRESETS['hot-warm'].map((server) => startRedis({ args: [...server.args] })),
+  )) as [RedisServer, RedisServer]
   const children: ChildProcess[] = []
   try {
     await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY, category int NOT NULL, version int NOT NULL)`)

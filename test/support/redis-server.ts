@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createClient } from 'redis'
-import { answersPing } from '../../src/cli/redis/local-server.js'
+import { answersPing, freePort } from '../../src/cli/redis/local-server.js'
+
+export { freePort }
 
 /** A redis-server child process owned by a test: its own port and directory, stopped by pid. */
 export interface RedisServer {
@@ -29,18 +30,6 @@ const running = new Set<ChildProcess>()
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 export interface StartOptions {
   /** Extra redis-server arguments, e.g. ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lfu']. */

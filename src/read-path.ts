@@ -46,10 +46,6 @@ export async function lookup(
   let stale: Map<string, Hit> | undefined
   let floors: Map<string, number> | undefined
   let seen: Map<string, number> | undefined
-  const noteSeen = (key: string, version: number) => {
-    seen ??= new Map()
-    if (version > (seen.get(key) ?? 0)) seen.set(key, version)
-  }
   let pending = keys
   for (let tierIndex = from; tierIndex < tiers.length && pending.length > 0; tierIndex++) {
     const hitsBefore = hits.size
@@ -65,11 +61,11 @@ export async function lookup(
       if (entry.tombstone) {
         floors ??= new Map()
         floors.set(key, entry.version)
-        noteSeen(key, entry.version)
+        seen = noteSeen(seen, key, entry.version)
         continue
       }
       const fresh = isFresh(entry, now)
-      if (!fresh) noteSeen(key, entry.version)
+      if (!fresh) seen = noteSeen(seen, key, entry.version)
       if (!fresh && (!isServable(entry, now) || stale?.has(key))) continue
       const hit = { stored, tierIndex }
       if (entry.tags.length > 0) {
@@ -85,7 +81,7 @@ export async function lookup(
       const valid = await checkTags(tagged.map(([, hit]) => hit.stored.entry))
       tagged.forEach(([key, hit, fresh], i) => {
         if (!valid[i]) {
-          noteSeen(key, hit.stored.entry.version)
+          seen = noteSeen(seen, key, hit.stored.entry.version)
           return
         }
         if (fresh) hits.set(key, hit)
@@ -128,4 +124,11 @@ export function backfillsFor(
     for (let target = 0; target < tierIndex; target++) (perTier[target] as Fill[]).push(fill)
   }
   return perTier ?? []
+}
+
+/** Records `version` as seen for `key` if newest; the map is made on first use (most reads need none). */
+function noteSeen(seen: Map<string, number> | undefined, key: string, version: number): Map<string, number> {
+  const map = seen ?? new Map<string, number>()
+  if (version > (map.get(key) ?? 0)) map.set(key, version)
+  return map
 }

@@ -96,6 +96,13 @@ export type DecodeResult =
   | { readonly ok: true; readonly entry: Entry; readonly payload: Uint8Array | undefined }
   | { readonly ok: false; readonly reason: string }
 
+/** The version in an entry's header, or undefined when the bytes do not start with an entry header. */
+export function entryVersion(bytes: Buffer): number | undefined {
+  if (bytes.byteLength < HEADER_BYTES || bytes[0] !== ENTRY_MAGIC || bytes[1] !== ENTRY_FORMAT)
+    return undefined
+  return bytes.readDoubleBE(4)
+}
+
 /**
  * Decodes bytes read from a tier. Never throws: anything that is not a well-formed entry of a known
  * format and serializer comes back as `{ ok: false, reason }`, which callers count as a miss.

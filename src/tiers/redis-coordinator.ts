@@ -1,4 +1,4 @@
-import { ENTRY_FORMAT, ENTRY_MAGIC, HEADER_BYTES } from '../codec/entry-codec.js'
+import { entryVersion, HEADER_BYTES } from '../codec/entry-codec.js'
 import type { LeaseAnswer } from '../load/leases.js'
 import type { RedisConnection } from '../redis/connection.js'
 import {
@@ -154,8 +154,7 @@ export class RedisCoordinator {
     const reply = await this.guard.call('lease', writer, () =>
       writer.send(['GETRANGE', this.keys.entry(key), '0', String(HEADER_BYTES - 1)]),
     )
-    if (!Buffer.isBuffer(reply) || reply.length < HEADER_BYTES) return 0
-    return reply[0] === ENTRY_MAGIC && reply[1] === ENTRY_FORMAT ? reply.readDoubleBE(4) : 0
+    return (Buffer.isBuffer(reply) && entryVersion(reply)) || 0
   }
 
   /** Gives the lease back if `token` still holds it; true if another process was waiting for the fill. */

@@ -38,14 +38,7 @@ export interface PhaseProgress {
 }
 
 /** Figures summed over every instance (cumulative since the phase started). */
-export interface Totals {
-  readonly requests: number
-  readonly served: number
-  readonly failed: number
-  readonly dbQueries: number
-  readonly writes: number
-  readonly tiers: readonly { readonly name: string; readonly hits: number; readonly misses: number }[]
-}
+export type Totals = Omit<InstanceSample, 'tick'>
 
 export interface TimelinePoint extends Totals {
   /** Seconds since the phase started. */

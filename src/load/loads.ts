@@ -25,6 +25,9 @@ export type StaleReason = 'revalidate' | 'fail-safe' | 'soft-timeout' | 'backoff
 
 const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 
+/** Bound of {@link Loads}'s miss score: how many reads in a row it takes to change its mind. */
+const MISS_SCORE_LIMIT = 4
+
 /**
  * Single-key loads with load protection (getOrLoad's slow path):
  * - single-flight in this process, and a lease across processes (one loader call cluster-wide);
@@ -39,6 +42,11 @@ export class Loads {
   refreshes = 0
   leaseWaits = 0
   private readonly backoffUntil = new LRUCache<string, number>({ max: 10_000 })
+  /**
+   * Whether recent reads of the shared tiers mostly missed: counts up on a miss, down on a hit, within
+   * ±MISS_SCORE_LIMIT. While positive, a read asks for the load's lease along with it (see `load`).
+   */
+  private missScore = 0
 
   constructor(
     private readonly stack: TierStack,
@@ -56,6 +64,10 @@ export class Loads {
    * that starts and fills the key while another caller's read is under way can leave that caller a
    * miss and a second load, the same window a lease leaves between processes. `l1Stale` is a stale
    * memory-tier entry already read.
+   *
+   * While most reads miss (a cold cache, long-tail keys), the lease is requested together with the
+   * read rather than after it: the request goes out in the same write to the coordinator as its read,
+   * so a miss waits one round trip less. A read that hits gives the lease straight back.
    */
   load<V>(key: string, loader: Loader<V>, options: ResolvedWriteOptions, l1Stale?: Entry): Promise<V> {
     const running = this.flights.get(key)
@@ -68,23 +80,31 @@ export class Loads {
       // Nothing to read (a memory-only stack): the flight starts at once, so that a delete or close()
       // that follows this call reaches it.
       const nothing: LookupResult = { hits: new Map(), stale: new Map(), missing: [key] }
-      return this.afterRead(key, loader, options, l1Stale, nothing) as Promise<V>
+      return this.afterRead(key, loader, options, l1Stale, nothing, undefined) as Promise<V>
     }
+    // Version 0: the lease is refused as 'changed' if the coordinator holds any entry of the key.
+    const early = this.leases !== undefined && this.missScore > 0 ? this.leases.acquire(key, 0) : undefined
     return stack
       .read([key], stack.slowPathStart, Date.now())
-      .then((found) => this.afterRead(key, loader, options, l1Stale, found))
+      .then((found) => this.afterRead(key, loader, options, l1Stale, found, early))
   }
 
-  /** A hit is returned (refreshed ahead when near its end); a miss joins or starts the key's flight. */
+  /**
+   * A hit is returned (refreshed ahead when near its end); a miss joins or starts the key's flight.
+   * `early`: the lease requested along with the read, handed to the flight this call starts, else given back.
+   */
   private afterRead<V>(
     key: string,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
     found: LookupResult,
+    early: Promise<Lease> | undefined,
   ): V | Promise<V> {
     const hit = found.hits.get(key)
+    this.noteRead(hit === undefined)
     if (hit !== undefined) {
+      if (early !== undefined) this.giveBack(key, early)
       const { entry } = hit.stored
       if (options.refreshAhead > 0 && dueForRefresh(entry, Date.now(), options.refreshAhead))
         this.refreshAhead(key, loader, options, entry.value as V)
@@ -92,12 +112,23 @@ export class Loads {
     }
     const running = this.flights.get(key)
     if (running !== undefined) {
+      if (early !== undefined) this.giveBack(key, early)
       this.flights.joins++
       return running.promise as Promise<V>
     }
     const flight = this.flights.start(key) as Flight<V>
-    void this.runFlight(flight, loader, options, l1Stale, found)
+    void this.runFlight(flight, loader, options, l1Stale, found, early)
     return flight.promise
+  }
+
+  private noteRead(missed: boolean): void {
+    const score = this.missScore + (missed ? 1 : -1)
+    if (score >= -MISS_SCORE_LIMIT && score <= MISS_SCORE_LIMIT) this.missScore = score
+  }
+
+  /** Releases a lease requested along with a read that turned out not to need it. */
+  private giveBack(key: string, early: Promise<Lease>): void {
+    void this.stack.track(early.then((lease) => this.leases?.release(key, lease)))
   }
 
   /** Refreshes a still-fresh `current` value in the background (refresh-ahead), unless already under way. */
@@ -108,24 +139,28 @@ export class Loads {
     void this.revalidate(flight, loader, options).finally(() => this.flights.finish(flight))
   }
 
-  /** Runs one flight after its read missed (`found`). Never rejects: errors go to the flight's callers. */
+  /**
+   * Runs one flight after its read missed (`found`), with the lease requested along with the read if
+   * any (`early`). Never rejects: errors go to the flight's callers.
+   */
   private async runFlight<V>(
     flight: Flight<V>,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
     found: LookupResult,
+    early: Promise<Lease> | undefined,
   ): Promise<void> {
-    const { key } = flight
+    const { key, controller } = flight
     try {
       const stale = newestServable(Date.now(), l1Stale, found.stale.get(key)?.stored.entry)
       const backingOff = this.backingOff(key)
       if (stale !== undefined && (options.staleWhileRevalidate || backingOff)) {
         this.serveStale(flight, stale, backingOff ? 'backoff' : 'revalidate')
-        await this.revalidate(flight, loader, options)
+        await this.revalidate(flight, loader, options, early)
         return
       }
-      await this.loadForCaller(flight, loader, options, stale, found.seen?.get(key) ?? 0)
+      await this.loadForCaller(flight, loader, options, stale, found.seen?.get(key) ?? 0, early)
     } catch (error) {
       flight.reject(error)
     } finally {
@@ -138,9 +173,13 @@ export class Loads {
     flight: Flight<V>,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
+    early?: Promise<Lease>,
   ): Promise<void> {
-    if (this.backingOff(flight.key)) return
-    const lease = await this.tryLease(flight.key)
+    if (this.backingOff(flight.key)) {
+      if (early !== undefined) this.giveBack(flight.key, early)
+      return
+    }
+    const lease = await this.leaseAfterRead(flight.key, early, undefined)
     if (lease.kind === 'taken') return // another process is refreshing it
     this.refreshes++
     try {
@@ -161,8 +200,9 @@ export class Loads {
     options: ResolvedWriteOptions,
     stale: Entry | undefined,
     seenVersion: number,
+    early: Promise<Lease> | undefined,
   ): Promise<void> {
-    let lease = await this.tryLease(flight.key, seenVersion)
+    let lease = await this.leaseAfterRead(flight.key, early, seenVersion)
     if (lease.kind === 'changed') {
       const hit = await this.readAgain(flight.key)
       if (hit !== undefined) return flight.resolve(hit.stored.entry.value as V)
@@ -259,6 +299,23 @@ export class Loads {
     }
     // A whole lease period without a value: load anyway, so no caller waits forever.
     return { found: false, lease: NO_LEASE }
+  }
+
+  /**
+   * The lease for a load after its read: the one requested along with the read (`early`), or else a
+   * request now. The early request was checked against "no entry at all", so when the read did see an
+   * entry (stale, a tombstone) or the caller wants no check (`seenVersion` undefined), its 'changed'
+   * says nothing new and the lease is asked for again, as it would have been without it.
+   */
+  private async leaseAfterRead(
+    key: string,
+    early: Promise<Lease> | undefined,
+    seenVersion: number | undefined,
+  ): Promise<Lease> {
+    if (early === undefined) return this.tryLease(key, seenVersion)
+    const lease = await early
+    if (lease.kind === 'changed' && seenVersion !== 0) return this.tryLease(key, seenVersion)
+    return lease
   }
 
   private tryLease(key: string, seenVersion?: number): Promise<Lease> {

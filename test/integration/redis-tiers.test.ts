@@ -163,6 +163,116 @@ describe('load leases', () => {
   })
 })
 
+describe('leases requested along with the read', () => {
+  // A cache whose recent reads missed asks for the load lease in the same write as its read.
+  async function primedByMisses(cache: { getOrLoad(key: string, loader: () => string): Promise<string> }) {
+    for (let i = 0; i < 5; i++) await cache.getOrLoad(`cold:${i}`, () => `value ${i}`)
+  }
+  const leaseRequests = (commands: string[][], key: string) =>
+    commands.filter((command) => command.some((arg) => arg.endsWith(`#lease:${key}`)))
+  const leftLeases = async (server: RedisServer) =>
+    (await server.command('KEYS', '*#lease:*')) as string[]
+
+  test('after misses, a miss sends its lease request before its read returns; after hits, only once it missed', async () => {
+    const cache = await hotWarmCache('early')
+    await primedByMisses(cache)
+    const watch = await monitor(hot)
+    expect(await cache.getOrLoad('x', () => 'loaded x')).toBe('loaded x')
+    await cache.idle()
+    await waitFor(() => leaseRequests(watch.commands(), 'x').length > 0, { what: 'the lease request' })
+    const first = watch.commands().filter(([name]) => name === 'MGET' || name === 'EVALSHA')
+    // The lease request went out first, in the same write as the read (same connection, same tick).
+    expect(first[0]?.some((arg) => arg.endsWith('#lease:x'))).toBe(true)
+    expect(first[1]).toEqual(['MGET', 'hot:early:x'])
+    watch.stop()
+
+    // Hits turn it off again: keys another process filled are hits in this one's Redis tiers.
+    const writer = await hotWarmCache('early')
+    const hits = Array.from({ length: 10 }, (_, i) => `hit:${i}`)
+    await writer.getMany(hits, (keys) => keys)
+    await writer.idle()
+    for (const key of hits) expect(await cache.getOrLoad(key, () => 'never')).toBe(key)
+    await cache.idle()
+    const again = await monitor(hot)
+    expect(await cache.getOrLoad('y', () => 'loaded y')).toBe('loaded y')
+    await cache.idle()
+    await waitFor(() => leaseRequests(again.commands(), 'y').length > 0, { what: 'the lease request' })
+    const order = again.commands().filter(([name]) => name === 'MGET' || name === 'EVALSHA')
+    expect(order[0]).toEqual(['MGET', 'hot:early:y'])
+    again.stop()
+    expect(await leftLeases(hot)).toEqual([])
+    await Promise.all([cache.close(), writer.close()])
+  })
+
+  test('a read that hits the warm tier after all gives the lease back at once, so nobody waits for it', async () => {
+    const cache = await hotWarmCache('giveback')
+    await primedByMisses(cache)
+    const other = await hotWarmCache('giveback')
+    await other.set('w', 'from warm')
+    await other.idle()
+    await hot.command('DEL', 'hot:giveback:w') // only the warm tier has it now
+    let loads = 0
+    expect(
+      await cache.getOrLoad('w', () => {
+        loads++
+        return 'loaded'
+      }),
+    ).toBe('from warm')
+    await cache.idle()
+    expect(loads).toBe(0)
+    expect(await leftLeases(hot)).toEqual([])
+    // Another process missing the key now takes the lease at once rather than waiting for it.
+    await Promise.all([hot.command('DEL', 'hot:giveback:w'), warm.command('DEL', 'warm:giveback:w')])
+    const started = performance.now()
+    expect(await other.getOrLoad('w', () => 'loaded by other')).toBe('loaded by other')
+    expect(performance.now() - started).toBeLessThan(1000) // a lease left behind would hold it 10 s
+    await Promise.all([cache.close(), other.close()])
+  })
+
+  test('a stale entry is served and refreshed once, though the early lease request saw the entry', async () => {
+    const cache = await hotWarmCache('stale')
+    await primedByMisses(cache)
+    const staleFrom = Date.now() + 50
+    await cache.getOrLoad('s', () => 'v1', { ttl: 50, grace: '1m' })
+    await cache.idle()
+    await waitFor(() => Date.now() > staleFrom, { what: 'the end of the fresh period' })
+    const fresh = await hotWarmCache('stale') // no memory copy of 's'
+    await primedByMisses(fresh)
+    let loads = 0
+    const loader = () => {
+      loads++
+      return 'v2'
+    }
+    expect(await fresh.getOrLoad('s', loader, { ttl: '1m', grace: '1m' })).toBe('v1')
+    await waitFor(async () => (await fresh.getOrLoad('s', loader, { ttl: '1m', grace: '1m' })) === 'v2', {
+      what: 'the refresh',
+    })
+    expect(loads).toBe(1)
+    await fresh.idle()
+    expect(await leftLeases(hot)).toEqual([])
+    await Promise.all([cache.close(), fresh.close()])
+  })
+
+  test('four caches that all just missed a lot stampede on one key: one loader call', async () => {
+    const caches = await Promise.all(Array.from({ length: 4 }, () => hotWarmCache('herd')))
+    await Promise.all(caches.map((cache) => primedByMisses(cache)))
+    let loads = 0
+    const loader = async () => {
+      loads++
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      return 'once'
+    }
+    const values = await Promise.all(
+      caches.flatMap((cache) => Array.from({ length: 25 }, () => cache.getOrLoad('herd-key', loader))),
+    )
+    expect(new Set(values)).toEqual(new Set(['once']))
+    expect(loads).toBe(1)
+    await Promise.all(caches.map((cache) => cache.idle()))
+    expect(await leftLeases(hot)).toEqual([])
+    await Promise.all(caches.map((cache) => cache.close()))
+  })
+})
+
 describe('close()', () => {
   test('a loader that ignores its abort signal and returns after close() sends nothing more to the clients', async () => {
     const hotClient = await nodeRedis(hot)

@@ -65,7 +65,7 @@ async function runBatch<V>(
     const result = await runLoader(
       `${keys.length} keys`,
       () => batchLoader(keys, { signal: controller.signal }),
-      { hardTimeoutMs: options.hardTimeoutMs, controller },
+      { hardTimeoutMs: options.hardTimeoutMs, abort: (reason) => controller.abort(reason) },
       counters,
       events,
     )

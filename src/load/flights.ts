@@ -33,6 +33,25 @@ export class Flight<V = unknown> {
     return this.abortController
   }
 
+  /** Throws the abort reason if the flight was aborted, as `AbortSignal.throwIfAborted()` would. */
+  throwIfAborted(): void {
+    if (this.aborted) throw this.abortReason
+  }
+
+  /**
+   * What the loader receives. Its `signal` is made when the loader first reads it: loaders that
+   * ignore it (most) cost no AbortController.
+   */
+  loaderContext(): { readonly key: string; readonly signal: AbortSignal } {
+    const flight = this
+    return {
+      key: this.key,
+      get signal() {
+        return flight.controller.signal
+      },
+    }
+  }
+
   abort(reason: unknown): void {
     this.aborted = true
     this.abortReason = reason

@@ -20,7 +20,8 @@ export async function runLoader<T>(
     readonly hardTimeoutMs: number | undefined
     readonly softTimeoutMs?: number | undefined
     readonly onSoftTimeout?: () => void
-    readonly controller: AbortController
+    /** Aborts the loader's signal (on the hard timeout). */
+    readonly abort: (reason: unknown) => void
   },
   counters: LoaderCounters,
   events: CacheEvents,
@@ -38,7 +39,7 @@ export async function runLoader<T>(
       throw error instanceof LoaderTimeoutError ? error : new LoaderError(key, error)
     }
   })()
-  const { hardTimeoutMs, softTimeoutMs, onSoftTimeout, controller } = limits
+  const { hardTimeoutMs, softTimeoutMs, onSoftTimeout, abort } = limits
   if (hardTimeoutMs === undefined && (softTimeoutMs === undefined || !onSoftTimeout)) return loading
   return new Promise<T>((resolve, reject) => {
     const soft =
@@ -49,7 +50,7 @@ export async function runLoader<T>(
         : setTimeout(() => {
             const error = new LoaderTimeoutError(key, hardTimeoutMs)
             counters.timeouts++
-            controller.abort(error)
+            abort(error)
             reject(error)
           }, hardTimeoutMs)
     const settle = () => {

@@ -151,7 +151,7 @@ export class Loads {
     found: LookupResult,
     early: Promise<Lease> | undefined,
   ): Promise<void> {
-    const { key, controller } = flight
+    const { key } = flight
     try {
       const stale = newestServable(Date.now(), l1Stale, found.stale.get(key)?.stored.entry)
       const backingOff = this.backingOff(key)
@@ -235,22 +235,22 @@ export class Loads {
     lease: Lease,
     stale: Entry | undefined,
   ): Promise<void> {
-    const { key, controller } = flight
+    const { key } = flight
     const handoff: LeaseHandoff | undefined =
       lease.kind === 'held' ? { key, token: lease.token, released: false, awaited: false } : undefined
     try {
       // The lease brought the clock along; without one, read it now (before the loader runs).
       const startVersion = await this.stack.startVersion(lease.kind === 'held' ? lease.clock : undefined)
-      controller.signal.throwIfAborted()
+      flight.throwIfAborted()
       const value = await runLoader(
         key,
-        () => loader({ key, signal: controller.signal }),
+        () => loader(flight.loaderContext()),
         {
           hardTimeoutMs: options.hardTimeoutMs,
           softTimeoutMs: stale === undefined ? undefined : options.softTimeoutMs,
           onSoftTimeout:
             stale === undefined ? undefined : () => this.serveStale(flight, stale, 'soft-timeout'),
-          controller,
+          abort: (reason) => flight.abort(reason),
         },
         this.loaderCounters,
         this.events,
@@ -278,7 +278,7 @@ export class Loads {
 
   /** Waits for the process holding the lease to fill the key; takes the lease over if it is given up or expires. */
   private async waitForHolder(
-    flight: Pick<Flight, 'key' | 'controller'>,
+    flight: Pick<Flight, 'key' | 'throwIfAborted'>,
   ): Promise<{ found: true; value: unknown } | { found: false; lease: Lease }> {
     const leases = this.leases as Leases
     this.leaseWaits++
@@ -287,7 +287,7 @@ export class Loads {
     while (Date.now() < deadline) {
       // After a 'changed' answer the key was just written: read it again at once.
       if (!changed) await leases.wait(flight.key, leases.pollIntervalMs)
-      flight.controller.signal.throwIfAborted()
+      flight.throwIfAborted()
       const found = await this.stack.read([flight.key], this.stack.slowPathStart, Date.now())
       const hit = found.hits.get(flight.key)
       if (hit !== undefined) return { found: true, value: hit.stored.entry.value }

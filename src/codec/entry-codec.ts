@@ -2,7 +2,7 @@ import type { Entry } from '../entry.js'
 import { NO_TAGS } from '../entry.js'
 import type { Compressor } from './compression.js'
 import { decompress } from './compression.js'
-import type { Serializer } from './serializer.js'
+import { deserializeFrom, type Serializer } from './serializer.js'
 
 /*
  * Wire format of an entry in a Redis tier (format 1). Fixed header first so Lua scripts can read the
@@ -96,6 +96,23 @@ export type DecodeResult =
   | { readonly ok: true; readonly entry: Entry; readonly payload: Uint8Array | undefined }
   | { readonly ok: false; readonly reason: string }
 
+/**
+ * A decoded entry. Its payload (the serialized value) is a view of the bytes read, made only when
+ * asked for: only a back-fill into another Redis tier uses it, and most reads make none.
+ */
+class Decoded {
+  readonly ok = true
+  constructor(
+    readonly entry: Entry,
+    private readonly bytes: Buffer | undefined,
+    private readonly start: number,
+  ) {}
+
+  get payload(): Uint8Array | undefined {
+    return this.bytes?.subarray(this.start)
+  }
+}
+
 /** The version in an entry's header, or undefined when the bytes do not start with an entry header. */
 export function entryVersion(bytes: Buffer): number | undefined {
   if (bytes.byteLength < HEADER_BYTES || bytes[0] !== ENTRY_MAGIC || bytes[1] !== ENTRY_FORMAT)
@@ -136,23 +153,20 @@ export function decodeEntry(bytes: Uint8Array, serializers: ReadonlyMap<number, 
   }
   const tombstone = (flags & FLAG_TOMBSTONE) !== 0
   if (tombstone) {
-    return {
-      ok: true,
-      entry: { value: undefined, version, createdAt, freshUntil, staleUntil, tags, tombstone },
-      payload: undefined,
-    }
+    const entry = { value: undefined, version, createdAt, freshUntil, staleUntil, tags, tombstone }
+    return new Decoded(entry, undefined, 0)
   }
   const serializer = serializers.get(buffer[3] as number)
   if (!serializer) return fail(`unknown serializer id ${buffer[3]}`)
   try {
-    let payload: Uint8Array = buffer.subarray(offset)
-    if (flags & FLAG_COMPRESSED) payload = decompress(payload, MAX_INFLATED_BYTES)
-    const value = serializer.deserialize(payload)
-    return {
-      ok: true,
-      entry: { value, version, createdAt, freshUntil, staleUntil, tags, tombstone },
-      payload,
+    let payload = buffer
+    let start = offset
+    if (flags & FLAG_COMPRESSED) {
+      payload = decompress(buffer.subarray(offset), MAX_INFLATED_BYTES)
+      start = 0
     }
+    const value = deserializeFrom(serializer, payload, start)
+    return new Decoded({ value, version, createdAt, freshUntil, staleUntil, tags, tombstone }, payload, start)
   } catch (error) {
     return fail(
       `${serializer.name} payload does not decode: ${error instanceof Error ? error.message : String(error)}`,

@@ -39,8 +39,8 @@ export class CacheReads {
     const hit = this.l1Hit(key)
     if (hit !== undefined) return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
     return stack
-      .read([key], stack.slowPathStart, Date.now())
-      .then(({ hits }) => hits.get(key)?.stored.entry.value as V | undefined)
+      .readKey(key, stack.slowPathStart, Date.now())
+      .then(({ hit }) => hit?.stored.entry.value as V | undefined)
   }
 
   /**
@@ -116,8 +116,8 @@ export class CacheReads {
     const { options, stack } = this.parts
     assertValidKey(key, options.maxKeyBytes)
     if (this.l1Hit(key) !== undefined) return true
-    const { hits } = await stack.read([key], stack.slowPathStart, Date.now())
-    return hits.has(key)
+    const { hit } = await stack.readKey(key, stack.slowPathStart, Date.now())
+    return hit !== undefined
   }
 
   async getMany<V>(

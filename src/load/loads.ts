@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
-import type { Hit, LookupResult } from '../read-path.js'
+import type { Hit, KeyLookup } from '../read-path.js'
 import type { TierStack } from '../stack.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
@@ -67,11 +67,11 @@ export class Loads {
     if (stack.slowPathStart === stack.tiers.length) {
       // Nothing to read (a memory-only stack): the flight starts at once, so that a delete or close()
       // that follows this call reaches it.
-      const nothing: LookupResult = { hits: new Map(), stale: new Map(), missing: [key] }
+      const nothing: KeyLookup = { hit: undefined, stale: undefined, seen: 0 }
       return this.afterRead(key, loader, options, l1Stale, nothing) as Promise<V>
     }
     return stack
-      .read([key], stack.slowPathStart, Date.now())
+      .readKey(key, stack.slowPathStart, Date.now())
       .then((found) => this.afterRead(key, loader, options, l1Stale, found))
   }
 
@@ -81,9 +81,9 @@ export class Loads {
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
-    found: LookupResult,
+    found: KeyLookup,
   ): V | Promise<V> {
-    const hit = found.hits.get(key)
+    const { hit } = found
     if (hit !== undefined) {
       const { entry } = hit.stored
       if (options.refreshAhead > 0 && dueForRefresh(entry, Date.now(), options.refreshAhead))
@@ -114,18 +114,18 @@ export class Loads {
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
-    found: LookupResult,
+    found: KeyLookup,
   ): Promise<void> {
     const { key } = flight
     try {
-      const stale = newestServable(Date.now(), l1Stale, found.stale.get(key)?.stored.entry)
+      const stale = newestServable(Date.now(), l1Stale, found.stale?.stored.entry)
       const backingOff = this.backingOff(key)
       if (stale !== undefined && (options.staleWhileRevalidate || backingOff)) {
         this.serveStale(flight, stale, backingOff ? 'backoff' : 'revalidate')
         await this.revalidate(flight, loader, options)
         return
       }
-      await this.loadForCaller(flight, loader, options, stale, found.seen?.get(key) ?? 0)
+      await this.loadForCaller(flight, loader, options, stale, found.seen)
     } catch (error) {
       flight.reject(error)
     } finally {
@@ -248,12 +248,11 @@ export class Loads {
       // After a 'changed' answer the key was just written: read it again at once.
       if (!changed) await leases.wait(flight.key, leases.pollIntervalMs)
       flight.controller.signal.throwIfAborted()
-      const found = await this.stack.read([flight.key], this.stack.slowPathStart, Date.now())
-      const hit = found.hits.get(flight.key)
-      if (hit !== undefined) return { found: true, value: hit.stored.entry.value }
+      const found = await this.stack.readKey(flight.key, this.stack.slowPathStart, Date.now())
+      if (found.hit !== undefined) return { found: true, value: found.hit.stored.entry.value }
       // The version check only once in a row: bytes only Redis sees as newer (say, an entry of a
       // serializer this process lacks) must not keep it re-reading.
-      const lease = await leases.acquire(flight.key, changed ? undefined : (found.seen?.get(flight.key) ?? 0))
+      const lease = await leases.acquire(flight.key, changed ? undefined : found.seen)
       changed = lease.kind === 'changed'
       if (lease.kind !== 'taken' && !changed) return { found: false, lease }
     }
@@ -266,8 +265,8 @@ export class Loads {
   }
 
   private async readAgain(key: string): Promise<Hit | undefined> {
-    const found = await this.stack.read([key], this.stack.slowPathStart, Date.now())
-    return found.hits.get(key)
+    const found = await this.stack.readKey(key, this.stack.slowPathStart, Date.now())
+    return found.hit
   }
 
   private serveStale<V>(flight: Flight<V>, stale: Entry, reason: StaleReason): void {

@@ -110,15 +110,18 @@ export async function lookup(
 
 /**
  * {@link lookup} for one key (every single-key read: `getOrLoad`, `get`, `has`, lease waits), by the same
- * rules: it stops at the first fresh entry, and allocates only its answer.
+ * rules: it stops at the first fresh entry, and allocates only its answer. The answer goes to `use`,
+ * whose result the returned promise resolves with: a `.then` on the answer would cost every Redis hit
+ * one more promise and microtask.
  */
-export async function lookupKey(
+export async function lookupKey<R>(
   tiers: readonly Tier[],
   key: string,
   from: number,
   now: number,
   checkTags: TagCheck,
-): Promise<KeyLookup> {
+  use: (found: KeyLookup) => R | PromiseLike<R>,
+): Promise<R> {
   let stale: Hit | undefined
   // Versions below a tombstone seen in a faster tier are hidden.
   let floor = Number.NEGATIVE_INFINITY
@@ -142,10 +145,10 @@ export async function lookupKey(
       continue
     }
     const hit = { stored, tierIndex }
-    if (fresh) return { hit, stale, seen }
+    if (fresh) return use({ hit, stale, seen })
     stale = hit
   }
-  return { hit: undefined, stale, seen }
+  return use({ hit: undefined, stale, seen })
 }
 
 /**

@@ -59,14 +59,19 @@ export class TierStack {
     })
   }
 
-  /** {@link read} for one key. */
-  readKey(key: string, from: number, now: number): Promise<KeyLookup> {
-    if (this.tiers.length === 1) return lookupKey(this.tiers, key, from, now, this.checkTags)
+  /** {@link read} for one key; the answer goes to `use` (see lookupKey). */
+  readKey<R>(
+    key: string,
+    from: number,
+    now: number,
+    use: (found: KeyLookup) => R | PromiseLike<R>,
+  ): Promise<R> {
+    if (this.tiers.length === 1) return lookupKey(this.tiers, key, from, now, this.checkTags, use)
     const observedAt = performance.now()
-    return lookupKey(this.tiers, key, from, now, this.checkTags).then((result) => {
-      if (result.hit !== undefined && result.hit.tierIndex > 0)
-        this.backfill([[key, result.hit]], now, observedAt)
-      return result
+    return lookupKey(this.tiers, key, from, now, this.checkTags, (found) => {
+      if (found.hit !== undefined && found.hit.tierIndex > 0)
+        this.backfill([[key, found.hit]], now, observedAt)
+      return use(found)
     })
   }
 

@@ -70,9 +70,9 @@ export class Loads {
       const nothing: KeyLookup = { hit: undefined, stale: undefined, seen: 0 }
       return this.afterRead(key, loader, options, l1Stale, nothing) as Promise<V>
     }
-    return stack
-      .readKey(key, stack.slowPathStart, Date.now())
-      .then((found) => this.afterRead(key, loader, options, l1Stale, found))
+    return stack.readKey(key, stack.slowPathStart, Date.now(), (found) =>
+      this.afterRead(key, loader, options, l1Stale, found),
+    )
   }
 
   /** A hit is returned (refreshed ahead when near its end); a miss joins or starts the key's flight. */
@@ -248,7 +248,7 @@ export class Loads {
       // After a 'changed' answer the key was just written: read it again at once.
       if (!changed) await leases.wait(flight.key, leases.pollIntervalMs)
       flight.controller.signal.throwIfAborted()
-      const found = await this.stack.readKey(flight.key, this.stack.slowPathStart, Date.now())
+      const found = await this.stack.readKey(flight.key, this.stack.slowPathStart, Date.now(), asIs)
       if (found.hit !== undefined) return { found: true, value: found.hit.stored.entry.value }
       // The version check only once in a row: bytes only Redis sees as newer (say, an entry of a
       // serializer this process lacks) must not keep it re-reading.
@@ -264,9 +264,8 @@ export class Loads {
     return this.leases ? this.leases.acquire(key, seenVersion) : Promise.resolve(NO_LEASE)
   }
 
-  private async readAgain(key: string): Promise<Hit | undefined> {
-    const found = await this.stack.readKey(key, this.stack.slowPathStart, Date.now())
-    return found.hit
+  private readAgain(key: string): Promise<Hit | undefined> {
+    return this.stack.readKey(key, this.stack.slowPathStart, Date.now(), (found) => found.hit)
   }
 
   private serveStale<V>(flight: Flight<V>, stale: Entry, reason: StaleReason): void {
@@ -286,3 +285,7 @@ export class Loads {
 }
 
 export { Leases }
+
+function asIs(found: KeyLookup): KeyLookup {
+  return found
+}

@@ -61,7 +61,7 @@ describe('lookupKey', () => {
           const checkTags = (entries: readonly Entry[]) =>
             Promise.resolve(entries.map((entry) => entry.version !== invalidVersion))
           const many = await lookup(tiers, ['k'], from, NOW, checkTags)
-          const one = await lookupKey(tiers, 'k', from, NOW, checkTags)
+          const one = await lookupKey(tiers, 'k', from, NOW, checkTags, (found) => found)
           expect(one.hit).toEqual(many.hits.get('k'))
           expect(one.seen).toBe(many.seen?.get('k') ?? 0)
           if (one.hit === undefined) expect(one.stale).toEqual(many.stale.get('k'))

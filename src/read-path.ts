@@ -21,6 +21,16 @@ export interface LookupResult {
   readonly seen?: ReadonlyMap<string, number>
 }
 
+/** What the tiers hold for one key: {@link lookup}'s answer for a single key, without maps or lists. */
+export interface KeyLookup {
+  /** The key's fresh entry, from the fastest tier that had one. */
+  readonly hit: Hit | undefined
+  /** Its entry within grace from the fastest tier that had one, when no tier before `hit`'s had it fresh. */
+  readonly stale: Hit | undefined
+  /** As in {@link LookupResult.seen}; 0 when no version was seen. */
+  readonly seen: number
+}
+
 /** Checks tagged entries against their tags' current versions (see sync/tags.ts). */
 export type TagCheck = (entries: readonly Entry[]) => Promise<boolean[]>
 
@@ -99,13 +109,56 @@ export async function lookup(
 }
 
 /**
+ * {@link lookup} for one key (every single-key read: `getOrLoad`, `get`, `has`, lease waits), by the same
+ * rules: it stops at the first fresh entry, and allocates only its answer. The answer goes to `use`,
+ * whose result the returned promise resolves with: a `.then` on the answer would cost every Redis hit
+ * one more promise and microtask.
+ */
+export async function lookupKey<R>(
+  tiers: readonly Tier[],
+  key: string,
+  from: number,
+  now: number,
+  checkTags: TagCheck,
+  use: (found: KeyLookup) => R | PromiseLike<R>,
+): Promise<R> {
+  let stale: Hit | undefined
+  // Versions below a tombstone seen in a faster tier are hidden.
+  let floor = Number.NEGATIVE_INFINITY
+  let seen = 0
+  for (let tierIndex = from; tierIndex < tiers.length; tierIndex++) {
+    const read = await (tiers[tierIndex] as Tier).read([key], now)
+    const stored = read.entries[0]
+    if (stored === undefined) continue
+    const { entry } = stored
+    if (entry.version < floor) continue
+    if (entry.tombstone) {
+      floor = entry.version
+      if (entry.version > seen) seen = entry.version
+      continue
+    }
+    const fresh = isFresh(entry, now)
+    if (!fresh && entry.version > seen) seen = entry.version
+    if (!fresh && (!isServable(entry, now) || stale !== undefined)) continue
+    if (entry.tags.length > 0 && (await checkTags([entry]))[0] !== true) {
+      if (entry.version > seen) seen = entry.version
+      continue
+    }
+    const hit = { stored, tierIndex }
+    if (fresh) return use({ hit, stale, seen })
+    stale = hit
+  }
+  return use({ hit: undefined, stale, seen })
+}
+
+/**
  * The back-fills a set of hits calls for: each hit is written into every tier above the one that
  * had it, with the version it already carries (so a newer value there is never overwritten).
  * Returns one list of fills per tier index, or none at all when every hit came from the first tier
  * (every read of a stack without a memory tier): that case allocates nothing.
  */
 export function backfillsFor(
-  hits: ReadonlyMap<string, Hit>,
+  hits: Iterable<readonly [string, Hit]>,
   tierCount: number,
   observedAt: number,
 ): Fill[][] {

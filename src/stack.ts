@@ -1,7 +1,15 @@
 import type { Entry } from './entry.js'
 import { InvalidOptionError } from './errors.js'
 import type { LeaseStore } from './load/leases.js'
-import { backfillsFor, type LookupResult, lookup, type TagCheck } from './read-path.js'
+import {
+  backfillsFor,
+  type Hit,
+  type KeyLookup,
+  type LookupResult,
+  lookup,
+  lookupKey,
+  type TagCheck,
+} from './read-path.js'
 import type { Fill, SyncTier, Tier, WriteOutcome } from './tiers/tier.js'
 import { VersionClock } from './versions.js'
 
@@ -46,13 +54,29 @@ export class TierStack {
     if (this.tiers.length === 1) return lookup(this.tiers, keys, from, now, this.checkTags)
     const observedAt = performance.now()
     return lookup(this.tiers, keys, from, now, this.checkTags).then((result) => {
-      if (result.hits.size > 0) this.backfill(result, now, observedAt)
+      if (result.hits.size > 0) this.backfill(result.hits, now, observedAt)
       return result
     })
   }
 
-  private backfill(result: LookupResult, now: number, observedAt: number): void {
-    const perTier = backfillsFor(result.hits, this.tiers.length, observedAt)
+  /** {@link read} for one key; the answer goes to `use` (see lookupKey). */
+  readKey<R>(
+    key: string,
+    from: number,
+    now: number,
+    use: (found: KeyLookup) => R | PromiseLike<R>,
+  ): Promise<R> {
+    if (this.tiers.length === 1) return lookupKey(this.tiers, key, from, now, this.checkTags, use)
+    const observedAt = performance.now()
+    return lookupKey(this.tiers, key, from, now, this.checkTags, (found) => {
+      if (found.hit !== undefined && found.hit.tierIndex > 0)
+        this.backfill([[key, found.hit]], now, observedAt)
+      return use(found)
+    })
+  }
+
+  private backfill(hits: Iterable<readonly [string, Hit]>, now: number, observedAt: number): void {
+    const perTier = backfillsFor(hits, this.tiers.length, observedAt)
     perTier.forEach((fills, index) => {
       if (fills.length > 0) this.track((this.tiers[index] as Tier).write(fills, now))
     })

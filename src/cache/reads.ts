@@ -38,9 +38,12 @@ export class CacheReads {
     }
     const hit = this.l1Hit(key)
     if (hit !== undefined) return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
-    return stack
-      .read([key], stack.slowPathStart, Date.now())
-      .then(({ hits }) => hits.get(key)?.stored.entry.value as V | undefined)
+    return stack.readKey(
+      key,
+      stack.slowPathStart,
+      Date.now(),
+      ({ hit }) => hit?.stored.entry.value as V | undefined,
+    )
   }
 
   /**
@@ -116,8 +119,7 @@ export class CacheReads {
     const { options, stack } = this.parts
     assertValidKey(key, options.maxKeyBytes)
     if (this.l1Hit(key) !== undefined) return true
-    const { hits } = await stack.read([key], stack.slowPathStart, Date.now())
-    return hits.has(key)
+    return stack.readKey(key, stack.slowPathStart, Date.now(), ({ hit }) => hit !== undefined)
   }
 
   async getMany<V>(

@@ -2,7 +2,7 @@ import type { Entry } from '../entry.js'
 import { NO_TAGS } from '../entry.js'
 import type { Compressor } from './compression.js'
 import { decompress } from './compression.js'
-import type { Serializer } from './serializer.js'
+import { deserializeFrom, type Serializer } from './serializer.js'
 
 /*
  * Wire format of an entry in a Redis tier (format 1). Fixed header first so Lua scripts can read the
@@ -96,6 +96,23 @@ export type DecodeResult =
   | { readonly ok: true; readonly entry: Entry; readonly payload: Uint8Array | undefined }
   | { readonly ok: false; readonly reason: string }
 
+/**
+ * A decoded entry. Its payload (the serialized value) is a view of the bytes read, made only when
+ * asked for: only a back-fill into another Redis tier uses it, and most reads make none.
+ */
+class Decoded {
+  readonly ok = true
+  constructor(
+    readonly entry: Entry,
+    private readonly bytes: Buffer | undefined,
+    private readonly start: number,
+  ) {}
+
+  get payload(): Uint8Array | undefined {
+    return this.bytes?.subarray(this.start)
+  }
+}
+
 /** The version in an entry's header, or undefined when the bytes do not start with an entry header. */
 export function entryVersion(bytes: Buffer): number | undefined {
   if (bytes.byteLength < HEADER_BYTES || bytes[0] !== ENTRY_MAGIC || bytes[1] !== ENTRY_FORMAT)
@@ -115,10 +132,12 @@ export function decodeEntry(bytes: Uint8Array, serializers: ReadonlyMap<number, 
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const flags = buffer[2] as number
-  const version = buffer.readDoubleBE(4)
-  const createdAt = buffer.readDoubleBE(12)
-  const freshUntil = buffer.readDoubleBE(20)
-  const staleUntil = buffer.readDoubleBE(28)
+  const view = viewOf(buffer)
+  const start = buffer.byteOffset
+  const version = view.getFloat64(start + 4)
+  const createdAt = view.getFloat64(start + 12)
+  const freshUntil = view.getFloat64(start + 20)
+  const staleUntil = view.getFloat64(start + 28)
   if (
     !Number.isFinite(version) ||
     !Number.isFinite(createdAt) ||
@@ -136,28 +155,37 @@ export function decodeEntry(bytes: Uint8Array, serializers: ReadonlyMap<number, 
   }
   const tombstone = (flags & FLAG_TOMBSTONE) !== 0
   if (tombstone) {
-    return {
-      ok: true,
-      entry: { value: undefined, version, createdAt, freshUntil, staleUntil, tags, tombstone },
-      payload: undefined,
-    }
+    const entry = { value: undefined, version, createdAt, freshUntil, staleUntil, tags, tombstone }
+    return new Decoded(entry, undefined, 0)
   }
   const serializer = serializers.get(buffer[3] as number)
   if (!serializer) return fail(`unknown serializer id ${buffer[3]}`)
   try {
-    let payload: Uint8Array = buffer.subarray(offset)
-    if (flags & FLAG_COMPRESSED) payload = decompress(payload, MAX_INFLATED_BYTES)
-    const value = serializer.deserialize(payload)
-    return {
-      ok: true,
-      entry: { value, version, createdAt, freshUntil, staleUntil, tags, tombstone },
-      payload,
+    let payload = buffer
+    let start = offset
+    if (flags & FLAG_COMPRESSED) {
+      payload = decompress(buffer.subarray(offset), MAX_INFLATED_BYTES)
+      start = 0
     }
+    const value = deserializeFrom(serializer, payload, start)
+    return new Decoded({ value, version, createdAt, freshUntil, staleUntil, tags, tombstone }, payload, start)
   } catch (error) {
     return fail(
       `${serializer.name} payload does not decode: ${error instanceof Error ? error.message : String(error)}`,
     )
   }
+}
+
+/**
+ * A DataView of the memory behind `bytes`, for the header's doubles: DataView reads compile inline,
+ * where each `readDoubleBE` is a call. The values of one MGET reply mostly share the memory of one
+ * socket read, so the last view is kept for the next entry.
+ */
+let lastView: DataView | undefined
+
+function viewOf(bytes: Buffer): DataView {
+  if (lastView === undefined || lastView.buffer !== bytes.buffer) lastView = new DataView(bytes.buffer)
+  return lastView
 }
 
 function decodeTags(buffer: Buffer, start: number): { tags: string[]; end: number } | undefined {

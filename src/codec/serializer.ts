@@ -39,6 +39,17 @@ export const v8Serializer: Serializer = {
   },
 }
 
+/**
+ * `serializer.deserialize(bytes.subarray(start))`, except that the built-in serializers' JSON is parsed
+ * straight from `bytes`: a Redis hit then makes no second Buffer view per value.
+ */
+export function deserializeFrom(serializer: Serializer, bytes: Buffer, start: number): unknown {
+  if (serializer === v8Serializer && bytes[start] === JSON_MARK)
+    return JSON.parse(bytes.toString('utf8', start + 1))
+  if (serializer === jsonSerializer) return JSON.parse(bytes.toString('utf8', start))
+  return serializer.deserialize(bytes.subarray(start))
+}
+
 /** A Buffer view of `bytes` (payloads read from Redis already are Buffers: no new view for them). */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)

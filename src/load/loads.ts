@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
-import type { Hit, LookupResult } from '../read-path.js'
+import type { Hit, KeyLookup } from '../read-path.js'
 import type { TierStack } from '../stack.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
@@ -79,14 +79,14 @@ export class Loads {
     if (stack.slowPathStart === stack.tiers.length) {
       // Nothing to read (a memory-only stack): the flight starts at once, so that a delete or close()
       // that follows this call reaches it.
-      const nothing: LookupResult = { hits: new Map(), stale: new Map(), missing: [key] }
+      const nothing: KeyLookup = { hit: undefined, stale: undefined, seen: 0 }
       return this.afterRead(key, loader, options, l1Stale, nothing, undefined) as Promise<V>
     }
     // Version 0: the lease is refused as 'changed' if the coordinator holds any entry of the key.
     const early = this.leases !== undefined && this.missScore > 0 ? this.leases.acquire(key, 0) : undefined
-    return stack
-      .read([key], stack.slowPathStart, Date.now())
-      .then((found) => this.afterRead(key, loader, options, l1Stale, found, early))
+    return stack.readKey(key, stack.slowPathStart, Date.now(), (found) =>
+      this.afterRead(key, loader, options, l1Stale, found, early),
+    )
   }
 
   /**
@@ -98,10 +98,10 @@ export class Loads {
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
-    found: LookupResult,
+    found: KeyLookup,
     early: Promise<Lease> | undefined,
   ): V | Promise<V> {
-    const hit = found.hits.get(key)
+    const { hit } = found
     this.noteRead(hit === undefined)
     if (hit !== undefined) {
       if (early !== undefined) this.giveBack(key, early)
@@ -148,19 +148,19 @@ export class Loads {
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
-    found: LookupResult,
+    found: KeyLookup,
     early: Promise<Lease> | undefined,
   ): Promise<void> {
     const { key } = flight
     try {
-      const stale = newestServable(Date.now(), l1Stale, found.stale.get(key)?.stored.entry)
+      const stale = newestServable(Date.now(), l1Stale, found.stale?.stored.entry)
       const backingOff = this.backingOff(key)
       if (stale !== undefined && (options.staleWhileRevalidate || backingOff)) {
         this.serveStale(flight, stale, backingOff ? 'backoff' : 'revalidate')
         await this.revalidate(flight, loader, options, early)
         return
       }
-      await this.loadForCaller(flight, loader, options, stale, found.seen?.get(key) ?? 0, early)
+      await this.loadForCaller(flight, loader, options, stale, found.seen, early)
     } catch (error) {
       flight.reject(error)
     } finally {
@@ -288,12 +288,11 @@ export class Loads {
       // After a 'changed' answer the key was just written: read it again at once.
       if (!changed) await leases.wait(flight.key, leases.pollIntervalMs)
       flight.throwIfAborted()
-      const found = await this.stack.read([flight.key], this.stack.slowPathStart, Date.now())
-      const hit = found.hits.get(flight.key)
-      if (hit !== undefined) return { found: true, value: hit.stored.entry.value }
+      const found = await this.stack.readKey(flight.key, this.stack.slowPathStart, Date.now(), asIs)
+      if (found.hit !== undefined) return { found: true, value: found.hit.stored.entry.value }
       // The version check only once in a row: bytes only Redis sees as newer (say, an entry of a
       // serializer this process lacks) must not keep it re-reading.
-      const lease = await leases.acquire(flight.key, changed ? undefined : (found.seen?.get(flight.key) ?? 0))
+      const lease = await leases.acquire(flight.key, changed ? undefined : found.seen)
       changed = lease.kind === 'changed'
       if (lease.kind !== 'taken' && !changed) return { found: false, lease }
     }
@@ -322,9 +321,8 @@ export class Loads {
     return this.leases ? this.leases.acquire(key, seenVersion) : Promise.resolve(NO_LEASE)
   }
 
-  private async readAgain(key: string): Promise<Hit | undefined> {
-    const found = await this.stack.read([key], this.stack.slowPathStart, Date.now())
-    return found.hits.get(key)
+  private readAgain(key: string): Promise<Hit | undefined> {
+    return this.stack.readKey(key, this.stack.slowPathStart, Date.now(), (found) => found.hit)
   }
 
   private serveStale<V>(flight: Flight<V>, stale: Entry, reason: StaleReason): void {
@@ -344,3 +342,7 @@ export class Loads {
 }
 
 export { Leases }
+
+function asIs(found: KeyLookup): KeyLookup {
+  return found
+}

@@ -51,20 +51,26 @@ export class TierReads {
     this.counters.recordLatency(started)
     const now = Date.now()
     const values = new Array<Stored | undefined>(keys.length)
-    replies.forEach((raw, index) => {
-      const positions = batches[index] as readonly number[]
-      for (let i = 0; i < positions.length; i++) {
-        const position = positions[i] as number
+    for (let batch = 0; batch < batches.length; batch++) {
+      const positions = batches[batch]
+      const raw = replies[batch] as readonly unknown[]
+      const count = positions === undefined ? keys.length : positions.length
+      for (let i = 0; i < count; i++) {
+        const position = positions === undefined ? i : (positions[i] as number)
         values[position] = this.decode(keys[position] as string, raw[i], now)
       }
-    })
+    }
     return values
   }
 
-  /** Positions of `keys` per MGET. */
-  private readBatches(keys: readonly string[]): (readonly number[])[] {
+  /**
+   * Positions of `keys` per MGET. `undefined` stands for every key in order: the usual read (a batch
+   * of single-key reads on a single server) needs no list of positions.
+   */
+  private readBatches(keys: readonly string[]): (readonly number[] | undefined)[] {
     const { maxBatchKeys } = this
     if (this.layout.topology === 'standalone') {
+      if (keys.length <= maxBatchKeys) return [undefined]
       return chunk(
         Array.from(keys, (_, i) => i),
         maxBatchKeys,
@@ -75,9 +81,16 @@ export class TierReads {
     )
   }
 
-  private async mget(keys: readonly string[], positions: readonly number[]): Promise<readonly unknown[]> {
+  private async mget(
+    keys: readonly string[],
+    positions: readonly number[] | undefined,
+  ): Promise<readonly unknown[]> {
     const args: string[] = ['MGET']
-    for (const position of positions) args.push(this.layout.entry(keys[position] as string))
+    const count = positions === undefined ? keys.length : positions.length
+    for (let i = 0; i < count; i++) {
+      const position = positions === undefined ? i : (positions[i] as number)
+      args.push(this.layout.entry(keys[position] as string))
+    }
     return asArray(await this.connection.send(args))
   }
 

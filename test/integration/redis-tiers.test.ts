@@ -170,8 +170,7 @@ describe('leases requested along with the read', () => {
   }
   const leaseRequests = (commands: string[][], key: string) =>
     commands.filter((command) => command.some((arg) => arg.endsWith(`#lease:${key}`)))
-  const leftLeases = async (server: RedisServer) =>
-    (await server.command('KEYS', '*#lease:*')) as string[]
+  const leftLeases = async (server: RedisServer) => (await server.command('KEYS', '*#lease:*')) as string[]
 
   test('after misses, a miss sends its lease request before its read returns; after hits, only once it missed', async () => {
     const cache = await hotWarmCache('early')

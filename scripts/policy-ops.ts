@@ -13,7 +13,7 @@
  * tests check O(1) by counting steps, which a busy machine cannot disturb.)
  */
 import { parseArgs } from 'node:util'
-import type { EvictionPolicy } from '../src/tiers/eviction-policy.js'
+import type { EvictionPolicy, PolicyValue } from '../src/tiers/eviction-policy.js'
 import { SIMULATED_POLICIES } from './sim/replay.js'
 import { zipfTrace } from './sim/synthetic.js'
 
@@ -25,26 +25,25 @@ const { values: args } = parseArgs({
 })
 const capacity = Number(args.capacity)
 const operations = 1_000_000
-const value = {}
 const residentKeys = Array.from({ length: capacity }, (_, i) => `key:${i}`)
 const freshKeys = Array.from({ length: operations }, (_, i) => `new:${i}`)
 const trace = zipfTrace({ s: 0.99, keys: capacity * 10, length: operations })
 const traceKeys = Array.from(trace.ids, (id) => trace.keys[id] as string)
 
-function filled(name: string): EvictionPolicy<object> {
+function filled(name: string): EvictionPolicy<PolicyValue> {
   const factory = SIMULATED_POLICIES[name]
   if (factory === undefined) throw new Error(`unknown policy ${name}`)
-  const policy = factory<object>({
+  const policy = factory<PolicyValue>({
     maxEntries: capacity,
     maxBytes: Number.MAX_SAFE_INTEGER,
     onEvict: () => {},
   })
-  for (const key of residentKeys) policy.set(key, value, 1)
+  for (const key of residentKeys) policy.set(key, { policySlot: 0 }, 1)
   return policy
 }
 
 /** Millions of operations per second, best of five runs of `run` on a fresh full policy. */
-function best(name: string, run: (policy: EvictionPolicy<object>) => void): number {
+function best(name: string, run: (policy: EvictionPolicy<PolicyValue>) => void): number {
   let fastest = Number.POSITIVE_INFINITY
   for (let round = 0; round < 5; round++) {
     const policy = filled(name)
@@ -55,16 +54,16 @@ function best(name: string, run: (policy: EvictionPolicy<object>) => void): numb
   return operations / (fastest / 1e9) / 1e6
 }
 
-const getHits = (policy: EvictionPolicy<object>) => {
+const getHits = (policy: EvictionPolicy<PolicyValue>) => {
   for (let i = 0; i < operations; i++) policy.get(residentKeys[i % capacity] as string)
 }
-const setNew = (policy: EvictionPolicy<object>) => {
-  for (let i = 0; i < operations; i++) policy.set(freshKeys[i] as string, value, 1)
+const setNew = (policy: EvictionPolicy<PolicyValue>) => {
+  for (let i = 0; i < operations; i++) policy.set(freshKeys[i] as string, { policySlot: 0 }, 1)
 }
-const readThrough = (policy: EvictionPolicy<object>) => {
+const readThrough = (policy: EvictionPolicy<PolicyValue>) => {
   for (let i = 0; i < operations; i++) {
     const key = traceKeys[i] as string
-    if (policy.get(key) === undefined) policy.set(key, value, 1)
+    if (policy.get(key) === undefined) policy.set(key, { policySlot: 0 }, 1)
   }
 }
 
@@ -86,14 +85,18 @@ const MAX_SLOWDOWN = 15
 function perOperation(name: string, size: number): number {
   const factory = SIMULATED_POLICIES[name]
   if (factory === undefined) throw new Error(`unknown policy ${name}`)
-  const policy = factory<object>({ maxEntries: size, maxBytes: Number.MAX_SAFE_INTEGER, onEvict: () => {} })
+  const policy = factory<PolicyValue>({
+    maxEntries: size,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    onEvict: () => {},
+  })
   const warmKeys = Array.from({ length: size }, (_, i) => `warm:${i}`)
-  for (const key of warmKeys) policy.set(key, value, 1)
+  for (const key of warmKeys) policy.set(key, { policySlot: 0 }, 1)
   const count = 100_000
   const started = process.hrtime.bigint()
   for (let i = 0; i < count; i++) {
     const key = i % 5 === 0 ? (warmKeys[i % 100] as string) : (freshKeys[i] as string)
-    if (policy.get(key) === undefined) policy.set(key, value, 1)
+    if (policy.get(key) === undefined) policy.set(key, { policySlot: 0 }, 1)
   }
   return Number(process.hrtime.bigint() - started) / count
 }

@@ -39,7 +39,12 @@ export type { IoredisLike, NodeRedisLike } from './redis/connection.js'
 export type { BusOptions } from './sync/bus.js'
 export type { SyncOptions } from './sync/synchronizer.js'
 export type { BreakerOptions, BreakerState } from './tiers/circuit-breaker.js'
-export type { EvictionPolicy, EvictionPolicyFactory, PolicyLimits } from './tiers/eviction-policy.js'
+export type {
+  EvictionPolicy,
+  EvictionPolicyFactory,
+  PolicyLimits,
+  PolicyValue,
+} from './tiers/eviction-policy.js'
 export { lruPolicy } from './tiers/eviction-policy.js'
 export { type MemoryPolicyName, type MemoryTierOptions, memoryTier } from './tiers/memory.js'
 export { lfuPolicy } from './tiers/policies/lfu.js'

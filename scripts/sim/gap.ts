@@ -6,7 +6,7 @@
  *   npm run sim:gap -- --trace web12.trace.xz --size 1000
  */
 import { parseArgs } from 'node:util'
-import type { EvictionPolicyFactory } from '../../src/tiers/eviction-policy.js'
+import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/eviction-policy.js'
 import { lruPolicy } from '../../src/tiers/eviction-policy.js'
 import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/policies/w-tinylfu.js'
 import { optimalHitMap } from './optimal.js'
@@ -68,16 +68,15 @@ classes.forEach((label, c) => {
 
 /** 1 for each access the policy hits, replayed read-through as the simulator does. */
 function hitMap(trace: Trace, factory: EvictionPolicyFactory, capacity: number): Uint8Array {
-  const policy = factory<object>({
+  const policy = factory<PolicyValue>({
     maxEntries: capacity,
     maxBytes: Number.MAX_SAFE_INTEGER,
     onEvict: () => {},
   })
   const hits = new Uint8Array(trace.ids.length)
-  const value = {}
   for (let i = 0; i < trace.ids.length; i++) {
     const key = trace.keys[trace.ids[i] as number] as string
-    if (policy.get(key) === undefined) policy.set(key, value, 1)
+    if (policy.get(key) === undefined) policy.set(key, { policySlot: 0 }, 1)
     else hits[i] = 1
   }
   return hits

@@ -1,4 +1,4 @@
-import type { EvictionPolicyFactory } from '../../src/tiers/eviction-policy.js'
+import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/eviction-policy.js'
 import { lruPolicy } from '../../src/tiers/eviction-policy.js'
 import { lfuPolicy } from '../../src/tiers/policies/lfu.js'
 import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/policies/w-tinylfu.js'
@@ -15,14 +15,12 @@ export const SIMULATED_POLICIES: Readonly<Record<string, EvictionPolicyFactory>>
   'w-tinylfu-fixed': createWTinyLfuPolicy({ adaptation: 'none' }),
 }
 
-const CACHED = Object.freeze({})
-
 /**
  * Replays a trace through a policy bounded to `capacity` entries (every entry size 1, no byte
  * bound), the way a read-through cache uses it: a read, and on a miss a write. Returns the hits.
  */
 export function replayHits(trace: Trace, factory: EvictionPolicyFactory, capacity: number): number {
-  const policy = factory<object>({
+  const policy = factory<PolicyValue>({
     maxEntries: capacity,
     maxBytes: Number.MAX_SAFE_INTEGER,
     onEvict: () => {},
@@ -31,7 +29,7 @@ export function replayHits(trace: Trace, factory: EvictionPolicyFactory, capacit
   let hits = 0
   for (let i = 0; i < ids.length; i++) {
     const key = keys[ids[i] as number] as string
-    if (policy.get(key) === undefined) policy.set(key, CACHED, 1)
+    if (policy.get(key) === undefined) policy.set(key, { policySlot: 0 }, 1)
     else hits++
   }
   return hits

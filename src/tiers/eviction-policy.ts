@@ -17,6 +17,17 @@ export interface EvictionPolicy<V> {
   readonly bytes: number
 }
 
+/**
+ * What a policy holds: an object with a field that belongs to the policy holding it. A policy may
+ * file there where it keeps the value's bookkeeping (the built-in LRU keeps its slot number), so that
+ * its index can map a key straight to the value: with many entries, every extra index a lookup goes
+ * through is one more cache miss per hit. Hence each value is held under one key of one policy at a
+ * time, and nothing else writes the field.
+ */
+export interface PolicyValue {
+  policySlot: number
+}
+
 export interface PolicyLimits {
   readonly maxEntries: number
   readonly maxBytes: number
@@ -24,7 +35,10 @@ export interface PolicyLimits {
   readonly onEvict: (key: string) => void
 }
 
-/** Builds a policy for given limits; pass one as `memoryTier({ policy })` to plug in your own. */
-export type EvictionPolicyFactory = <V extends object>(limits: PolicyLimits) => EvictionPolicy<V>
+/**
+ * Builds a policy for given limits; pass one as `memoryTier({ policy })` to plug in your own. A policy
+ * that keeps nothing in {@link PolicyValue.policySlot} can be written for any `V extends object`.
+ */
+export type EvictionPolicyFactory = <V extends PolicyValue>(limits: PolicyLimits) => EvictionPolicy<V>
 
 export { lruPolicy } from './policies/lru.js'

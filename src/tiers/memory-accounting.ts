@@ -19,10 +19,10 @@ import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
  */
 
 /**
- * MemoryRecord: header and 7 fields, with `expiresAt` (epoch ms) boxed as a double; `plainUntil` is a
- * small integer (seconds, see clock.ts) kept in the record itself.
+ * MemoryRecord: header and 8 fields (one of them the policy's slot), with `expiresAt` (epoch ms) boxed
+ * as a double; `plainUntil` is a small integer (seconds, see clock.ts) kept in the record itself.
  */
-const RECORD_BYTES = 10 * WORD + HEAP_NUMBER
+const RECORD_BYTES = 11 * WORD + HEAP_NUMBER
 /** Entry: header and 7 fields; version (µs), createdAt, freshUntil and staleUntil are boxed doubles. */
 const ENVELOPE_BYTES = 10 * WORD + 4 * HEAP_NUMBER
 /** The settled promise a hit returns: header, result and flags. */
@@ -35,7 +35,7 @@ const SETTLED_BYTES = 5 * WORD
  * varies with how many entries the bound holds (README: "Memory tier: what an entry costs").
  */
 const POLICY_ENTRY_BYTES = new Map<EvictionPolicyFactory, number>([
-  [lruPolicy, 64],
+  [lruPolicy, 56],
   [lfuPolicy, 112],
   [wTinyLfuPolicy, 158],
 ])

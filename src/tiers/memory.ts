@@ -4,7 +4,12 @@ import { type Duration, optionalMilliseconds } from '../duration.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
 import { TierCounters } from '../metrics/tier-counters.js'
-import { type EvictionPolicy, type EvictionPolicyFactory, lruPolicy } from './eviction-policy.js'
+import {
+  type EvictionPolicy,
+  type EvictionPolicyFactory,
+  lruPolicy,
+  type PolicyValue,
+} from './eviction-policy.js'
 import { memoryEntryBytes, policyEntryBytes } from './memory-accounting.js'
 import { lfuPolicy } from './policies/lfu.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
@@ -39,7 +44,7 @@ export type MemoryPolicyName = 'lru' | 'lfu' | 'w-tinylfu'
  * What the memory tier stores per key. The entry's value is the protected copy. Every record has the
  * same fields (one hidden class), so the fast path's property reads stay monomorphic.
  */
-interface MemoryRecord extends SyncHit {
+interface MemoryRecord extends SyncHit, PolicyValue {
   readonly entry: Entry
   /**
    * `Promise.resolve(entry.value)`, made once when written and returned by every hit (a shared settled
@@ -247,8 +252,10 @@ export class MemoryTier implements SyncTier {
       settled !== undefined && entry.tags.length === 0
         ? plainSecond(Math.min(entry.freshUntil, expiresAt))
         : NEVER_PLAIN
-    // The fields a fast-path hit reads come first, so that they share the record's first cache line.
-    return { settled, plainUntil, epoch: this.epoch, entry, expiresAt, cloneOnRead, fencedAt }
+    // The fields a fast-path hit reads (the LRU reads policySlot) come first, so that they share the
+    // record's first cache line.
+    const epoch = this.epoch
+    return { settled, plainUntil, epoch, policySlot: 0, entry, expiresAt, cloneOnRead, fencedAt }
   }
 
   /** Makes the copy this tier keeps; see {@link ValueProtection}. */

@@ -32,7 +32,7 @@ describe('memory-tier byte accounting', () => {
     }
     const policy = policyEntryBytes(lruPolicy)
     const bytes = memoryEntryBytes('k', entry, true, policy)
-    expect(bytes).toBe(24 + 24 + 96 + 144 + 40 + policy)
+    expect(bytes).toBe(24 + 24 + 104 + 144 + 40 + policy)
     expect(memoryEntryBytes('k', { ...entry, tags: ['t'] }, true, policy)).toBe(bytes + 56)
   })
 

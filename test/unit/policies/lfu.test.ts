@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import type { PolicyValue } from '../../../src/tiers/eviction-policy.js'
 import { lfuPolicy } from '../../../src/tiers/policies/lfu.js'
 
 function make(maxEntries: number) {
   const evicted: string[] = []
-  const policy = lfuPolicy<object>({
+  const policy = lfuPolicy<PolicyValue>({
     maxEntries,
     maxBytes: Number.MAX_SAFE_INTEGER,
     onEvict: (key) => evicted.push(key),
@@ -14,7 +15,7 @@ function make(maxEntries: number) {
 describe('lfuPolicy', () => {
   it('evicts the least frequently used entry, the least recently used among equals', () => {
     const { policy, evicted } = make(3)
-    const value = {}
+    const value = { policySlot: 0 }
     policy.set('a', value, 1)
     policy.set('b', value, 1)
     policy.set('c', value, 1)
@@ -30,7 +31,7 @@ describe('lfuPolicy', () => {
 
   it('peek does not count as an access', () => {
     const { policy, evicted } = make(2)
-    const value = {}
+    const value = { policySlot: 0 }
     policy.set('a', value, 1)
     policy.set('b', value, 1)
     for (let i = 0; i < 5; i++) policy.peek('a')
@@ -41,7 +42,7 @@ describe('lfuPolicy', () => {
 
   it('ages counts so that a formerly popular key gives way to a newly popular one', () => {
     const { policy } = make(10)
-    const value = {}
+    const value = { policySlot: 0 }
     policy.set('old-favourite', value, 1)
     for (let i = 0; i < 500; i++) policy.get('old-favourite')
     // A new phase: ten other keys are read over and over; the old favourite is never read again.

@@ -4,7 +4,11 @@ import type { Entry } from '../../../src/entry.js'
 import { InvalidOptionError } from '../../../src/errors.js'
 import { CacheEvents } from '../../../src/events.js'
 import { lfuPolicy, memoryTier, wTinyLfuPolicy } from '../../../src/index.js'
-import { type EvictionPolicyFactory, lruPolicy } from '../../../src/tiers/eviction-policy.js'
+import {
+  type EvictionPolicyFactory,
+  lruPolicy,
+  type PolicyValue,
+} from '../../../src/tiers/eviction-policy.js'
 import type { MemoryPolicyName, MemoryTier } from '../../../src/tiers/memory.js'
 import type { Fill } from '../../../src/tiers/tier.js'
 
@@ -80,13 +84,12 @@ describe('byte bound on 1,000,000 small entries', () => {
     '%s never accounts more than maxBytes, and fills it',
     (name) => {
       const maxBytes = 64 * 1024 * 1024
-      const store = factories[name]<object>({ maxEntries: 2_000_000, maxBytes, onEvict: () => {} })
-      const value = {}
+      const store = factories[name]<PolicyValue>({ maxEntries: 2_000_000, maxBytes, onEvict: () => {} })
       let largest = 0
       for (let i = 0; i < 1_000_000; i++) {
         const key = `product:${i}`
         // Sized as the memory tier sizes an entry: payload bytes + 2 bytes per key character + 200.
-        store.set(key, value, 12 + (i % 40) + key.length * 2 + 200)
+        store.set(key, { policySlot: 0 }, 12 + (i % 40) + key.length * 2 + 200)
         if (store.bytes > largest) largest = store.bytes
       }
       expect(largest).toBeLessThanOrEqual(maxBytes)

@@ -1,6 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type EvictionPolicyFactory, lruPolicy } from '../../../src/tiers/eviction-policy.js'
+import {
+  type EvictionPolicyFactory,
+  lruPolicy,
+  type PolicyValue,
+} from '../../../src/tiers/eviction-policy.js'
 import { FrequencySketch } from '../../../src/tiers/policies/frequency-sketch.js'
 import { lfuPolicy } from '../../../src/tiers/policies/lfu.js'
 import { Segment } from '../../../src/tiers/policies/segment.js'
@@ -15,9 +19,12 @@ const POLICIES: Record<string, EvictionPolicyFactory> = {
   'w-tinylfu (fixed 20 % window)': createWTinyLfuPolicy({ adaptation: 'none', windowShare: 0.2 }),
 }
 
-interface Box {
+interface Box extends PolicyValue {
   readonly n: number
 }
+
+/** A value of its own per key, as the contract asks (the LRU files its slot in it). */
+const box = (n: number): Box => ({ n, policySlot: 0 })
 
 function make(factory: EvictionPolicyFactory, maxEntries: number, maxBytes = Number.MAX_SAFE_INTEGER) {
   const evicted: string[] = []
@@ -28,9 +35,9 @@ function make(factory: EvictionPolicyFactory, maxEntries: number, maxBytes = Num
 describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
   it('returns what was set, and peek does the same', () => {
     const { policy } = make(factory, 10)
-    policy.set('a', { n: 1 }, 5)
-    expect(policy.get('a')).toEqual({ n: 1 })
-    expect(policy.peek('a')).toEqual({ n: 1 })
+    policy.set('a', box(1), 5)
+    expect(policy.get('a')).toMatchObject({ n: 1 })
+    expect(policy.peek('a')).toMatchObject({ n: 1 })
     expect(policy.get('missing')).toBeUndefined()
     expect(policy.size).toBe(1)
     expect(policy.bytes).toBe(5)
@@ -38,9 +45,9 @@ describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
 
   it('replaces a value and its size', () => {
     const { policy } = make(factory, 10)
-    policy.set('a', { n: 1 }, 5)
-    policy.set('a', { n: 2 }, 7)
-    expect(policy.get('a')).toEqual({ n: 2 })
+    policy.set('a', box(1), 5)
+    policy.set('a', box(2), 7)
+    expect(policy.get('a')).toMatchObject({ n: 2 })
     expect(policy.size).toBe(1)
     expect(policy.bytes).toBe(7)
   })
@@ -48,7 +55,7 @@ describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
   it('never holds more than maxEntries, and reports each eviction once', () => {
     const { policy, evicted } = make(factory, 50)
     for (let i = 0; i < 500; i++) {
-      policy.set(`k${i}`, { n: i }, 1)
+      policy.set(`k${i}`, box(i), 1)
       expect(policy.size).toBeLessThanOrEqual(50)
     }
     expect(policy.size).toBe(50)
@@ -60,7 +67,7 @@ describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
   it('never holds more than maxBytes', () => {
     const { policy, evicted } = make(factory, 1000, 1000)
     for (let i = 0; i < 500; i++) {
-      policy.set(`k${i}`, { n: i }, 10 + (i % 7) * 13)
+      policy.set(`k${i}`, box(i), 10 + (i % 7) * 13)
       expect(policy.bytes).toBeLessThanOrEqual(1000)
     }
     expect(evicted.length).toBeGreaterThan(0)
@@ -69,19 +76,19 @@ describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
 
   it('refuses an entry larger than the whole byte budget and drops its older value', () => {
     const { policy, evicted } = make(factory, 10, 100)
-    policy.set('small', { n: 1 }, 10)
-    policy.set('big', { n: 2 }, 50)
-    policy.set('big', { n: 3 }, 101)
+    policy.set('small', box(1), 10)
+    policy.set('big', box(2), 50)
+    policy.set('big', box(3), 101)
     expect(policy.peek('big')).toBeUndefined()
-    expect(policy.peek('small')).toEqual({ n: 1 })
+    expect(policy.peek('small')).toMatchObject({ n: 1 })
     expect(policy.bytes).toBe(10)
     expect(evicted).toEqual([])
   })
 
   it('deletes without reporting an eviction, and clear empties it', () => {
     const { policy, evicted } = make(factory, 10)
-    policy.set('a', { n: 1 }, 3)
-    policy.set('b', { n: 2 }, 4)
+    policy.set('a', box(1), 3)
+    policy.set('b', box(2), 4)
     expect(policy.delete('a')).toBe(true)
     expect(policy.delete('a')).toBe(false)
     expect(policy.peek('a')).toBeUndefined()
@@ -110,7 +117,7 @@ describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
           for (const step of ops) {
             const key = `k${step.key}`
             if (step.op === 'set') {
-              const value = { n: step.key }
+              const value = box(step.key)
               policy.set(key, value, step.size)
               model.set(key, { value, size: step.size })
             } else if (step.op === 'delete') {
@@ -145,7 +152,7 @@ describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
       fc.property(fc.array(fc.tuple(fc.nat(30), fc.nat(50)), { maxLength: 200 }), (writes) => {
         const { policy, evicted } = make(factory, 1000, 1_000_000)
         for (const [key, size] of writes) {
-          const value = { n: key }
+          const value = box(key)
           policy.set(`k${key}`, value, size)
           if (evicted.length === 0) expect(policy.get(`k${key}`)).toBe(value)
         }
@@ -163,14 +170,14 @@ describe.each(Object.entries(POLICIES))('%s policy', (_name, factory) => {
     () => {
       const stepsPerOperation = (capacity: number) => {
         const { policy } = make(factory, capacity)
-        for (let i = 0; i < capacity; i++) policy.set(`warm${i}`, { n: i }, 1)
+        for (let i = 0; i < capacity; i++) policy.set(`warm${i}`, box(i), 1)
         const operations = 50_000
         const steps = countSteps(() => {
           for (let i = 0; i < operations; i++) {
             // Every fifth read is of a hot key (a hit); the rest are of keys read once (misses). The same
             // workload at both sizes, so only the size differs.
             const key = i % 5 === 0 ? `warm${i % 100}` : `once${i}`
-            if (policy.get(key) === undefined) policy.set(key, { n: i }, 1)
+            if (policy.get(key) === undefined) policy.set(key, box(i), 1)
           }
         })
         return steps / operations

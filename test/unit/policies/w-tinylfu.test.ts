@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { lruPolicy } from '../../../src/tiers/eviction-policy.js'
+import { lruPolicy, type PolicyValue } from '../../../src/tiers/eviction-policy.js'
 import { FrequencySketch, hashKey } from '../../../src/tiers/policies/frequency-sketch.js'
 import { GhostFeedback } from '../../../src/tiers/policies/ghost-feedback.js'
 import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../../src/tiers/policies/w-tinylfu.js'
@@ -79,29 +79,29 @@ describe('GhostFeedback', () => {
 
 describe('wTinyLfuPolicy', () => {
   it('keeps a popular working set through a scan of one-time keys, where LRU loses it', () => {
-    const survivors = (policy: ReturnType<typeof wTinyLfuPolicy<object>>) => {
-      const value = {}
+    const survivors = (policy: ReturnType<typeof wTinyLfuPolicy<PolicyValue>>) => {
       for (let round = 0; round < 20; round++) {
-        for (let i = 0; i < 80; i++) if (policy.get(`hot${i}`) === undefined) policy.set(`hot${i}`, value, 1)
+        for (let i = 0; i < 80; i++)
+          if (policy.get(`hot${i}`) === undefined) policy.set(`hot${i}`, { policySlot: 0 }, 1)
       }
       for (let i = 0; i < 5000; i++)
-        if (policy.get(`scan${i}`) === undefined) policy.set(`scan${i}`, value, 1)
+        if (policy.get(`scan${i}`) === undefined) policy.set(`scan${i}`, { policySlot: 0 }, 1)
       let held = 0
       for (let i = 0; i < 80; i++) if (policy.peek(`hot${i}`) !== undefined) held++
       return held
     }
-    expect(survivors(wTinyLfuPolicy<object>(limits(100)))).toBeGreaterThanOrEqual(75)
-    expect(survivors(lruPolicy<object>(limits(100)))).toBe(0)
+    expect(survivors(wTinyLfuPolicy<PolicyValue>(limits(100)))).toBeGreaterThanOrEqual(75)
+    expect(survivors(lruPolicy<PolicyValue>(limits(100)))).toBe(0)
   })
 
   it('admits a newcomer over a victim only when it is more popular', () => {
     const evicted: string[] = []
-    const policy = createWTinyLfuPolicy({ adaptation: 'none' })<object>({
+    const policy = createWTinyLfuPolicy({ adaptation: 'none' })<PolicyValue>({
       maxEntries: 10,
       maxBytes: Number.MAX_SAFE_INTEGER,
       onEvict: (key) => evicted.push(key),
     })
-    const value = {}
+    const value = { policySlot: 0 }
     for (let i = 0; i < 10; i++) {
       policy.set(`resident${i}`, value, 1)
       policy.get(`resident${i}`)
@@ -119,14 +119,14 @@ describe('wTinyLfuPolicy', () => {
 
   it('evicts by bytes until both bounds hold, even for one large newcomer', () => {
     const evicted: string[] = []
-    const policy = wTinyLfuPolicy<object>({
+    const policy = wTinyLfuPolicy<PolicyValue>({
       maxEntries: 100,
       maxBytes: 1000,
       onEvict: (key) => evicted.push(key),
     })
-    for (let i = 0; i < 10; i++) policy.set(`small${i}`, {}, 100)
+    for (let i = 0; i < 10; i++) policy.set(`small${i}`, { policySlot: 0 }, 100)
     expect(policy.bytes).toBe(1000)
-    policy.set('large', {}, 600)
+    policy.set('large', { policySlot: 0 }, 600)
     expect(policy.bytes).toBeLessThanOrEqual(1000)
     expect(evicted.length).toBeGreaterThan(0)
   })

@@ -47,6 +47,7 @@ export type {
 } from './tiers/eviction-policy.js'
 export { lruPolicy } from './tiers/eviction-policy.js'
 export { type MemoryPolicyName, type MemoryTierOptions, memoryTier } from './tiers/memory.js'
+export { clockPolicy } from './tiers/policies/clock.js'
 export { lfuPolicy } from './tiers/policies/lfu.js'
 export {
   createWTinyLfuPolicy,

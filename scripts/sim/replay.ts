@@ -1,5 +1,6 @@
 import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/eviction-policy.js'
 import { lruPolicy } from '../../src/tiers/eviction-policy.js'
+import { clockPolicy } from '../../src/tiers/policies/clock.js'
 import { lfuPolicy } from '../../src/tiers/policies/lfu.js'
 import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/policies/w-tinylfu.js'
 import { optimalHits } from './optimal.js'
@@ -8,6 +9,7 @@ import type { Trace } from './trace.js'
 /** Policies the simulator knows by name. `opt` is Belady's offline optimum, not a policy. */
 export const SIMULATED_POLICIES: Readonly<Record<string, EvictionPolicyFactory>> = {
   lru: lruPolicy,
+  clock: clockPolicy,
   lfu: lfuPolicy,
   'w-tinylfu': wTinyLfuPolicy,
   // Other window sizings, to see what adaptation buys: Caffeine's hill climber, and a fixed 1 % window.

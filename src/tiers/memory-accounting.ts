@@ -2,6 +2,7 @@ import type { Entry } from '../entry.js'
 import type { EvictionPolicyFactory } from './eviction-policy.js'
 import { lruPolicy } from './eviction-policy.js'
 import { estimateHeapBytes, HEAP_NUMBER, stringBytes, WORD } from './heap-size.js'
+import { clockPolicy } from './policies/clock.js'
 import { lfuPolicy } from './policies/lfu.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 
@@ -36,6 +37,8 @@ const SETTLED_BYTES = 5 * WORD
  */
 const POLICY_ENTRY_BYTES = new Map<EvictionPolicyFactory, number>([
   [lruPolicy, 56],
+  // The LRU's structures and one reference byte per slot.
+  [clockPolicy, 57],
   [lfuPolicy, 112],
   [wTinyLfuPolicy, 158],
 ])

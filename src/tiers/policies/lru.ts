@@ -20,20 +20,20 @@ import { entryBytes } from './segment.js'
  * its own TTL and status bookkeeping), and it allocates its arrays for `max` entries up front.
  */
 
-const SENTINEL = 0
+export const SENTINEL = 0
 /** Offsets of a slot's two links in `links`. */
 const NEXT = 0
 const PREV = 1
-const INITIAL_SLOTS = 16
+export const INITIAL_SLOTS = 16
 
 /** Least-recently-used eviction; the default policy of memory tiers. */
 export const lruPolicy: EvictionPolicyFactory = <V extends PolicyValue>(
   limits: PolicyLimits,
 ): EvictionPolicy<V> => new Lru<V>(limits)
 
-class Lru<V extends PolicyValue> implements EvictionPolicy<V> {
+export class Lru<V extends PolicyValue> implements EvictionPolicy<V> {
   /** Each key's value; `value.policySlot` is its slot. */
-  private readonly values = new Map<string, V>()
+  protected readonly values = new Map<string, V>()
   private keys: string[] = ['']
   private sizes = new Float64Array(INITIAL_SLOTS)
   /**
@@ -116,13 +116,16 @@ class Lru<V extends PolicyValue> implements EvictionPolicy<V> {
   /** A slot never used before; grows the typed arrays by half when they are full. */
   private newSlot(): number {
     const slot = this.keys.length
-    if (slot >= this.sizes.length) {
-      const length = Math.min(this.limits.maxEntries + 1, Math.ceil(this.sizes.length * 1.5))
-      this.sizes = grown(this.sizes, new Float64Array(length))
-      this.links = grown(this.links, new Uint32Array(2 * length))
-    }
+    if (slot >= this.sizes.length)
+      this.resize(Math.min(this.limits.maxEntries + 1, Math.ceil(this.sizes.length * 1.5)))
     this.keys.push('')
     return slot
+  }
+
+  /** Grows the per-slot arrays to `length` slots. */
+  protected resize(length: number): void {
+    this.sizes = grown(this.sizes, new Float64Array(length))
+    this.links = grown(this.links, new Uint32Array(2 * length))
   }
 
   /**
@@ -134,7 +137,7 @@ class Lru<V extends PolicyValue> implements EvictionPolicy<V> {
       this.values.size + entries > this.limits.maxEntries ||
       this.totalBytes + bytes > this.limits.maxBytes
     ) {
-      const victim = this.links[NEXT + 2 * SENTINEL] as number
+      const victim = this.nextVictim()
       if (victim === SENTINEL) return
       const key = this.keys[victim] as string
       this.unlink(victim)
@@ -142,7 +145,16 @@ class Lru<V extends PolicyValue> implements EvictionPolicy<V> {
     }
   }
 
-  private unlink(slot: number): void {
+  /** The slot to evict next (the sentinel when empty): the least recently used one. */
+  protected nextVictim(): number {
+    return this.leastRecent()
+  }
+
+  protected leastRecent(): number {
+    return this.links[NEXT + 2 * SENTINEL] as number
+  }
+
+  protected unlink(slot: number): void {
     const links = this.links
     const before = links[PREV + 2 * slot] as number
     const after = links[NEXT + 2 * slot] as number
@@ -163,7 +175,7 @@ class Lru<V extends PolicyValue> implements EvictionPolicy<V> {
     links[PREV + 2 * SENTINEL] = slot
   }
 
-  private moveToTail(slot: number): void {
+  protected moveToTail(slot: number): void {
     const links = this.links
     const last = links[PREV + 2 * SENTINEL] as number
     if (last === slot) return
@@ -178,7 +190,7 @@ class Lru<V extends PolicyValue> implements EvictionPolicy<V> {
   }
 }
 
-function grown<A extends Float64Array | Uint32Array>(from: A, to: A): A {
+export function grown<A extends Float64Array | Uint32Array | Uint8Array>(from: A, to: A): A {
   to.set(from)
   return to
 }

@@ -11,6 +11,7 @@ import {
   type PolicyValue,
 } from './eviction-policy.js'
 import { memoryEntryBytes, policyEntryBytes } from './memory-accounting.js'
+import { clockPolicy } from './policies/clock.js'
 import { lfuPolicy } from './policies/lfu.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 import { cloneDeep, freezeOwned, type ValueProtection } from './protect.js'
@@ -27,7 +28,8 @@ export interface MemoryTierOptions {
   /** Longest a copy stays in this tier, capped by the entry's own life. Default: the entry's life. */
   ttl?: Duration
   /**
-   * Which entry to forget when full. Default `'lru'` (least recently used). `'lfu'` forgets the least
+   * Which entry to forget when full. Default `'clock'` (second chance: an approximation of least
+   * recently used whose hits only set a reference bit). `'lru'` forgets the least recently used. `'lfu'` forgets the least
    * frequently used (counts halve periodically so old favourites age out); `'w-tinylfu'` admits
    * newcomers past a small LRU window only when they are more popular than what they would displace
    * (best hit ratio on skewed or scanning workloads). Or pass your own {@link EvictionPolicyFactory}.
@@ -38,7 +40,7 @@ export interface MemoryTierOptions {
 }
 
 /** The built-in eviction policies of {@link memoryTier}. */
-export type MemoryPolicyName = 'lru' | 'lfu' | 'w-tinylfu'
+export type MemoryPolicyName = 'clock' | 'lru' | 'lfu' | 'w-tinylfu'
 
 /**
  * What the memory tier stores per key. The entry's value is the protected copy. Every record has the
@@ -363,17 +365,18 @@ function isThenable(value: unknown): boolean {
 }
 
 const NAMED_POLICIES: Readonly<Record<MemoryPolicyName, EvictionPolicyFactory>> = {
+  clock: clockPolicy,
   lru: lruPolicy,
   lfu: lfuPolicy,
   'w-tinylfu': wTinyLfuPolicy,
 }
 
 function resolvePolicy(policy: MemoryTierOptions['policy']): EvictionPolicyFactory {
-  if (policy === undefined) return lruPolicy
+  if (policy === undefined) return clockPolicy
   if (typeof policy === 'function') return policy
   if (Object.hasOwn(NAMED_POLICIES, policy)) return NAMED_POLICIES[policy]
   throw new InvalidOptionError(
-    `memoryTier policy must be 'lru', 'lfu', 'w-tinylfu' or a policy factory; got ${String(policy)}`,
+    `memoryTier policy must be 'clock', 'lru', 'lfu', 'w-tinylfu' or a policy factory; got ${String(policy)}`,
   )
 }
 

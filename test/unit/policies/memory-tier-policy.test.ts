@@ -10,6 +10,7 @@ import {
   type PolicyValue,
 } from '../../../src/tiers/eviction-policy.js'
 import type { MemoryPolicyName, MemoryTier } from '../../../src/tiers/memory.js'
+import { clockPolicy } from '../../../src/tiers/policies/clock.js'
 import type { Fill } from '../../../src/tiers/tier.js'
 
 const context = {
@@ -68,13 +69,14 @@ describe('memoryTier policy option', () => {
 
   it('names the valid policies when given an unknown one', () => {
     expect(() => memoryTier({ policy: 'fifo' as 'lru' })).toThrow(InvalidOptionError)
-    expect(() => memoryTier({ policy: 'fifo' as 'lru' })).toThrow(/'lru', 'lfu', 'w-tinylfu'/)
+    expect(() => memoryTier({ policy: 'fifo' as 'lru' })).toThrow(/'clock', 'lru', 'lfu', 'w-tinylfu'/)
     expect(() => memoryTier({ policy: 'toString' as 'lru' })).toThrow(InvalidOptionError)
   })
 })
 
 describe('byte bound on 1,000,000 small entries', () => {
   const factories: Record<MemoryPolicyName, EvictionPolicyFactory> = {
+    clock: clockPolicy,
     lru: lruPolicy,
     lfu: lfuPolicy,
     'w-tinylfu': wTinyLfuPolicy,

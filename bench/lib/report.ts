@@ -110,6 +110,10 @@ export function formatMarkdown(result: WorkloadResult, machine: Machine, tiercac
   )
   const table = [line(headers), line(rule), ...body.map(line)]
   const { settings } = result
+  const notes = [
+    ...targetLines(result).map((text) => `- ${text}`),
+    ...result.warnings.map((text) => `- **Warning:** ${text}`),
+  ]
   return [
     `## ${result.title}`,
     '',
@@ -122,9 +126,8 @@ export function formatMarkdown(result: WorkloadResult, machine: Machine, tiercac
     '',
     ...table,
     '',
-    ...targetLines(result).map((text) => `- ${text}`),
-    ...result.warnings.map((text) => `- **Warning:** ${text}`),
-    '',
+    // A workload without targets or warnings gets no empty list (and no second blank line).
+    ...(notes.length > 0 ? [...notes, ''] : []),
     'Configuration:',
     '',
     ...result.rows.map((row) => `- **${row.name}**: ${escapePipes(row.config)}`),

@@ -120,6 +120,31 @@ describe('geographic hierarchy: 2 regions × 2 data centers, 7 Redis servers beh
     expect(loads).toBe(1) // one load, then the other data centers read it from the global tier
   })
 
+  test('a delete while the global level does not answer still leaves a tombstone at every other level: nobody reads the old value', async () => {
+    const options = { global: { timeout: '300ms', budget: false as const } }
+    const caches = await Promise.all(DATA_CENTERS.map((name) => cacheIn(name, options)))
+    const [euWest, , usEast] = caches as [GeoCache, GeoCache, GeoCache, GeoCache]
+    await euWest.set('offer:1', 'old')
+    expect(await usEast.get('offer:1')).toBe('old') // us-east's local tier now holds it too
+    await usEast.idle()
+    const oldVersion = (await storedEntry(hierarchy.server('eu-west'), namespace, 'offer:1'))?.entry.version
+
+    const global = hierarchy.server('global')
+    global.redis.pause() // keeps its connections, answers nothing: no version can be issued
+    try {
+      await euWest.delete('offer:1')
+      const others = hierarchy.servers.filter((server) => server.level !== 'global')
+      const stored = await Promise.all(others.map((server) => storedEntry(server, namespace, 'offer:1')))
+      // A tombstone versioned by this machine's clock, above the version the old value carries.
+      expect(stored.map((item) => item?.entry.tombstone)).toEqual(others.map(() => true))
+      for (const item of stored) expect(item?.entry.version).toBeGreaterThan(oldVersion as number)
+      // Every data center answers "missing", though the global level still holds the old value.
+      for (const cache of caches) expect(await cache.get('offer:1')).toBeUndefined()
+    } finally {
+      global.redis.resume()
+    }
+  })
+
   test('a lagging regional level cannot hand the old value back to a local level', async () => {
     // Tombstones expire quickly here, so only the order of the writes protects the local tiers.
     const options = { tombstoneTtl: '100ms', regional: { budget: false as const } }

@@ -6,6 +6,7 @@ import {
   expectWritesToReach,
   nodeRedisCluster,
   servedBy,
+  stampede,
 } from '../support/fixtures.js'
 import { monitor } from '../support/monitor.js'
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
@@ -125,16 +126,12 @@ describe.each(drivers)('Redis Cluster tier through $driver', ({ connect }) => {
 
   test('leases: a stampede on one cold key over four caches runs the loader once', async () => {
     const apps = await Promise.all(Array.from({ length: 4 }, () => instance(connect)))
-    let calls = 0
-    const loader = async () => {
-      calls++
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      return 'loaded once'
-    }
-    const values = await Promise.all(
-      apps.flatMap((app) => Array.from({ length: 50 }, () => app.getOrLoad('cold', loader))),
-    )
-    expect(calls).toBe(1)
+    const { values, loads } = await stampede(apps, 'cold', {
+      callersPerCache: 50,
+      loaderMs: 50,
+      value: 'loaded once',
+    })
+    expect(loads).toBe(1)
     expect(new Set(values)).toEqual(new Set(['loaded once']))
   })
 

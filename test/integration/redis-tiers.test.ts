@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { createCache, memoryTier, redisTier } from '../../src/index.js'
-import { closeClients, ioredis, nodeRedis, servedBy } from '../support/fixtures.js'
+import { closeClients, ioredis, nodeRedis, servedBy, stampede } from '../support/fixtures.js'
 import { monitor } from '../support/monitor.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
@@ -255,15 +255,11 @@ describe('leases requested along with the read', () => {
   test('four caches that all just missed a lot stampede on one key: one loader call', async () => {
     const caches = await Promise.all(Array.from({ length: 4 }, () => hotWarmCache('herd')))
     await Promise.all(caches.map((cache) => primedByMisses(cache)))
-    let loads = 0
-    const loader = async () => {
-      loads++
-      await new Promise((resolve) => setTimeout(resolve, 30))
-      return 'once'
-    }
-    const values = await Promise.all(
-      caches.flatMap((cache) => Array.from({ length: 25 }, () => cache.getOrLoad('herd-key', loader))),
-    )
+    const { values, loads } = await stampede(caches, 'herd-key', {
+      callersPerCache: 25,
+      loaderMs: 30,
+      value: 'once',
+    })
     expect(new Set(values)).toEqual(new Set(['once']))
     expect(loads).toBe(1)
     await Promise.all(caches.map((cache) => cache.idle()))

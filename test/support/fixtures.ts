@@ -128,6 +128,27 @@ export async function servedBy<T>(
   return { value, source: tier?.name ?? 'none' }
 }
 
+/**
+ * A stampede: `callersPerCache` concurrent `getOrLoad(key)` in every cache, one loader for all that
+ * takes `loaderMs` and returns `value`. Returns what the callers got and how often the loader ran.
+ */
+export async function stampede(
+  caches: readonly Pick<TierCache, 'getOrLoad'>[],
+  key: string,
+  { callersPerCache, loaderMs, value }: { callersPerCache: number; loaderMs: number; value: string },
+): Promise<{ values: string[]; loads: number }> {
+  let loads = 0
+  const loader = async () => {
+    loads++
+    await new Promise((resolve) => setTimeout(resolve, loaderMs))
+    return value
+  }
+  const values = await Promise.all(
+    caches.flatMap((cache) => Array.from({ length: callersPerCache }, () => cache.getOrLoad(key, loader))),
+  )
+  return { values, loads }
+}
+
 /** PTTL of a raw key on a server, in ms (-2 when missing, -1 when it has no expiry). */
 export async function pttl(server: RedisServer, key: string): Promise<number> {
   return Number(await server.command('PTTL', key))

@@ -60,12 +60,13 @@ async function runBatch<V>(
   try {
     const startVersion = await stack.startVersion(undefined)
     const keys = started.map((flight) => flight.key)
-    const controller = (started[0] as Flight<unknown>).controller
-    controller.signal.throwIfAborted()
+    // The batch's signal is its first flight's: close() aborts every flight, so that one too.
+    const first = started[0] as Flight<unknown>
+    first.throwIfAborted()
     const result = await runLoader(
       `${keys.length} keys`,
-      () => batchLoader(keys, { signal: controller.signal }),
-      { hardTimeoutMs: options.hardTimeoutMs, abort: (reason) => controller.abort(reason) },
+      () => batchLoader(keys, { signal: first.controller.signal }),
+      { hardTimeoutMs: options.hardTimeoutMs, abort: (reason) => first.abort(reason) },
       counters,
       events,
     )

@@ -28,6 +28,12 @@ class Clock<V extends PolicyValue> extends Lru<V> {
     return value
   }
 
+  /** A write counts as a read too, so the eviction the write may cause never takes the entry just written. */
+  protected override renew(slot: number): void {
+    super.renew(slot)
+    this.referenced[slot] = 1
+  }
+
   override clear(): void {
     super.clear()
     this.referenced = new Uint8Array(INITIAL_SLOTS)

@@ -26,7 +26,7 @@ const NEXT = 0
 const PREV = 1
 export const INITIAL_SLOTS = 16
 
-/** Least-recently-used eviction; the default policy of memory tiers. */
+/** Least-recently-used eviction (`memoryTier({ policy: 'lru' })`). */
 export const lruPolicy: EvictionPolicyFactory = <V extends PolicyValue>(
   limits: PolicyLimits,
 ): EvictionPolicy<V> => new Lru<V>(limits)
@@ -83,8 +83,13 @@ export class Lru<V extends PolicyValue> implements EvictionPolicy<V> {
     this.values.set(key, value)
     this.totalBytes += bytes - (this.sizes[slot] as number)
     this.sizes[slot] = bytes
-    this.moveToTail(slot)
+    this.renew(slot)
     this.makeRoom(0, 0)
+  }
+
+  /** A key's value was replaced: it is the most recently used entry now. */
+  protected renew(slot: number): void {
+    this.moveToTail(slot)
   }
 
   delete(key: string): boolean {

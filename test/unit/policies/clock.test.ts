@@ -42,6 +42,22 @@ describe('clock policy', () => {
     expect(policy.size).toBe(100)
   })
 
+  it('never evicts the entry a write just replaced, even when every other entry was read since', () => {
+    const evicted: string[] = []
+    const policy = clockPolicy<PolicyValue>({
+      maxEntries: 10,
+      maxBytes: 100,
+      onEvict: (key) => evicted.push(key),
+    })
+    for (const key of ['a', 'b', 'c']) policy.set(key, { policySlot: 0 }, 10)
+    policy.get('b')
+    policy.get('c')
+    const replaced = { policySlot: 0 }
+    policy.set('a', replaced, 85) // 100 bytes hold 105 now: one entry must go, not the one just written
+    expect(policy.get('a')).toBe(replaced)
+    expect(evicted).toEqual(['b'])
+  })
+
   it("forgets a freed slot's reference bit, so a newcomer in it has no second chance it never earned", () => {
     const { policy, evicted, add } = make(2)
     add('a')

@@ -1,5 +1,5 @@
 import { type Entry, isFresh, isServable } from './entry.js'
-import type { Fill, Stored, Tier } from './tiers/tier.js'
+import type { Fill, Stored, Tier, TierRead } from './tiers/tier.js'
 
 /** Where a key was found. */
 export interface Hit {
@@ -113,6 +113,9 @@ export async function lookup(
  * rules: it stops at the first fresh entry, and allocates only its answer. The answer goes to `use`,
  * whose result the returned promise resolves with: a `.then` on the answer would cost every Redis hit
  * one more promise and microtask.
+ *
+ * `together`: every tier is asked at once, and their answers are then weighed in tier order exactly as
+ * when asked one by one; the answers of tiers after the first fresh entry go unused.
  */
 export async function lookupKey<R>(
   tiers: readonly Tier[],
@@ -121,13 +124,15 @@ export async function lookupKey<R>(
   now: number,
   checkTags: TagCheck,
   use: (found: KeyLookup) => R | PromiseLike<R>,
+  together = false,
 ): Promise<R> {
   let stale: Hit | undefined
   // Versions below a tombstone seen in a faster tier are hidden.
   let floor = Number.NEGATIVE_INFINITY
   let seen = 0
+  const reads = together && tiers.length - from > 1 ? readAll(tiers, key, from, now) : undefined
   for (let tierIndex = from; tierIndex < tiers.length; tierIndex++) {
-    const read = await (tiers[tierIndex] as Tier).read([key], now)
+    const read = await (reads?.[tierIndex - from] ?? (tiers[tierIndex] as Tier).read([key], now))
     const stored = read.entries[0]
     if (stored === undefined) continue
     const { entry } = stored
@@ -150,6 +155,24 @@ export async function lookupKey<R>(
   }
   return use({ hit: undefined, stale, seen })
 }
+
+/** Asks every tier from `from` on for `key` at once; an answer nobody awaits cannot reject unhandled. */
+function readAll(
+  tiers: readonly Tier[],
+  key: string,
+  from: number,
+  now: number,
+): (Promise<TierRead> | TierRead)[] {
+  const reads: (Promise<TierRead> | TierRead)[] = []
+  for (let tierIndex = from; tierIndex < tiers.length; tierIndex++) {
+    const read = (tiers[tierIndex] as Tier).read([key], now)
+    if (read instanceof Promise) read.catch(ignore)
+    reads.push(read)
+  }
+  return reads
+}
+
+function ignore(): void {}
 
 /**
  * The back-fills a set of hits calls for: each hit is written into every tier above the one that

@@ -59,20 +59,25 @@ export class TierStack {
     })
   }
 
-  /** {@link read} for one key; the answer goes to `use` (see lookupKey). */
+  /**
+   * {@link read} for one key; the answer goes to `use` (see lookupKey). `together`: ask every tier from
+   * `from` on at once instead of one after the other (same answer, one round trip for all of them).
+   */
   readKey<R>(
     key: string,
     from: number,
     now: number,
     use: (found: KeyLookup) => R | PromiseLike<R>,
+    together = false,
   ): Promise<R> {
     if (this.tiers.length === 1) return lookupKey(this.tiers, key, from, now, this.checkTags, use)
     const observedAt = performance.now()
-    return lookupKey(this.tiers, key, from, now, this.checkTags, (found) => {
+    const found = (found: KeyLookup) => {
       if (found.hit !== undefined && found.hit.tierIndex > 0)
         this.backfill([[key, found.hit]], now, observedAt)
       return use(found)
-    })
+    }
+    return lookupKey(this.tiers, key, from, now, this.checkTags, found, together)
   }
 
   private backfill(hits: Iterable<readonly [string, Hit]>, now: number, observedAt: number): void {

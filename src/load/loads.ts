@@ -8,6 +8,7 @@ import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
 import { type Lease, type LeaseHandoff, Leases } from './leases.js'
 import { LoaderCounters, runLoader } from './loader-run.js'
+import { Trend } from './trend.js'
 
 /** What a loader receives. */
 export interface LoaderContext {
@@ -25,8 +26,8 @@ export type StaleReason = 'revalidate' | 'fail-safe' | 'soft-timeout' | 'backoff
 
 const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 
-/** Bound of {@link Loads}'s miss score: how many reads in a row it takes to change its mind. */
-const MISS_SCORE_LIMIT = 4
+/** How many reads in a row it takes {@link Loads}'s guesses about the next read to change their minds. */
+const TREND_LIMIT = 4
 
 /**
  * Single-key loads with load protection (getOrLoad's slow path):
@@ -42,11 +43,10 @@ export class Loads {
   refreshes = 0
   leaseWaits = 0
   private readonly backoffUntil = new LRUCache<string, number>({ max: 10_000 })
-  /**
-   * Whether recent reads of the shared tiers mostly missed: counts up on a miss, down on a hit, within
-   * ±MISS_SCORE_LIMIT. While positive, a read asks for the load's lease along with it (see `load`).
-   */
-  private missScore = 0
+  /** Whether recent reads of the shared tiers mostly missed them all: then a read asks for the lease along with it. */
+  private readonly misses = new Trend(TREND_LIMIT)
+  /** Whether recent reads mostly went past the first shared tier: then a read asks every shared tier at once. */
+  private readonly pastFirstTier = new Trend(TREND_LIMIT)
 
   constructor(
     private readonly stack: TierStack,
@@ -68,6 +68,11 @@ export class Loads {
    * While most reads miss (a cold cache, long-tail keys), the lease is requested together with the
    * read rather than after it: the request goes out in the same write to the coordinator as its read,
    * so a miss waits one round trip less. A read that hits gives the lease straight back.
+   *
+   * Likewise, while most reads go past the first shared tier (a hot tier that lost the key, or a cold
+   * cache), every shared tier is read at once rather than one after the other: a miss then waits one
+   * round trip for all of them. The answer is the same (see lookupKey); a tier read that the answer
+   * did not need still counts in that tier's statistics.
    */
   load<V>(key: string, loader: Loader<V>, options: ResolvedWriteOptions, l1Stale?: Entry): Promise<V> {
     const running = this.flights.get(key)
@@ -83,9 +88,14 @@ export class Loads {
       return this.afterRead(key, loader, options, l1Stale, nothing, undefined) as Promise<V>
     }
     // Version 0: the lease is refused as 'changed' if the coordinator holds any entry of the key.
-    const early = this.leases !== undefined && this.missScore > 0 ? this.leases.acquire(key, 0) : undefined
-    return stack.readKey(key, stack.slowPathStart, Date.now(), (found) =>
-      this.afterRead(key, loader, options, l1Stale, found, early),
+    const early = this.leases !== undefined && this.misses.rising ? this.leases.acquire(key, 0) : undefined
+    const together = this.pastFirstTier.rising
+    return stack.readKey(
+      key,
+      stack.slowPathStart,
+      Date.now(),
+      (found) => this.afterRead(key, loader, options, l1Stale, found, early),
+      together,
     )
   }
 
@@ -102,7 +112,8 @@ export class Loads {
     early: Promise<Lease> | undefined,
   ): V | Promise<V> {
     const { hit } = found
-    this.noteRead(hit === undefined)
+    this.misses.note(hit === undefined)
+    this.pastFirstTier.note(hit === undefined || hit.tierIndex > this.stack.slowPathStart)
     if (hit !== undefined) {
       if (early !== undefined) this.giveBack(key, early)
       const { entry } = hit.stored
@@ -119,11 +130,6 @@ export class Loads {
     const flight = this.flights.start(key) as Flight<V>
     void this.runFlight(flight, loader, options, l1Stale, found, early)
     return flight.promise
-  }
-
-  private noteRead(missed: boolean): void {
-    const score = this.missScore + (missed ? 1 : -1)
-    if (score >= -MISS_SCORE_LIMIT && score <= MISS_SCORE_LIMIT) this.missScore = score
   }
 
   /** Releases a lease requested along with a read that turned out not to need it. */

@@ -163,11 +163,73 @@ describe('load leases', () => {
   })
 })
 
-describe('leases requested along with the read', () => {
-  // A cache whose recent reads missed asks for the load lease in the same write as its read.
-  async function primedByMisses(cache: { getOrLoad(key: string, loader: () => string): Promise<string> }) {
-    for (let i = 0; i < 5; i++) await cache.getOrLoad(`cold:${i}`, () => `value ${i}`)
+// A cache whose recent reads missed asks for the load lease in the same write as its read, and reads
+// both Redis tiers at once.
+async function primedByMisses(cache: { getOrLoad(key: string, loader: () => string): Promise<string> }) {
+  for (let i = 0; i < 5; i++) await cache.getOrLoad(`cold:${i}`, () => `value ${i}`)
+}
+
+describe('tiers read together', () => {
+  /**
+   * When the hot and the warm server ran the read of `key`. The hot server is paused for its duration,
+   * so a read of the warm tier that waited for the hot tier's answer would run after the hot one.
+   */
+  async function readTimes(
+    cache: { getOrLoad(key: string, loader: () => string): Promise<string> },
+    key: string,
+  ) {
+    const [hotWatch, warmWatch] = await Promise.all([monitor(hot), monitor(warm)])
+    await hot.command('CLIENT', 'PAUSE', '300', 'ALL')
+    expect(await cache.getOrLoad(key, () => `loaded ${key}`)).toBe(`loaded ${key}`)
+    const ranAt = (watch: typeof hotWatch, tier: string) =>
+      watch
+        .timed()
+        .find(({ args }) => args[0] === 'MGET' && args[1]?.endsWith(`:${key}`) && args[1].startsWith(tier))
+        ?.at
+    await waitFor(() => ranAt(hotWatch, 'hot') !== undefined && ranAt(warmWatch, 'warm') !== undefined, {
+      what: 'both reads in MONITOR',
+    })
+    hotWatch.stop()
+    warmWatch.stop()
+    return { hotAt: ranAt(hotWatch, 'hot') as number, warmAt: ranAt(warmWatch, 'warm') as number }
   }
+
+  test('after reads that went past the hot tier, a miss reads the warm tier without waiting for the hot one', async () => {
+    const cache = await hotWarmCache('together')
+    await primedByMisses(cache)
+    const { hotAt, warmAt } = await readTimes(cache, 'x')
+    expect(warmAt).toBeLessThan(hotAt)
+    await cache.close()
+  })
+
+  test('after hot-tier hits, a miss reads the tiers in turn again', async () => {
+    const cache = await hotWarmCache('in-turn')
+    await primedByMisses(cache)
+    const writer = await hotWarmCache('in-turn')
+    const hits = Array.from({ length: 10 }, (_, i) => `hit:${i}`)
+    await writer.getMany(hits, (keys) => keys)
+    await writer.idle()
+    for (const key of hits) expect(await cache.getOrLoad(key, () => 'never')).toBe(key)
+    const { hotAt, warmAt } = await readTimes(cache, 'y')
+    expect(warmAt).toBeGreaterThan(hotAt)
+    await Promise.all([cache.close(), writer.close()])
+  })
+
+  test('a value only the warm tier holds is found, and back-filled into the hot tier, when both are read at once', async () => {
+    const cache = await hotWarmCache('together-warm')
+    await primedByMisses(cache)
+    const other = await hotWarmCache('together-warm')
+    await other.set('w', 'from warm')
+    await other.idle()
+    await hot.command('DEL', 'hot:together-warm:w')
+    expect(await cache.getOrLoad('w', () => 'loaded')).toBe('from warm')
+    await cache.idle()
+    expect(await hot.command('EXISTS', 'hot:together-warm:w')).toBe(1)
+    await Promise.all([cache.close(), other.close()])
+  })
+})
+
+describe('leases requested along with the read', () => {
   const leaseRequests = (commands: string[][], key: string) =>
     commands.filter((command) => command.some((arg) => arg.endsWith(`#lease:${key}`)))
   const leftLeases = async (server: RedisServer) => (await server.command('KEYS', '*#lease:*')) as string[]

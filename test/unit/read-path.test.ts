@@ -7,7 +7,7 @@ import type { Stored, Tier } from '../../src/tiers/tier.js'
 
 const NOW = 10_000
 
-/** A tier holding at most one entry for the key under test. */
+/** A tier holding at most one entry for the key under test; odd ones answer synchronously, as a memory tier does. */
 function tierWith(stored: Stored | undefined, index: number): Tier {
   return {
     name: `t${index}`,
@@ -15,7 +15,10 @@ function tierWith(stored: Stored | undefined, index: number): Tier {
     ttlMs: undefined,
     counters: new TierCounters(),
     coordinator: false,
-    read: (keys) => Promise.resolve({ entries: keys.map(() => stored) }),
+    read: (keys) => {
+      const read = { entries: keys.map(() => stored) }
+      return index % 2 === 1 ? read : Promise.resolve(read)
+    },
     write: () => [],
     clear: () => undefined,
     close: () => undefined,
@@ -48,7 +51,7 @@ const entryArbitrary: fc.Arbitrary<Stored | undefined> = fc.option(
 )
 
 describe('lookupKey', () => {
-  test('property: answers as lookup does for the same single key', async () => {
+  test('property: answers as lookup does for the same single key, whether its tiers are asked together or in turn', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(entryArbitrary, { minLength: 1, maxLength: 4 }),
@@ -65,9 +68,58 @@ describe('lookupKey', () => {
           expect(one.hit).toEqual(many.hits.get('k'))
           expect(one.seen).toBe(many.seen?.get('k') ?? 0)
           if (one.hit === undefined) expect(one.stale).toEqual(many.stale.get('k'))
+          const together = await lookupKey(tiers, 'k', from, NOW, checkTags, (found) => found, true)
+          expect(together).toEqual(one)
         },
       ),
       { numRuns: 2000 },
     )
+  })
+
+  test('tiers asked together are all asked before any answers; an answer not needed may even fail unseen', async () => {
+    const asked: number[] = []
+    const fresh: Stored = {
+      entry: {
+        value: 'v',
+        version: 1,
+        createdAt: 0,
+        freshUntil: NOW + 1000,
+        staleUntil: NOW + 1000,
+        tags: [],
+        tombstone: false,
+      },
+    }
+    const tiers = [fresh, undefined, undefined].map(
+      (stored, index): Tier => ({
+        ...tierWith(stored, index),
+        read: (keys) => {
+          asked.push(index)
+          return index === 2
+            ? Promise.reject(new Error('unneeded'))
+            : Promise.resolve({ entries: keys.map(() => stored) })
+        },
+      }),
+    )
+    const found = await lookupKey(
+      tiers,
+      'k',
+      0,
+      NOW,
+      () => Promise.resolve([]),
+      (found) => found,
+      true,
+    )
+    expect(found.hit?.tierIndex).toBe(0)
+    expect(asked).toEqual([0, 1, 2])
+    const inTurn = await lookupKey(
+      tiers,
+      'k',
+      0,
+      NOW,
+      () => Promise.resolve([]),
+      (found) => found,
+    )
+    expect(inTurn).toEqual(found)
+    expect(asked).toEqual([0, 1, 2, 0])
   })
 })

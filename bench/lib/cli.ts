@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { WARMUP_MIN_OPS } from './measure.js'
 
 export interface BenchOptions {
   /** Workload names to run, in order; empty means all. */
@@ -33,7 +34,8 @@ Options:
   --library <name>    run only this library's row (repeatable), e.g. to profile one
   --runs <n>          measured runs per library, interleaved between libraries (default ${DEFAULTS.runs})
   --duration <ms>     length of one measured run (default ${DEFAULTS.durationMs})
-  --warmup <ms>       warm-up per library before measuring (default ${DEFAULTS.warmupMs})
+  --warmup <ms>       warm-up per library before measuring (default ${DEFAULTS.warmupMs}), repeated until
+                      the library has run ${WARMUP_MIN_OPS.toLocaleString('en-US')} operations (0: no warm-up)
   --dist              bench the built package (run \`npm run build\` first) instead of src/
   --profile <dir>     write a CPU profile (.cpuprofile) of each workload's measured runs to <dir>;
                       combine with --library to profile one library

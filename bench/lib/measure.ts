@@ -81,6 +81,14 @@ export interface Sample {
   readonly cpuMicrosPerOp: number
 }
 
+/**
+ * Operations every library runs before it is measured, however long that takes. V8 optimizes a function
+ * only after many calls, and a library's slow path (a miss through three tiers) spans many functions:
+ * at a few thousand misses a second, a warm-up of one second left tiercache's miss path measured at
+ * about two thirds of the speed it settles at after some 30,000 calls.
+ */
+export const WARMUP_MIN_OPS = 30_000
+
 /** Runs `op` from `shape.callers` concurrent loops for `durationMs`; the clock stops when the last one returns. */
 export async function measureRun(
   loop: CallerLoop,

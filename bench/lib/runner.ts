@@ -1,7 +1,14 @@
 import { isDeepStrictEqual } from 'node:util'
 import { createDataset, type Dataset, productFor } from './dataset.js'
 import type { BenchEnv } from './env.js'
-import { type CallerLoop, compileCallerLoop, measureRun, type Sample } from './measure.js'
+import {
+  type CallerLoop,
+  compileCallerLoop,
+  measureRun,
+  type RunShape,
+  type Sample,
+  WARMUP_MIN_OPS,
+} from './measure.js'
 import { RunProfiler } from './profiler.js'
 import { type Summary, summarize } from './stats.js'
 import type { Subject } from './subject.js'
@@ -71,6 +78,17 @@ interface Tracked {
   details?: string | undefined
 }
 
+/** Bound on warm-up rounds (of `warmupMs` each) for a library too slow to reach WARMUP_MIN_OPS. */
+const WARMUP_MAX_ROUNDS = 10
+
+/** Runs `row` unmeasured for `warmupMs`, and again until it has run WARMUP_MIN_OPS operations. */
+async function warmUp(row: Tracked, dataset: Dataset, shape: RunShape, warmupMs: number): Promise<void> {
+  let ops = 0
+  for (let round = 0; round < WARMUP_MAX_ROUNDS && (round === 0 || ops < WARMUP_MIN_OPS); round++) {
+    ops += (await measureRun(row.loop, row.subject.op, dataset, shape, warmupMs)).ops
+  }
+}
+
 /** Every call asks for a key never asked before, so every call misses every tier. */
 function withFreshKeys(subject: Subject): Subject {
   let counter = 0
@@ -103,9 +121,7 @@ export async function runWorkload(
   try {
     for (const { subject } of tracked) await verify(subject, dataset.keys)
     if (settings.warmupMs > 0) {
-      for (const row of tracked) {
-        await measureRun(row.loop, row.subject.op, dataset, workload.shape, settings.warmupMs)
-      }
+      for (const row of tracked) await warmUp(row, dataset, workload.shape, settings.warmupMs)
     }
     for (const { subject } of tracked) subject.mark?.()
     const profiler = settings.profileDir === undefined ? undefined : new RunProfiler(settings.profileDir)

@@ -87,6 +87,10 @@ export class TierCounters {
 
 /** A point-in-time copy of a tier's counters. */
 export interface TierCountersSnapshot {
+  /**
+   * Reads this tier answered with a fresh entry. Counts every read made, including one made together
+   * with faster tiers whose answer went unused because a faster tier had the key (see `getOrLoad`).
+   */
   readonly hits: number
   readonly misses: number
   readonly staleHits: number

@@ -100,25 +100,20 @@ describe('lookupKey', () => {
         },
       }),
     )
-    const found = await lookupKey(
-      tiers,
-      'k',
-      0,
-      NOW,
-      () => Promise.resolve([]),
-      (found) => found,
-      true,
-    )
+    const ask = (together: boolean) =>
+      lookupKey(
+        tiers,
+        'k',
+        0,
+        NOW,
+        () => Promise.resolve([]),
+        (found) => found,
+        together,
+      )
+    const found = await ask(true)
     expect(found.hit?.tierIndex).toBe(0)
     expect(asked).toEqual([0, 1, 2])
-    const inTurn = await lookupKey(
-      tiers,
-      'k',
-      0,
-      NOW,
-      () => Promise.resolve([]),
-      (found) => found,
-    )
+    const inTurn = await ask(false)
     expect(inTurn).toEqual(found)
     expect(asked).toEqual([0, 1, 2, 0])
   })

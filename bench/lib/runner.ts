@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import { createDataset, type Dataset, productFor } from './dataset.js'
 import type { BenchEnv } from './env.js'
+import { openLink } from './link.js'
 import {
   type CallerLoop,
   compileCallerLoop,
@@ -109,7 +110,15 @@ export async function runWorkload(
   const startedAt = new Date().toISOString()
   const dataset = createDataset(workload.keyCount, workload.orderLength, workload.distribution?.zipf)
   log(`[${workload.name}] setting up ${workload.keyCount} keys ...`)
-  const subjects = await createSubjects(workload, env, dataset, settings.libraries)
+  const link =
+    workload.linkDelayMs === undefined ? undefined : await openLink(env.redisUrl, workload.linkDelayMs)
+  const linkedEnv = link === undefined ? env : { ...env, redisUrl: link.url }
+  const subjects = await createSubjects(workload, linkedEnv, dataset, settings.libraries).catch(
+    async (error: unknown) => {
+      await link?.close()
+      throw error
+    },
+  )
   const tracked: Tracked[] = subjects.map((subject) => ({
     subject: workload.freshKeys ? withFreshKeys(subject) : subject,
     loop: compileCallerLoop(subject.name),
@@ -155,6 +164,7 @@ export async function runWorkload(
     for (const row of tracked) row.details = row.subject.details?.()
   } finally {
     for (const { subject } of tracked) await subject.close().catch(() => undefined)
+    await link?.close()
   }
   const rows = tracked.map(toRow)
   return {

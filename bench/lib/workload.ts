@@ -48,4 +48,9 @@ export interface Workload {
   readonly orderLength?: number
   /** Memory-tier size for every library (default 10,000 entries). */
   readonly memoryEntries?: number
+  /**
+   * Every library reaches Redis through a link that delays each chunk by this many ms each way (see
+   * link.ts): Redis on another host rather than on loopback. Default none.
+   */
+  readonly linkDelayMs?: number
 }

@@ -1,7 +1,7 @@
 import type { Workload } from '../lib/workload.js'
 import { l1Hit } from './l1-hit.js'
 import { l1Scale1m, l1Scale10k, l1Scale100k } from './l1-scale.js'
-import { missPath } from './miss-path.js'
+import { missPath, missPathLink } from './miss-path.js'
 import { redisHit } from './redis-hit.js'
 import { zipf } from './zipf.js'
 
@@ -10,6 +10,7 @@ export const workloads: readonly Workload[] = [
   l1Hit,
   redisHit,
   missPath,
+  missPathLink,
   zipf,
   l1Scale10k,
   l1Scale100k,

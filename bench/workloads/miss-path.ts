@@ -38,3 +38,18 @@ export const missPath: Workload = {
   freshKeys: true,
   populate: false,
 }
+
+/**
+ * The same miss path with Redis one network hop away: every library reaches the bench server through a
+ * link adding 1 ms each way (2 ms per round trip, as between availability zones). On loopback a miss is
+ * mostly CPU; here it is mostly round trips, which the seed's flow makes one after the other.
+ */
+export const missPathLink: Workload = {
+  ...missPath,
+  name: 'miss-path-link',
+  title: 'Miss path over a 2 ms link: memory → hot → warm → loader',
+  description: `${missPath.description} Unlike \`miss-path\`, every library reaches Redis through a proxy (in a process of its own) that delays each chunk by 1 ms each way, so a round trip costs about 2 ms, as Redis on another host would. No target: this row shows what the round trips cost.`,
+  targets: [],
+  scope: 'bench-miss-link',
+  linkDelayMs: 1,
+}

@@ -100,7 +100,10 @@ export function fromNodeRedisCluster(cluster: NodeRedisClusterLike, owned: boole
     onStateChange: (listener) => watch(cluster, ['connect'], ['disconnect'], listener),
     async masters() {
       const clients = await Promise.all(cluster.masters.map((node) => cluster.nodeClient(node as never)))
-      return clients.map((client) => fromNodeRedis(client as NodeRedisLike, false))
+      return clients.map((client, i) => ({
+        ...fromNodeRedis(client as NodeRedisLike, false),
+        address: addressOf(cluster.masters[i] as { host?: string; port?: number }),
+      }))
     },
     async close() {
       if (owned && cluster.isOpen)
@@ -122,7 +125,12 @@ export function fromIoredisCluster(cluster: IoredisClusterLike, owned: boolean):
   return {
     ...fromIoredis(cluster, owned),
     topology: 'cluster',
-    masters: () => Promise.resolve(cluster.nodes('master').map((node) => fromIoredis(node, false))),
+    masters: () =>
+      Promise.resolve(
+        cluster
+          .nodes('master')
+          .map((node) => ({ ...fromIoredis(node, false), address: addressOf(node.options ?? {}) })),
+      ),
     createSubscriber() {
       // Connect at once, and let the subscription wait for the connection (whatever the original's settings).
       const duplicate = () =>
@@ -144,4 +152,9 @@ interface IoredisClusterDuplicable {
     nodes: undefined,
     options: { shardedSubscribers: boolean; lazyConnect: boolean; enableOfflineQueue: boolean },
   ): IoredisClusterLike
+}
+
+/** `host:port`, or undefined when the client does not say. */
+function addressOf(node: { host?: string; port?: number }): string | undefined {
+  return node.host === undefined || node.port === undefined ? undefined : `${node.host}:${node.port}`
 }

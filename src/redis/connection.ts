@@ -19,6 +19,8 @@ export interface RedisConnection {
   onStateChange(listener: (ready: boolean) => void): () => void
   /** A connection to each master: this one for a single server, one per master node of a cluster. */
   masters(): Promise<RedisConnection[]>
+  /** `host:port` of the server, where the client says (a cluster's master connections). */
+  readonly address?: string
   /** Closes the client if tiercache created it; leaves a caller's client alone. */
   close(): Promise<void>
   /** A second connection to the same server for SUBSCRIBE (owned and closed by the caller). */

@@ -6,7 +6,13 @@ import type { LeaseAnswer } from '../load/leases.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { runScript, WRITE_IF_NEWER, WRITE_IF_NEWER_RELEASE } from '../redis/scripts.js'
-import { type AuditReport, auditSettings, type RedisRole, readServerSettings } from '../topology/audit.js'
+import {
+  type AuditReport,
+  auditSettings,
+  combineServerReports,
+  type RedisRole,
+  readServerSettings,
+} from '../topology/audit.js'
 import type { BreakerOptions, BreakerState } from './circuit-breaker.js'
 import { RedisCoordinator } from './redis-coordinator.js'
 import { NO_ANSWER, TierGuard } from './redis-guard.js'
@@ -284,9 +290,19 @@ export class RedisTier implements Tier {
     this.context.events.report('tierState', { tier: this.name, state })
   }
 
-  /** Checks the server's configuration against this tier's role (a cluster: one of its nodes). */
+  /** Checks the server's configuration against this tier's role (a cluster: every master's). */
   async audit(): Promise<AuditReport> {
-    const report = auditSettings(this.name, this.settings.role, await readServerSettings(this.connection))
+    // Where a cluster cannot list its masters now, one of them (whichever the client picks) is audited.
+    const servers = await this.connection.masters().catch(() => [this.connection])
+    const reports = await Promise.all(
+      servers.map(async (server) =>
+        auditSettings(this.name, this.settings.role, await readServerSettings(server)),
+      ),
+    )
+    const report = combineServerReports(
+      reports,
+      servers.map((server) => server.address),
+    )
     this.context.events.report('audit', report)
     return report
   }

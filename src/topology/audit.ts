@@ -160,6 +160,36 @@ export function auditSettings(
   return { tier, role, settings, findings }
 }
 
+/**
+ * One report for a tier whose keys are spread over several servers (a cluster's masters), from one
+ * report per server, in the same order as `addresses`. A finding true of some servers only says which
+ * (`addresses[i]`, or its position where the address is unknown); the settings shown are the first
+ * server's.
+ */
+export function combineServerReports(
+  reports: readonly AuditReport[],
+  addresses: readonly (string | undefined)[],
+): AuditReport {
+  const [first] = reports
+  if (first === undefined) throw new Error('combineServerReports needs at least one report')
+  if (reports.length === 1) return first
+  const servers = new Map<string, { finding: AuditFinding; where: string[] }>()
+  reports.forEach((report, i) => {
+    for (const finding of report.findings) {
+      const where = addresses[i] ?? `master ${i + 1}`
+      const seen = servers.get(finding.message)
+      if (seen === undefined) servers.set(finding.message, { finding, where: [where] })
+      else seen.where.push(where)
+    }
+  })
+  const findings = [...servers.values()].map(({ finding, where }) =>
+    where.length === reports.length
+      ? { ...finding, message: `${finding.message} (all ${reports.length} masters)` }
+      : { ...finding, message: `${finding.message} (on ${where.join(', ')} of ${reports.length} masters)` },
+  )
+  return { ...first, findings }
+}
+
 /** Warm tiers should be given more memory than hot ones; flags the reverse. */
 export function auditTierSizes(reports: readonly AuditReport[]): AuditReport[] {
   const hot = reports.filter((r) => r.role === 'hot' && r.settings.maxmemory)

@@ -228,3 +228,37 @@ describe('redisTier({ cluster })', () => {
     )
   })
 })
+
+describe.each(drivers)('config audit of a cluster tier through $driver', ({ connect }) => {
+  test('reads every master: a node whose eviction policy contradicts the role is named', async () => {
+    const masters = await cluster.masters()
+    const settings = ['maxmemory', 'maxmemory-policy', 'appendonly', 'save'] as const
+    const before = await Promise.all(
+      masters.map(async (node) =>
+        Promise.all(
+          settings.map(async (name) => String(((await node.command('CONFIG', 'GET', name)) as string[])[1])),
+        ),
+      ),
+    )
+    const set = (node: (typeof masters)[number], values: readonly string[]) =>
+      Promise.all(settings.map((name, i) => node.command('CONFIG', 'SET', name, values[i] as string)))
+    // Every master fits a hot tier, except the last one, which refuses writes once full.
+    const odd = masters.at(-1) as (typeof masters)[number]
+    await Promise.all(
+      masters.map((node) => set(node, ['64mb', node === odd ? 'noeviction' : 'allkeys-lfu', 'no', ''])),
+    )
+    try {
+      const client = (await connect()) as Parameters<typeof redisTier>[0]['client']
+      const cache = createCache({
+        namespace: 'audit',
+        tiers: [redisTier({ name: 'hot', client, role: 'hot' })],
+      })
+      watchErrors(cache)
+      const [report] = await cache.audit()
+      expect(report?.findings.map(({ setting }) => setting)).toEqual(['maxmemory-policy'])
+      expect(report?.findings[0]?.message).toMatch(new RegExp(`\\(on [^ ]+:${odd.port} of 3 masters\\)$`))
+    } finally {
+      await Promise.all(masters.map((node, i) => set(node, before[i] as string[])))
+    }
+  })
+})

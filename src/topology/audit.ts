@@ -173,16 +173,17 @@ export function combineServerReports(
   const [first] = reports
   if (first === undefined) throw new Error('combineServerReports needs at least one report')
   if (reports.length === 1) return first
-  const servers = new Map<string, { finding: AuditFinding; where: string[] }>()
+  // Each distinct finding, with the servers it is true of.
+  const byMessage = new Map<string, { finding: AuditFinding; where: string[] }>()
   reports.forEach((report, i) => {
+    const where = addresses[i] ?? `master ${i + 1}`
     for (const finding of report.findings) {
-      const where = addresses[i] ?? `master ${i + 1}`
-      const seen = servers.get(finding.message)
-      if (seen === undefined) servers.set(finding.message, { finding, where: [where] })
+      const seen = byMessage.get(finding.message)
+      if (seen === undefined) byMessage.set(finding.message, { finding, where: [where] })
       else seen.where.push(where)
     }
   })
-  const findings = [...servers.values()].map(({ finding, where }) =>
+  const findings = [...byMessage.values()].map(({ finding, where }) =>
     where.length === reports.length
       ? { ...finding, message: `${finding.message} (all ${reports.length} masters)` }
       : { ...finding, message: `${finding.message} (on ${where.join(', ')} of ${reports.length} masters)` },

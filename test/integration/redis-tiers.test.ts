@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { createCache, memoryTier, redisTier } from '../../src/index.js'
+import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { closeClients, ioredis, nodeRedis, servedBy, stampede } from '../support/fixtures.js'
 import { monitor } from '../support/monitor.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
@@ -169,6 +169,16 @@ async function primedByMisses(cache: { getOrLoad(key: string, loader: () => stri
   for (let i = 0; i < 5; i++) await cache.getOrLoad(`cold:${i}`, () => `value ${i}`)
 }
 
+/** Turns both off again: 10 reads that hit the hot tier, of keys another process filled (returned, to close). */
+async function primedByHits(cache: TierCache, namespace: string): Promise<TierCache> {
+  const writer = await hotWarmCache(namespace)
+  const hits = Array.from({ length: 10 }, (_, i) => `hit:${i}`)
+  await writer.getMany(hits, (keys) => keys)
+  await writer.idle()
+  for (const key of hits) expect(await cache.getOrLoad(key, () => 'never')).toBe(key)
+  return writer
+}
+
 describe('tiers read together', () => {
   /**
    * When the hot and the warm server ran the read of `key`. The hot server is paused for its duration,
@@ -205,11 +215,7 @@ describe('tiers read together', () => {
   test('after hot-tier hits, a miss reads the tiers in turn again', async () => {
     const cache = await hotWarmCache('in-turn')
     await primedByMisses(cache)
-    const writer = await hotWarmCache('in-turn')
-    const hits = Array.from({ length: 10 }, (_, i) => `hit:${i}`)
-    await writer.getMany(hits, (keys) => keys)
-    await writer.idle()
-    for (const key of hits) expect(await cache.getOrLoad(key, () => 'never')).toBe(key)
+    const writer = await primedByHits(cache, 'in-turn')
     const { hotAt, warmAt } = await readTimes(cache, 'y')
     expect(warmAt).toBeGreaterThan(hotAt)
     await Promise.all([cache.close(), writer.close()])
@@ -235,11 +241,7 @@ describe('leases requested along with the read', () => {
     watch.stop()
 
     // Hits turn it off again: keys another process filled are hits in this one's Redis tiers.
-    const writer = await hotWarmCache('early')
-    const hits = Array.from({ length: 10 }, (_, i) => `hit:${i}`)
-    await writer.getMany(hits, (keys) => keys)
-    await writer.idle()
-    for (const key of hits) expect(await cache.getOrLoad(key, () => 'never')).toBe(key)
+    const writer = await primedByHits(cache, 'early')
     await cache.idle()
     const again = await monitor(hot)
     expect(await cache.getOrLoad('y', () => 'loaded y')).toBe('loaded y')

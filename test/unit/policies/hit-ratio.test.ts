@@ -44,8 +44,8 @@ describe('hit ratio', () => {
   // The issue asks for half the LRU→OPT gap on these two. Measured: about a third on web12 and a
   // tenth on orm-busy. docs/eviction-policies.md ("Why not half the gap") measures what bounds that:
   // no window size, fixed or scheduled with hindsight, gets past 35 % and 21 %; ARC and LIRS do
-  // worse; even an LRU told which accesses are a key's last closes only 41 % and 42 %. These floors
-  // guard what is reached; the 50 % goal stays open below.
+  // worse; even an LRU told which accesses are a key's last closes only 41 % and 42 %, and Caffeine
+  // itself (below) 20 % and −66 %. These floors guard what is reached; the 50 % goal stays open below.
   it.each([
     ['web12', TRACES[0]?.[1], 1000, 0.25],
     ['orm-busy (first 500k)', TRACES[1]?.[1], 5000, 0.05],
@@ -56,6 +56,22 @@ describe('hit ratio', () => {
     const opt = hitRatio(trace(), 'opt', size)
     expect((wTinyLfu - lru) / (opt - lru)).toBeGreaterThanOrEqual(floor)
   })
+
+  // Caffeine 2.6.2 (a fixed 1 % window) replayed over the same accesses by
+  // scripts/sim/caffeine/CaffeineReplay.java: medians of 5 runs, which spread over at most 0.25 points
+  // (docs/eviction-policies.md, "Checked against Caffeine"). Our fixed-window W-TinyLFU is meant to be
+  // the same policy; LRU and the adaptive window sit 1.5 to 4 points away on these rows.
+  it.each([
+    ['web12', TRACES[0]?.[1], 1000, 0.6739],
+    ['web12', TRACES[0]?.[1], 4000, 0.7899],
+    ['orm-busy (first 500k)', TRACES[1]?.[1], 5000, 0.8218],
+  ] as const)(
+    'fixed-window w-tinylfu hits within 0.75 points of Caffeine on %s at %i entries',
+    (_name, trace, size, caffeine) => {
+      if (trace === undefined) throw new Error('trace missing')
+      expect(Math.abs(hitRatio(trace(), 'w-tinylfu-fixed', size) - caffeine)).toBeLessThanOrEqual(0.0075)
+    },
+  )
 
   it.todo(
     'w-tinylfu closes at least half the gap between lru and opt on web12 at 1,000 and orm-busy at 5,000',

@@ -11,7 +11,11 @@ import {
   type TagCheck,
 } from './read-path.js'
 import type { Fill, SyncTier, Tier, WriteOutcome } from './tiers/tier.js'
+import { Trend } from './trend.js'
 import { VersionClock } from './versions.js'
+
+/** How many single-key reads in a row it takes to change {@link TierStack}'s mind about reading tiers together. */
+const TOGETHER_TREND_LIMIT = 4
 
 /** A tier that can answer the coordinator's questions (the Redis tier). */
 interface CoordinatorTier extends Tier, LeaseStore {
@@ -31,6 +35,8 @@ export class TierStack {
   readonly coordinator: CoordinatorTier | undefined
   readonly clock = new VersionClock()
   private readonly background = new Set<Promise<unknown>>()
+  /** Whether recent single-key reads mostly went past the first tier they asked: then every tier is asked at once. */
+  private readonly pastFirstTier = new Trend(TOGETHER_TREND_LIMIT)
 
   constructor(
     tiers: readonly Tier[],
@@ -60,23 +66,27 @@ export class TierStack {
   }
 
   /**
-   * {@link read} for one key; the answer goes to `use` (see lookupKey). `together`: ask every tier from
-   * `from` on at once instead of one after the other (same answer, one round trip for all of them).
+   * {@link read} for one key; the answer goes to `use` (see lookupKey). While most single-key reads go
+   * past the first tier they ask (a hot tier that lost the key, or a cold cache), every tier from
+   * `from` on is asked at once rather than one after the other: a miss then waits one round trip for
+   * all of them, and the answer is the same. Reads that stop at the first tier switch it off again.
    */
   readKey<R>(
     key: string,
     from: number,
     now: number,
     use: (found: KeyLookup) => R | PromiseLike<R>,
-    together = false,
   ): Promise<R> {
     if (this.tiers.length === 1) return lookupKey(this.tiers, key, from, now, this.checkTags, use)
     const observedAt = performance.now()
+    const several = this.tiers.length - from > 1
     const found = (found: KeyLookup) => {
-      if (found.hit !== undefined && found.hit.tierIndex > 0)
-        this.backfill([[key, found.hit]], now, observedAt)
+      const { hit } = found
+      if (several) this.pastFirstTier.note(hit === undefined || hit.tierIndex > from)
+      if (hit !== undefined && hit.tierIndex > 0) this.backfill([[key, hit]], now, observedAt)
       return use(found)
     }
+    const together = several && this.pastFirstTier.rising
     return lookupKey(this.tiers, key, from, now, this.checkTags, found, together)
   }
 

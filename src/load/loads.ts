@@ -4,11 +4,11 @@ import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { Hit, KeyLookup } from '../read-path.js'
 import type { TierStack } from '../stack.js'
+import { Trend } from '../trend.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
 import { type Lease, type LeaseHandoff, Leases } from './leases.js'
 import { LoaderCounters, runLoader } from './loader-run.js'
-import { Trend } from './trend.js'
 
 /** What a loader receives. */
 export interface LoaderContext {
@@ -26,7 +26,7 @@ export type StaleReason = 'revalidate' | 'fail-safe' | 'soft-timeout' | 'backoff
 
 const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 
-/** How many reads in a row it takes {@link Loads}'s guesses about the next read to change their minds. */
+/** How many reads in a row it takes to change {@link Loads}'s mind about requesting the lease early. */
 const TREND_LIMIT = 4
 
 /**
@@ -45,8 +45,6 @@ export class Loads {
   private readonly backoffUntil = new LRUCache<string, number>({ max: 10_000 })
   /** Whether recent reads of the shared tiers mostly missed them all: then a read asks for the lease along with it. */
   private readonly misses = new Trend(TREND_LIMIT)
-  /** Whether recent reads mostly went past the first shared tier: then a read asks every shared tier at once. */
-  private readonly pastFirstTier = new Trend(TREND_LIMIT)
 
   constructor(
     private readonly stack: TierStack,
@@ -69,10 +67,8 @@ export class Loads {
    * read rather than after it: the request goes out in the same write to the coordinator as its read,
    * so a miss waits one round trip less. A read that hits gives the lease straight back.
    *
-   * Likewise, while most reads go past the first shared tier (a hot tier that lost the key, or a cold
-   * cache), every shared tier is read at once rather than one after the other: a miss then waits one
-   * round trip for all of them. The answer is the same (see lookupKey); a tier read that the answer
-   * did not need still counts in that tier's statistics.
+   * Likewise, the read asks every shared tier at once while most reads go past the first one (see
+   * TierStack.readKey).
    */
   load<V>(key: string, loader: Loader<V>, options: ResolvedWriteOptions, l1Stale?: Entry): Promise<V> {
     const running = this.flights.get(key)
@@ -89,13 +85,8 @@ export class Loads {
     }
     // Version 0: the lease is refused as 'changed' if the coordinator holds any entry of the key.
     const early = this.leases !== undefined && this.misses.rising ? this.leases.acquire(key, 0) : undefined
-    const together = this.pastFirstTier.rising
-    return stack.readKey(
-      key,
-      stack.slowPathStart,
-      Date.now(),
-      (found) => this.afterRead(key, loader, options, l1Stale, found, early),
-      together,
+    return stack.readKey(key, stack.slowPathStart, Date.now(), (found) =>
+      this.afterRead(key, loader, options, l1Stale, found, early),
     )
   }
 
@@ -113,7 +104,6 @@ export class Loads {
   ): V | Promise<V> {
     const { hit } = found
     this.misses.note(hit === undefined)
-    this.pastFirstTier.note(hit === undefined || hit.tierIndex > this.stack.slowPathStart)
     if (hit !== undefined) {
       if (early !== undefined) this.giveBack(key, early)
       const { entry } = hit.stored

@@ -187,10 +187,12 @@ describe('tiers read together', () => {
   async function readTimes(
     cache: { getOrLoad(key: string, loader: () => string): Promise<string> },
     key: string,
+    read: (key: string) => Promise<unknown> = async (key) =>
+      expect(await cache.getOrLoad(key, () => `loaded ${key}`)).toBe(`loaded ${key}`),
   ) {
     const [hotWatch, warmWatch] = await Promise.all([monitor(hot), monitor(warm)])
     await hot.command('CLIENT', 'PAUSE', '300', 'ALL')
-    expect(await cache.getOrLoad(key, () => `loaded ${key}`)).toBe(`loaded ${key}`)
+    await read(key)
     const ranAt = (watch: typeof hotWatch, tier: string) =>
       watch
         .timed()
@@ -208,6 +210,17 @@ describe('tiers read together', () => {
     const cache = await hotWarmCache('together')
     await primedByMisses(cache)
     const { hotAt, warmAt } = await readTimes(cache, 'x')
+    expect(warmAt).toBeLessThan(hotAt)
+    await cache.close()
+  })
+
+  test('get and has share the guess: after their misses, a get reads the warm tier without waiting for the hot one', async () => {
+    const cache = await hotWarmCache('together-get')
+    for (let i = 0; i < 3; i++) expect(await cache.get(`cold:${i}`)).toBeUndefined()
+    for (let i = 0; i < 2; i++) expect(await cache.has(`cold:${i}`)).toBe(false)
+    const { hotAt, warmAt } = await readTimes(cache, 'x', async (key) =>
+      expect(await cache.get(key)).toBeUndefined(),
+    )
     expect(warmAt).toBeLessThan(hotAt)
     await cache.close()
   })

@@ -8,12 +8,14 @@ import { type RedisServer, startRedis } from './redis-server.js'
  */
 export interface RedisBackend {
   readonly kind: 'standalone' | 'cluster'
-  /** The server itself (standalone only), for tests that watch it (MONITOR) or pause it. */
-  readonly server?: RedisServer
   /** A command on the server, or on the master of the key it names (`args[1]`). */
   command(...args: string[]): Promise<unknown>
   /** Runs a command on every master (the one server, or each master of a cluster). */
   everyMaster(...args: string[]): Promise<void>
+  /** Every master now (the one server, or each master of a cluster), for tests that watch them all (MONITOR). */
+  masters(): Promise<RedisServer[]>
+  /** The server holding `key`, or serving the (shard) channel `key`: the one server, or its slot's master. */
+  serverFor(key: string): Promise<RedisServer>
   /** Empties every node. */
   flushAll(): Promise<void>
   /** Keys held, over every master. */
@@ -43,11 +45,12 @@ export async function startBackend(
 function standaloneBackend(server: RedisServer): RedisBackend {
   return {
     kind: 'standalone',
-    server,
     command: (...args) => server.command(...args),
     everyMaster: async (...args) => {
       await server.command(...args)
     },
+    masters: async () => [server],
+    serverFor: async () => server,
     flushAll: async () => {
       await server.command('FLUSHALL')
     },
@@ -67,6 +70,8 @@ function clusterBackend(cluster: RedisCluster): RedisBackend {
     everyMaster: async (...args) => {
       await Promise.all((await cluster.masters()).map((node) => node.command(...args)))
     },
+    masters: () => cluster.masters(),
+    serverFor: (key) => cluster.masterFor(key),
     flushAll: async () => {
       await Promise.all((await cluster.masters()).map((node) => node.command('FLUSHALL')))
     },

@@ -52,3 +52,24 @@ export async function monitor(
     stop: () => socket.destroy(),
   }
 }
+
+/**
+ * {@link monitor} on several servers at once (every master of a cluster): their commands merged in the
+ * order the servers ran them (MONITOR's timestamps, one clock on this machine).
+ */
+export async function monitorEvery(
+  servers: readonly RedisServer[],
+): Promise<{ commands(): string[][]; timed(): TimedCommand[]; stop(): void }> {
+  const watches = await Promise.all(servers.map((server) => monitor(server)))
+  const timed = () => watches.flatMap((watch) => watch.timed()).sort((a, b) => a.at - b.at)
+  return {
+    timed,
+    commands: () =>
+      timed()
+        .filter((command) => !command.lua)
+        .map((command) => command.args),
+    stop: () => {
+      for (const watch of watches) watch.stop()
+    },
+  }
+}

@@ -54,9 +54,8 @@ export class TierReads {
     for (let batch = 0; batch < batches.length; batch++) {
       const positions = batches[batch]
       const raw = replies[batch] as readonly unknown[]
-      const count = positions === undefined ? keys.length : positions.length
-      for (let i = 0; i < count; i++) {
-        const position = positions === undefined ? i : (positions[i] as number)
+      for (let i = 0; i < batchLength(keys, positions); i++) {
+        const position = positionOf(positions, i)
         values[position] = this.decode(keys[position] as string, raw[i], now)
       }
     }
@@ -86,10 +85,8 @@ export class TierReads {
     positions: readonly number[] | undefined,
   ): Promise<readonly unknown[]> {
     const args: string[] = ['MGET']
-    const count = positions === undefined ? keys.length : positions.length
-    for (let i = 0; i < count; i++) {
-      const position = positions === undefined ? i : (positions[i] as number)
-      args.push(this.layout.entry(keys[position] as string))
+    for (let i = 0; i < batchLength(keys, positions); i++) {
+      args.push(this.layout.entry(keys[positionOf(positions, i)] as string))
     }
     return asArray(await this.connection.send(args))
   }
@@ -115,4 +112,14 @@ export class TierReads {
     this.context.events.report('decodeError', { tier: this.name, key, reason })
     return undefined
   }
+}
+
+/** How many keys one MGET of a read holds: every key when its positions are `undefined` (see readBatches). */
+function batchLength(keys: readonly string[], positions: readonly number[] | undefined): number {
+  return positions === undefined ? keys.length : positions.length
+}
+
+/** Where in the read's keys the `i`-th key of one MGET is. */
+function positionOf(positions: readonly number[] | undefined, i: number): number {
+  return positions === undefined ? i : (positions[i] as number)
 }

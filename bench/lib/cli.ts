@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { WARMUP_MIN_OPS } from './measure.js'
+import { WARMUP_MAX_ROUNDS, WARMUP_MIN_OPS } from './measure.js'
 
 export interface BenchOptions {
   /** Workload names to run, in order; empty means all. */
@@ -35,7 +35,7 @@ Options:
   --runs <n>          measured runs per library, interleaved between libraries (default ${DEFAULTS.runs})
   --duration <ms>     length of one measured run (default ${DEFAULTS.durationMs})
   --warmup <ms>       warm-up per library before measuring (default ${DEFAULTS.warmupMs}), repeated until
-                      the library has run ${WARMUP_MIN_OPS.toLocaleString('en-US')} operations (0: no warm-up)
+                      the library has run ${WARMUP_MIN_OPS.toLocaleString('en-US')} operations, at most ${WARMUP_MAX_ROUNDS} times (0: no warm-up)
   --dist              bench the built package (run \`npm run build\` first) instead of src/
   --profile <dir>     write a CPU profile (.cpuprofile) of each workload's measured runs to <dir>;
                       combine with --library to profile one library

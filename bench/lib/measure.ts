@@ -89,6 +89,9 @@ export interface Sample {
  */
 export const WARMUP_MIN_OPS = 30_000
 
+/** Bound on warm-up rounds (of `warmupMs` each) for a library too slow to reach {@link WARMUP_MIN_OPS}. */
+export const WARMUP_MAX_ROUNDS = 10
+
 /** Runs `op` from `shape.callers` concurrent loops for `durationMs`; the clock stops when the last one returns. */
 export async function measureRun(
   loop: CallerLoop,

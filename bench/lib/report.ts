@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type Machine, machineLine } from './machine.js'
-import { WARMUP_MIN_OPS } from './measure.js'
+import { WARMUP_MAX_ROUNDS, WARMUP_MIN_OPS } from './measure.js'
 import type { RowResult, WorkloadResult } from './runner.js'
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
@@ -123,8 +123,8 @@ export function formatMarkdown(result: WorkloadResult, machine: Machine, tiercac
     `Measured ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machineLine(machine)}; ` +
       `tiercache from ${tiercacheBuild === 'dist' ? 'the built dist/' : 'src/ (through tsx)'}. ` +
       `${settings.runs} measured runs of ${settings.durationMs} ms per library after a warm-up of ` +
-      `${settings.warmupMs} ms and at least ${WARMUP_MIN_OPS.toLocaleString('en-US')} operations, libraries ` +
-      'interleaved; the ratio is tiercache’s median over the row’s median.',
+      `${settings.warmupMs} ms, repeated until ${WARMUP_MIN_OPS.toLocaleString('en-US')} operations or ` +
+      `${WARMUP_MAX_ROUNDS} rounds; libraries interleaved; the ratio is tiercache’s median over the row’s median.`,
     '',
     ...table,
     '',

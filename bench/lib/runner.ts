@@ -8,6 +8,7 @@ import {
   measureRun,
   type RunShape,
   type Sample,
+  WARMUP_MAX_ROUNDS,
   WARMUP_MIN_OPS,
 } from './measure.js'
 import { RunProfiler } from './profiler.js'
@@ -78,9 +79,6 @@ interface Tracked {
   redisCpuSeconds: number
   details?: string | undefined
 }
-
-/** Bound on warm-up rounds (of `warmupMs` each) for a library too slow to reach WARMUP_MIN_OPS. */
-const WARMUP_MAX_ROUNDS = 10
 
 /** Runs `row` unmeasured for `warmupMs`, and again until it has run WARMUP_MIN_OPS operations. */
 async function warmUp(row: Tracked, dataset: Dataset, shape: RunShape, warmupMs: number): Promise<void> {

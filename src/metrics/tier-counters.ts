@@ -89,7 +89,7 @@ export class TierCounters {
 export interface TierCountersSnapshot {
   /**
    * Reads this tier answered with a fresh entry. Counts every read made, including one made together
-   * with faster tiers whose answer went unused because a faster tier had the key (see `getOrLoad`).
+   * with faster tiers whose answer went unused because a faster tier had the key (see TierStack.readKey).
    */
   readonly hits: number
   readonly misses: number

@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
-import { closeClients, clusterDrivers, servedBy } from '../support/fixtures.js'
-import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
+import { describe, expect, test } from 'vitest'
+import { createCache, memoryTier, redisTier } from '../../src/index.js'
+import { clusterDrivers, fileCluster, servedBy } from '../support/fixtures.js'
 import { waitFor } from '../support/wait.js'
 
 /**
@@ -9,26 +8,14 @@ import { waitFor } from '../support/wait.js'
  * reading: they must see no errors (the tier is skipped meanwhile), the cluster fails over, and the
  * tier serves hits again. The killed node then comes back (as a replica) for the next driver.
  */
-let cluster: RedisCluster
-const caches: TierCache[] = []
+const { cluster, caches } = fileCluster({ masters: 3, replicas: 1 })
 
-beforeAll(async () => {
-  cluster = await startRedisCluster({ masters: 3, replicas: 1 })
-}, 60_000)
-afterEach(async () => {
-  await Promise.all(caches.splice(0).map((cache) => cache.close()))
-  await closeClients()
-})
-afterAll(async () => {
-  await cluster?.stop()
-})
-
-const drivers = clusterDrivers(() => cluster)
+const drivers = clusterDrivers(cluster)
 
 describe.each(drivers)('failover under load through $driver', ({ connect }) => {
   test('kill -9 of the coordinator’s and the bus’s master: no caller errors, failover, hits again', async () => {
     // A namespace whose coordinator keys and bus channel live on the same master: the one to kill.
-    const owner = await cluster.owners()
+    const owner = await cluster().owners()
     let namespace = ''
     for (let i = 0; namespace === ''; i++) {
       const candidate = `fo-${Date.now()}-${i}`
@@ -74,15 +61,15 @@ describe.each(drivers)('failover under load through $driver', ({ connect }) => {
     await waitFor(() => calls > 200, { what: 'the stream to run' })
 
     // The master holding the clock, tag versions and the bus channel's slot: the hardest one to lose.
-    const victim = await cluster.masterFor(`hot:{${namespace}}#clock`)
+    const victim = await cluster().masterFor(`hot:{${namespace}}#clock`)
     const onVictim = keys.find((key) => owner(`hot:${namespace}:${key}`) === victim)
     if (onVictim === undefined) throw new Error('no key of the stream lives on the victim')
     const moved = onVictim
     await victim.kill9()
     try {
       const killedAt = calls
-      await cluster.waitHealthy(20_000)
-      expect(await cluster.masterFor(`hot:{${namespace}}#clock`)).not.toBe(victim)
+      await cluster().waitHealthy(20_000)
+      expect(await cluster().masterFor(`hot:{${namespace}}#clock`)).not.toBe(victim)
 
       // The tier serves hits again, also for a key whose slot moved to the promoted replica.
       await waitFor(async () => (await servedBy(cache, () => cache.get(moved))).source === 'hot', {
@@ -109,8 +96,8 @@ describe.each(drivers)('failover under load through $driver', ({ connect }) => {
       await Promise.all(callers)
       // Bring the killed node back (it rejoins as a replica) for the next run.
       await victim.restart()
-      await cluster.waitHealthy(20_000)
-      await cluster.waitForReplicas()
+      await cluster().waitHealthy(20_000)
+      await cluster().waitForReplicas()
     }
 
     expect(errors).toEqual([])

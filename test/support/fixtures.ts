@@ -1,8 +1,8 @@
 import { Cluster, Redis } from 'ioredis'
 import { createClient, createCluster } from 'redis'
-import { expect } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import type { TierCache } from '../../src/index.js'
-import type { RedisCluster } from './redis-cluster.js'
+import { type ClusterOptions, type RedisCluster, startRedisCluster } from './redis-cluster.js'
 import type { RedisServer } from './redis-server.js'
 import { waitFor } from './wait.js'
 
@@ -152,4 +152,29 @@ export async function stampede(
 /** PTTL of a raw key on a server, in ms (-2 when missing, -1 when it has no expiry). */
 export async function pttl(server: RedisServer, key: string): Promise<number> {
   return Number(await server.command('PTTL', key))
+}
+
+/**
+ * A Redis Cluster of the test file's own, started before its tests and stopped after them; after each
+ * test, the caches it pushed into `caches` and every client made here are closed. Call it at the top
+ * of the file; `cluster()` is the running cluster.
+ */
+export function fileCluster(options: ClusterOptions): { cluster: () => RedisCluster; caches: TierCache[] } {
+  let started: RedisCluster | undefined
+  const caches: TierCache[] = []
+  beforeAll(async () => {
+    started = await startRedisCluster(options)
+  }, 60_000)
+  afterEach(async () => {
+    await Promise.all(caches.splice(0).map((cache) => cache.close()))
+    await closeClients()
+  })
+  afterAll(async () => {
+    await started?.stop()
+  })
+  const cluster = () => {
+    if (started === undefined) throw new Error('the test cluster has not started')
+    return started
+  }
+  return { cluster, caches }
 }

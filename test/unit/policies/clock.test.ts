@@ -2,13 +2,9 @@ import { describe, expect, it } from 'vitest'
 import type { PolicyValue } from '../../../src/tiers/eviction-policy.js'
 import { clockPolicy } from '../../../src/tiers/policies/clock.js'
 
-function make(maxEntries: number) {
+function make(maxEntries: number, maxBytes = Number.MAX_SAFE_INTEGER) {
   const evicted: string[] = []
-  const policy = clockPolicy<PolicyValue>({
-    maxEntries,
-    maxBytes: Number.MAX_SAFE_INTEGER,
-    onEvict: (key) => evicted.push(key),
-  })
+  const policy = clockPolicy<PolicyValue>({ maxEntries, maxBytes, onEvict: (key) => evicted.push(key) })
   const add = (key: string) => policy.set(key, { policySlot: 0 }, 1)
   return { policy, evicted, add }
 }
@@ -43,12 +39,7 @@ describe('clock policy', () => {
   })
 
   it('never evicts the entry a write just replaced, even when every other entry was read since', () => {
-    const evicted: string[] = []
-    const policy = clockPolicy<PolicyValue>({
-      maxEntries: 10,
-      maxBytes: 100,
-      onEvict: (key) => evicted.push(key),
-    })
+    const { policy, evicted } = make(10, 100)
     for (const key of ['a', 'b', 'c']) policy.set(key, { policySlot: 0 }, 10)
     policy.get('b')
     policy.get('c')

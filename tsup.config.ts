@@ -2,8 +2,8 @@ import { defineConfig } from 'tsup'
 
 export default defineConfig([
   {
-    // The library: ESM + CJS with type declarations.
-    entry: ['src/index.ts'],
+    // The library and its subpath exports: ESM + CJS with type declarations.
+    entry: { index: 'src/index.ts', keyv: 'src/integrations/keyv.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

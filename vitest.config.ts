@@ -24,7 +24,10 @@ const timingSensitive = [
 export default defineConfig({
   resolve: {
     // README examples import from 'tiercache'; tests run them against the source.
-    alias: { tiercache: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    alias: {
+      'tiercache/keyv': fileURLToPath(new URL('./src/integrations/keyv.ts', import.meta.url)),
+      tiercache: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+    },
   },
   test: {
     globalSetup: ['test/support/global-setup.ts', 'test/support/build-cli.ts'],

@@ -13,6 +13,7 @@ import {
   type RedisConnection,
   reconnectDelay,
 } from '../redis/connection.js'
+import type { NodeRedisSentinelLike } from '../redis/sentinel-connection.js'
 import { toConnection } from '../redis/to-connection.js'
 import type { RedisRole } from '../topology/audit.js'
 import type { BreakerOptions } from './circuit-breaker.js'
@@ -33,10 +34,11 @@ export interface RedisTierOptions {
   /** Shown in stats and events, and the default key prefix. Default `'redis'`. */
   name?: string
   /**
-   * A connected client: node-redis (`createClient`, or `createCluster` for a Redis Cluster) or ioredis
-   * (`Redis`, or `Cluster`). tiercache never closes a client it was given.
+   * A connected client: node-redis (`createClient`, `createCluster` for a Redis Cluster, or
+   * `createSentinel` for a master found through Redis Sentinel) or ioredis (`Redis`, or `Cluster`).
+   * tiercache never closes a client it was given.
    */
-  client?: NodeRedisLike | IoredisLike | NodeRedisClusterLike
+  client?: NodeRedisLike | IoredisLike | NodeRedisClusterLike | NodeRedisSentinelLike
   /** A `redis://` URL; tiercache creates, connects, reconnects and closes a node-redis client for it. */
   url?: string
   /**

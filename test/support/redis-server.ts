@@ -34,6 +34,8 @@ process.on('exit', () => {
 export interface StartOptions {
   /** Extra redis-server arguments, e.g. ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lfu']. */
   args?: string[]
+  /** A configuration file, given to redis-server before the arguments (a sentinel needs one it can rewrite). */
+  config?: string
 }
 
 /** Starts a fresh, empty redis-server on a free port (no persistence unless `args` turn it on). */
@@ -41,6 +43,7 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisServe
   const port = await freePort()
   const dir = mkdtempSync(path.join(tmpdir(), 'tiercache-redis-'))
   const args = [
+    ...(options.config === undefined ? [] : [options.config]),
     '--port',
     String(port),
     '--bind',

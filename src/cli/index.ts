@@ -5,6 +5,7 @@
  */
 import type { CommandEntry } from './command.js'
 import { CliError, errorMessage } from './errors.js'
+import { packageVersion } from './version.js'
 
 const commands: readonly CommandEntry[] = [
   {
@@ -47,7 +48,7 @@ function usage(): string {
     'Commands:',
     ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    'Run "tiercache <command> --help" for the options of a command.',
+    'Run "tiercache <command> --help" for the options of a command, "tiercache --version" for the version.',
   ].join('\n')
 }
 
@@ -56,6 +57,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage())
     return name === undefined ? 2 : 0
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(packageVersion())
+    return 0
   }
   const command = commands.find((candidate) => candidate.name === name)
   if (!command) {

@@ -128,5 +128,6 @@ export interface TierDefinition {
   readonly kind: 'memory' | 'redis'
   /** The tier's TTL cap, if it has one (the cache's default entry TTL is the longest of these). */
   readonly ttlMs: number | undefined
+  /** @internal Builds the tier for one cache; called by `createCache`. */
   create(context: TierContext): Tier
 }

@@ -9,10 +9,10 @@ const MAX_SECOND_CHANCES = 8
 
 /**
  * CLOCK (second chance), the LRU approximation of operating systems' page caches and PostgreSQL's
- * buffer pool, over the same list as {@link Lru}: a hit only sets its entry's reference bit, and the
+ * buffer pool, over the same list as the `lru` policy: a hit only sets its entry's reference bit, and the
  * entry is moved to the recent end when it reaches the eviction end with the bit set (the bit is then
  * cleared). A hit thus writes one byte instead of relinking the list, which is most of an LRU hit's own
- * cost; eviction pays for the moves instead, at most {@link MAX_SECOND_CHANCES} per eviction.
+ * cost; eviction pays for the moves instead, at most 8 per eviction.
  */
 export const clockPolicy: EvictionPolicyFactory = <V extends PolicyValue>(
   limits: PolicyLimits,

@@ -20,7 +20,7 @@ export function toMilliseconds(duration: Duration, what: string): number {
   const ms = typeof duration === 'string' ? parseDurationString(duration, what) : duration
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_DURATION_MS) {
     throw new InvalidTtlError(
-      `${what} must be a number of milliseconds from 0 to ${MAX_DURATION_MS} (10 years) or a string like '30s'; got ${show(duration)}`,
+      `${what} must be a finite, non-negative number of milliseconds up to ${MAX_DURATION_MS} (10 years), or a string like '30s'; got ${show(duration)}`,
     )
   }
   return Math.ceil(ms)

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import {
+  CacheClosedError,
   createCache,
-  LoaderError,
   LoaderTimeoutError,
   memoryTier,
   redisTier,

@@ -5,14 +5,22 @@ import { InvalidTtlError } from './errors.js'
 export type Duration = number | string
 
 /**
+ * The longest duration accepted anywhere: 10 years (`'10y'`). Entry lifetimes add a TTL, a grace
+ * period and the current time, and Redis takes them as whole milliseconds (`PX`): bounding each part
+ * keeps every sum an exact integer that Redis accepts (`1e300` would reach it as `PX 1e+300`).
+ */
+export const MAX_DURATION_MS = 10 * 365.25 * 24 * 60 * 60 * 1000
+
+/**
  * Turns a duration into milliseconds, or throws an {@link InvalidTtlError} naming `what`.
- * Durations must be finite and non-negative; fractions of a millisecond are rounded up.
+ * Durations must be finite, non-negative and at most {@link MAX_DURATION_MS}; fractions of a
+ * millisecond are rounded up.
  */
 export function toMilliseconds(duration: Duration, what: string): number {
   const ms = typeof duration === 'string' ? parseDurationString(duration, what) : duration
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_DURATION_MS) {
     throw new InvalidTtlError(
-      `${what} must be a finite, non-negative number of milliseconds or a string like '30s'; got ${show(duration)}`,
+      `${what} must be a finite, non-negative number of milliseconds up to ${MAX_DURATION_MS} (10 years), or a string like '30s'; got ${show(duration)}`,
     )
   }
   return Math.ceil(ms)
@@ -21,6 +29,25 @@ export function toMilliseconds(duration: Duration, what: string): number {
 /** Like {@link toMilliseconds} but passes `undefined` through. */
 export function optionalMilliseconds(duration: Duration | undefined, what: string): number | undefined {
   return duration === undefined ? undefined : toMilliseconds(duration, what)
+}
+
+/**
+ * A TTL: a duration of more than 0 (a value written for no time at all would leave whatever it was
+ * meant to replace readable) and at most {@link MAX_DURATION_MS}. To remove a key, delete it.
+ */
+export function toTtlMilliseconds(duration: Duration, what: string): number {
+  const ms = toMilliseconds(duration, what)
+  if (ms === 0) {
+    throw new InvalidTtlError(
+      `${what} must be more than 0 (at most 10 years); got ${show(duration)}. To remove a key, use delete()`,
+    )
+  }
+  return ms
+}
+
+/** Like {@link toTtlMilliseconds} but passes `undefined` through. */
+export function optionalTtlMilliseconds(duration: Duration | undefined, what: string): number | undefined {
+  return duration === undefined ? undefined : toTtlMilliseconds(duration, what)
 }
 
 function parseDurationString(text: string, what: string): number {

@@ -10,6 +10,8 @@ export type TierCacheErrorCode =
   | 'ERR_LOADER_TIMEOUT'
   | 'ERR_CACHE_CLOSED'
   | 'ERR_INVALIDATION_FAILED'
+  | 'ERR_TIER_TIMEOUT'
+  | 'ERR_TIER_FAILED'
 
 /** Base class of every error tiercache throws. `code` is stable; `message` is for humans. */
 export class TierCacheError extends Error {
@@ -77,6 +79,38 @@ export class LoaderTimeoutError extends TierCacheError {
       `loader for key "${truncate(key)}" did not finish within its ${timeoutMs} ms hard timeout`,
     )
     this.key = key
+  }
+}
+
+/**
+ * A tier did not answer within its timeout. Reported through the `tierError` event (the cache carried
+ * on without that tier), never thrown at a caller.
+ */
+export class TierTimeoutError extends TierCacheError {
+  readonly tier: string
+  readonly operation: string
+  readonly timeoutMs: number
+
+  constructor(tier: string, operation: string, timeoutMs: number) {
+    super('ERR_TIER_TIMEOUT', `tier "${tier}" did not answer ${operation} within ${timeoutMs} ms`)
+    this.tier = tier
+    this.operation = operation
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/**
+ * A tier operation failed (connection refused, an error reply, a reply of the wrong shape…); `cause`
+ * holds what the Redis client raised. Reported through the `tierError` event, never thrown at a caller.
+ */
+export class TierError extends TierCacheError {
+  readonly tier: string
+  readonly operation: string
+
+  constructor(tier: string, operation: string, cause: unknown) {
+    super('ERR_TIER_FAILED', `tier "${tier}" failed ${operation}: ${describe(cause)}`, { cause })
+    this.tier = tier
+    this.operation = operation
   }
 }
 

@@ -1,9 +1,13 @@
 import { EventEmitter } from 'node:events'
+import { TierCacheError, TierError } from './errors.js'
 
 /** Everything the cache reports as it happens. Listening is optional; nothing is emitted as 'error'. */
 export interface CacheEventMap {
-  /** A tier operation failed; the cache carried on without that tier. */
-  tierError: [{ tier: string; operation: string; error: unknown }]
+  /**
+   * A tier operation failed; the cache carried on without that tier. `error` is a `TierTimeoutError`,
+   * or a `TierError` whose `cause` is what the Redis client raised.
+   */
+  tierError: [{ tier: string; operation: string; error: TierCacheError }]
   /** Bytes under one of our keys did not decode; the read counted as a miss and the next fill repairs it. */
   decodeError: [{ tier: string; key: string; reason: string }]
   /**
@@ -11,8 +15,8 @@ export interface CacheEventMap {
    * repeated failures; 'half-open': one probe allowed; 'closed': in use again).
    */
   tierState: [{ tier: string; state: import('./tiers/redis-tier.js').TierHealth }]
-  /** A loader finished (or failed). */
-  load: [{ key: string; durationMs: number; ok: boolean; error?: unknown }]
+  /** A loader finished (or failed: `error` is the LoaderError or LoaderTimeoutError its callers got). */
+  load: [{ key: string; durationMs: number; ok: boolean; error?: TierCacheError }]
   /** Invalidations from another process (or from Redis client tracking) were applied to memory tiers. */
   invalidated: [{ keys: readonly string[]; tags: readonly string[] }]
   /**
@@ -30,11 +34,27 @@ export interface CacheEventMap {
 
 export type CacheEventName = keyof CacheEventMap
 
+/** What the cache's parts pass to {@link CacheEvents.report}: any error for `tierError` (typed on the way out). */
+type ReportedEventMap = Omit<CacheEventMap, 'tierError'> & {
+  tierError: [{ tier: string; operation: string; error: unknown }]
+}
+
 /** A typed EventEmitter. `'error'` is never emitted, so a missing listener can never crash the process. */
 export class CacheEvents extends EventEmitter<CacheEventMap> {
-  /** Emits only when someone listens, so unobserved events cost one property read. */
-  report<E extends CacheEventName>(event: E, ...args: CacheEventMap[E]): void {
-    if (this.listenerCount(event) > 0)
-      (this.emit as (e: E, ...a: CacheEventMap[E]) => boolean)(event, ...args)
+  /**
+   * Emits only when someone listens, so unobserved events cost one property read. A `tierError`'s
+   * error is always a TierCacheError for listeners: what a Redis client raised is wrapped in a
+   * {@link TierError} (as its `cause`).
+   */
+  report<E extends CacheEventName>(event: E, ...args: ReportedEventMap[E]): void {
+    if (this.listenerCount(event) === 0) return
+    const emit = this.emit as (e: E, ...a: unknown[]) => boolean
+    if (event === 'tierError') {
+      const [{ tier, operation, error }] = args as ReportedEventMap['tierError']
+      const typed = error instanceof TierCacheError ? error : new TierError(tier, operation, error)
+      emit.call(this, event, { tier, operation, error: typed })
+    } else {
+      emit.call(this, event, ...args)
+    }
   }
 }

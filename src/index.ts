@@ -23,6 +23,8 @@ export {
   LoaderTimeoutError,
   TierCacheError,
   type TierCacheErrorCode,
+  TierError,
+  TierTimeoutError,
   UnencodableValueError,
 } from './errors.js'
 export type { CacheEventMap, CacheEventName } from './events.js'

@@ -1,7 +1,13 @@
 import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } from './codec/serializer.js'
-import { type Duration, optionalMilliseconds, toMilliseconds } from './duration.js'
+import {
+  type Duration,
+  optionalMilliseconds,
+  optionalTtlMilliseconds,
+  toMilliseconds,
+  toTtlMilliseconds,
+} from './duration.js'
 import { InvalidOptionError } from './errors.js'
-import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES } from './keys.js'
+import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TAGS } from './keys.js'
 import type { SyncOptions } from './sync/synchronizer.js'
 import type { TierDefinition } from './tiers/tier.js'
 
@@ -12,11 +18,12 @@ export interface CacheOptions {
   /** Scopes every key; `clear()` removes only this namespace. 1-64 of `A-Za-z0-9_.-`. Default `'tc'`. */
   namespace?: string
   /**
-   * How long a loaded or set value is fresh. Default: the longest TTL among the Redis tiers (memory-tier
-   * TTLs only cap the local copy); 1 hour when none has one; for a memory-only cache, its TTL or 1 hour.
+   * How long a loaded or set value is fresh: more than 0, at most 10 years. Default: the longest TTL
+   * among the Redis tiers (memory-tier TTLs only cap the local copy); 1 hour when none has one; for a
+   * memory-only cache, its TTL or 1 hour.
    */
   ttl?: Duration
-  /** How long `null` values are fresh. Default: `ttl`. */
+  /** How long `null` values are fresh (more than 0, at most 10 years). Default: `ttl`. */
   negativeTtl?: Duration
   /** How long past its fresh period an entry may still be served stale (grace). Default 0. */
   grace?: Duration
@@ -26,6 +33,8 @@ export interface CacheOptions {
   serializer?: 'v8' | 'json' | Serializer
   /** Longest key (and tag) in UTF-8 bytes. Default 1024. */
   maxKeyBytes?: number
+  /** Most tags one entry may carry (1-65535); more is an `InvalidOptionError`. Default 64. */
+  maxTags?: number
   /**
    * How long a deletion is remembered in Redis tiers, so a load that started before the delete cannot
    * write its older value afterwards. Loads running longer than this do not fill any tier. Default `'30s'`.
@@ -47,11 +56,14 @@ export interface CacheOptions {
 
 /** Per-call options of `getOrLoad`, `getMany` and `set`. */
 export interface WriteOptions {
-  /** Fresh period of this entry, overriding the cache's `ttl`. */
+  /**
+   * Fresh period of this entry, overriding the cache's `ttl`: more than 0, at most 10 years, else an
+   * `InvalidTtlError` before anything is written (to remove a key, use `delete`).
+   */
   ttl?: Duration
   /** Grace period of this entry, overriding the cache's `grace`. */
   grace?: Duration
-  /** Tags for related-key invalidation. */
+  /** Tags for related-key invalidation (at most the cache's `maxTags`). */
   tags?: readonly string[]
 }
 
@@ -92,6 +104,7 @@ export interface ResolvedCacheOptions {
   readonly serializer: Serializer
   readonly serializers: ReadonlyMap<number, Serializer>
   readonly maxKeyBytes: number
+  readonly maxTags: number
   readonly tombstoneTtlMs: number
   readonly coordinator: string | undefined
   readonly sync: SyncOptions
@@ -108,6 +121,8 @@ export interface ResolvedLoadDefaults {
   readonly failSafeBackoffMs: number
   /** Undefined when leases are off. */
   readonly lease: { readonly ttlMs: number; readonly pollIntervalMs: number } | undefined
+  /** How long a running load takes new callers: the lease TTL (with leases off, what it would be). */
+  readonly joinableMs: number
 }
 
 /** The resolved form of {@link LoadOptions}: numbers, validated. */
@@ -132,7 +147,7 @@ export function resolveCacheOptions(
     throw new InvalidOptionError('createCache needs an options object')
   const namespace = options.namespace ?? 'tc'
   assertValidNamespace(namespace)
-  const ttlMs = optionalMilliseconds(options.ttl, 'ttl') ?? defaultEntryTtl(tiers)
+  const ttlMs = optionalTtlMilliseconds(options.ttl, 'ttl') ?? defaultEntryTtl(tiers)
   const jitter = options.jitter ?? 0
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     throw new InvalidOptionError(`jitter must be a number from 0 to 1; got ${String(options.jitter)}`)
@@ -143,6 +158,10 @@ export function resolveCacheOptions(
       `maxKeyBytes must be an integer from 1 to 65535; got ${String(options.maxKeyBytes)}`,
     )
   }
+  const maxTags = options.maxTags ?? DEFAULT_MAX_TAGS
+  if (!Number.isSafeInteger(maxTags) || maxTags < 1 || maxTags > 65_535) {
+    throw new InvalidOptionError(`maxTags must be an integer from 1 to 65535; got ${String(options.maxTags)}`)
+  }
   const serializer = resolveSerializer(options.serializer)
   const graceMs = optionalMilliseconds(options.grace, 'grace') ?? 0
   const serializers = new Map(builtInSerializers.map((s) => [s.id, s]))
@@ -150,12 +169,13 @@ export function resolveCacheOptions(
   return {
     namespace,
     ttlMs,
-    negativeTtlMs: optionalMilliseconds(options.negativeTtl, 'negativeTtl') ?? ttlMs,
+    negativeTtlMs: optionalTtlMilliseconds(options.negativeTtl, 'negativeTtl') ?? ttlMs,
     graceMs,
     jitter,
     serializer,
     serializers,
     maxKeyBytes,
+    maxTags,
     tombstoneTtlMs: Math.max(1, toMilliseconds(options.tombstoneTtl ?? '30s', 'tombstoneTtl')),
     coordinator: options.coordinator,
     sync: resolveSync(options.sync),
@@ -175,6 +195,11 @@ function resolveLoad(load: LoadProtectionOptions, hasSharedTier: boolean): Resol
   const hardTimeoutMs = optionalMilliseconds(load.hardTimeout, 'load.hardTimeout')
   const lease = load.lease ?? hasSharedTier
   const leaseSettings = typeof lease === 'object' ? lease : {}
+  // Tied to the loader timeout: a holder that dies frees the key once its load would have timed out.
+  const leaseTtlMs = Math.max(
+    1,
+    optionalMilliseconds(leaseSettings.ttl, 'load.lease.ttl') ?? (hardTimeoutMs ?? 9000) + 1000,
+  )
   return {
     staleWhileRevalidate: load.staleWhileRevalidate ?? true,
     softTimeoutMs: optionalMilliseconds(load.softTimeout, 'load.softTimeout'),
@@ -185,16 +210,13 @@ function resolveLoad(load: LoadProtectionOptions, hasSharedTier: boolean): Resol
       lease === false
         ? undefined
         : {
-            // Tied to the loader timeout: a holder that dies frees the key once its load would have timed out.
-            ttlMs: Math.max(
-              1,
-              optionalMilliseconds(leaseSettings.ttl, 'load.lease.ttl') ?? (hardTimeoutMs ?? 9000) + 1000,
-            ),
+            ttlMs: leaseTtlMs,
             pollIntervalMs: Math.max(
               1,
               optionalMilliseconds(leaseSettings.pollInterval, 'load.lease.pollInterval') ?? 200,
             ),
           },
+    joinableMs: leaseTtlMs,
   }
 }
 
@@ -282,8 +304,8 @@ export class WriteOptionsResolver {
     if (options === null || typeof options !== 'object')
       throw new InvalidOptionError('options must be an object')
     const { ttl, grace, tags, staleWhileRevalidate, softTimeout, hardTimeout, refreshAhead } = options
-    if (tags !== undefined) assertValidTags(tags, this.cache.maxKeyBytes)
-    const ttlMs = ttl === undefined ? this.cache.ttlMs : this.duration(ttl, 'ttl')
+    if (tags !== undefined) assertValidTags(tags, this.cache.maxKeyBytes, this.cache.maxTags)
+    const ttlMs = ttl === undefined ? this.cache.ttlMs : this.ttl(ttl)
     const base = this.defaults
     return {
       ttlMs,
@@ -298,6 +320,12 @@ export class WriteOptionsResolver {
       refreshAhead:
         refreshAhead === undefined ? base.refreshAhead : checkFraction(refreshAhead, 'refreshAhead'),
     }
+  }
+
+  /** A per-call TTL: as any duration, and more than 0 (`toTtlMilliseconds` throws the error for 0). */
+  private ttl(value: Duration): number {
+    const ms = this.duration(value, 'ttl')
+    return ms > 0 ? ms : toTtlMilliseconds(value, 'ttl')
   }
 
   private duration(value: Duration, what: string): number {

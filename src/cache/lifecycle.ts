@@ -28,8 +28,13 @@ export class CacheLifecycle {
 
   ready(timeout: Duration): Promise<boolean> {
     const { sync, events } = this.parts
+    let timeoutMs: number
+    try {
+      timeoutMs = toMilliseconds(timeout, 'ready timeout')
+    } catch (error) {
+      return Promise.reject(error)
+    }
     if (sync.healthy) return Promise.resolve(true)
-    const timeoutMs = toMilliseconds(timeout, 'ready timeout')
     return new Promise((resolve) => {
       const done = (healthy: boolean) => {
         clearTimeout(timer)

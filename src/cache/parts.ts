@@ -39,7 +39,7 @@ export function assembleCache(options: CacheOptions): CacheParts {
   const definitions = validateTierDefinitions(options)
   const resolved = resolveCacheOptions(options, definitions)
   const events = new CacheEvents()
-  const flights = new Flights()
+  const flights = new Flights(resolved.load.joinableMs)
   const context: TierContext = {
     namespace: resolved.namespace,
     serializer: resolved.serializer,

@@ -1,7 +1,7 @@
 import { coarseNow, isBeforePlain } from '../clock.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
-import { assertValidKey, assertValidKeys, isShortValidKey } from '../keys.js'
+import { assertValidKey, assertValidKeys, assertWellFormedKey, isShortValidKey } from '../keys.js'
 import { type BatchLoader, loadMany } from '../load/batch.js'
 import { dueForRefresh } from '../load/entries.js'
 import type { Loader } from '../load/loads.js'
@@ -30,14 +30,22 @@ export class CacheReads {
   }
 
   get<V>(key: string): Promise<V | undefined> {
-    const { options, stack } = this.parts
+    const { stack } = this.parts
+    // Only valid keys are ever written, so a memory hit needs no more than the fast path's check; the
+    // full one (well-formed UTF-16 and, for long keys, the byte count) comes before any other read.
+    const short = isShortValidKey(key, this.maxKeyBytes)
+    const hit = short ? this.l1Hit(key) : undefined
+    if (hit !== undefined) return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
     try {
-      assertValidKey(key, options.maxKeyBytes)
+      assertValidKey(key, this.maxKeyBytes)
     } catch (error) {
       return Promise.reject(error)
     }
-    const hit = this.l1Hit(key)
-    if (hit !== undefined) return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
+    if (!short) {
+      const longHit = this.l1Hit(key)
+      if (longHit !== undefined)
+        return (longHit.settled ?? Promise.resolve(longHit.entry.value)) as Promise<V>
+    }
     return stack.readKey(
       key,
       stack.slowPathStart,
@@ -111,6 +119,12 @@ export class CacheReads {
         }
         l1Stale = entry
       }
+    }
+    // The fast path let the key through on its length alone; before any further read it must be well-formed.
+    try {
+      assertWellFormedKey(key)
+    } catch (error) {
+      return Promise.reject(error)
     }
     return loads.load(key, loader, resolved, l1Stale)
   }

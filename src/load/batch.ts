@@ -66,7 +66,11 @@ async function runBatch<V>(
     const result = await runLoader(
       `${keys.length} keys`,
       () => batchLoader(keys, { signal: first.controller.signal }),
-      { hardTimeoutMs: options.hardTimeoutMs, abort: (reason) => first.abort(reason) },
+      {
+        hardTimeoutMs: options.hardTimeoutMs,
+        abort: (reason) => first.abort(reason),
+        aborted: first.whenAborted(),
+      },
       counters,
       events,
     )

@@ -19,7 +19,8 @@ export function makeEntry(
   cache: ResolvedCacheOptions,
 ): Entry {
   let ttl = value === null ? options.negativeTtlMs : options.ttlMs
-  if (cache.jitter > 0) ttl = Math.floor(ttl * (1 - cache.jitter * Math.random()))
+  // At least 1 ms: an entry written for no time at all would not replace the value before it.
+  if (cache.jitter > 0) ttl = Math.max(1, Math.floor(ttl * (1 - cache.jitter * Math.random())))
   let freshUntil = now + ttl
   let staleUntil = freshUntil + options.graceMs
   if (options.tags.length > 0) {
@@ -60,9 +61,9 @@ export function fillLoaded(
     observedAt,
     lease: lease?.key === key ? lease : undefined,
   }))
-  const local = fills.filter(
-    (fill) => !flights.some((flight) => flight.key === fill.key && flight.invalidated),
-  )
+  const invalidated = new Set<string>()
+  for (const flight of flights) if (flight.invalidated) invalidated.add(flight.key)
+  const local = invalidated.size === 0 ? fills : fills.filter((fill) => !invalidated.has(fill.key))
   return stack.track(stack.writeGiven(fills, now, local))
 }
 

@@ -14,6 +14,8 @@ export class Flight<V = unknown> {
   private abortController: AbortController | undefined
   private abortReason: unknown
   private aborted = false
+  private abandoned: Promise<never> | undefined
+  private abandon: ((reason: unknown) => void) | undefined
   resolve!: (value: V) => void
   reject!: (error: unknown) => void
 
@@ -52,15 +54,32 @@ export class Flight<V = unknown> {
     }
   }
 
+  /**
+   * Rejects with the abort reason once the flight is aborted, so a load stops waiting for a loader
+   * that ignores its signal (made on first use, like the controller).
+   */
+  whenAborted(): Promise<never> {
+    if (this.abandoned === undefined) {
+      this.abandoned = this.aborted
+        ? Promise.reject(this.abortReason)
+        : new Promise<never>((_, reject) => {
+            this.abandon = reject
+          })
+      this.abandoned.catch(() => undefined)
+    }
+    return this.abandoned
+  }
+
   abort(reason: unknown): void {
     this.aborted = true
     this.abortReason = reason
     this.abortController?.abort(reason)
+    this.abandon?.(reason)
   }
 }
 
 /** What the set of running flights needs of a flight, whatever its value type. */
-type FlightHandle = Pick<Flight, 'key' | 'abort'>
+type FlightHandle = Pick<Flight, 'key' | 'abort' | 'reject' | 'promise'>
 
 /**
  * The flights of one cache. A flight is *joinable* (new callers of its key share it) until it finishes
@@ -70,14 +89,24 @@ type FlightHandle = Pick<Flight, 'key' | 'abort'>
  */
 export class Flights {
   private readonly byKey = new Map<string, Flight>()
+  /**
+   * @param joinableMs how long a flight takes new callers: a load older than its lease (which another
+   *   process may have taken over by now) is left to the callers already waiting, and the next caller
+   *   starts a new one, so a loader that never settles cannot hold its key for good.
+   */
+  constructor(private readonly joinableMs = Number.POSITIVE_INFINITY) {}
   /** Every flight not yet finished, joinable or detached: `close()` aborts them all. */
   private readonly running = new Set<FlightHandle>()
   /** Callers that joined an existing flight instead of starting a load. */
   joins = 0
   private closedWith: { readonly reason: unknown } | undefined
 
+  /** The key's flight, if it still takes new callers (see `joinableMs`). */
   get(key: string): Flight | undefined {
-    return this.byKey.get(key)
+    const flight = this.byKey.get(key)
+    if (flight === undefined || performance.now() - flight.startedAt <= this.joinableMs) return flight
+    this.invalidate(key)
+    return undefined
   }
 
   start(key: string): Flight {
@@ -111,10 +140,17 @@ export class Flights {
     this.byKey.clear()
   }
 
-  /** Aborts every running loader's signal (used by `close()`). */
+  /**
+   * Aborts every running loader's signal and rejects every flight's callers with `reason` (used by
+   * `close()`): a loader that ignores its signal must not leave them waiting forever.
+   */
   abortAll(reason: unknown): void {
     this.closedWith = { reason }
-    for (const flight of this.running) flight.abort(reason)
+    for (const flight of this.running) {
+      flight.abort(reason)
+      flight.promise.catch(() => undefined)
+      flight.reject(reason)
+    }
   }
 
   get size(): number {

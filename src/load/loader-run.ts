@@ -22,24 +22,28 @@ export async function runLoader<T>(
     readonly onSoftTimeout?: () => void
     /** Aborts the loader's signal (on the hard timeout). */
     readonly abort: (reason: unknown) => void
+    /** Rejects when the load is aborted (the cache closed): the loader is not waited for any longer. */
+    readonly aborted?: Promise<never>
   },
   counters: LoaderCounters,
   events: CacheEvents,
 ): Promise<T> {
   const started = performance.now()
   counters.calls++
-  const loading = (async () => {
+  const running = (async () => {
     try {
       const value = await run()
       events.report('load', { key, durationMs: performance.now() - started, ok: true })
       return value
     } catch (error) {
       counters.errors++
-      events.report('load', { key, durationMs: performance.now() - started, ok: false, error })
-      throw error instanceof LoaderTimeoutError ? error : new LoaderError(key, error)
+      const failure = error instanceof LoaderTimeoutError ? error : new LoaderError(key, error)
+      events.report('load', { key, durationMs: performance.now() - started, ok: false, error: failure })
+      throw failure
     }
   })()
-  const { hardTimeoutMs, softTimeoutMs, onSoftTimeout, abort } = limits
+  const { hardTimeoutMs, softTimeoutMs, onSoftTimeout, abort, aborted } = limits
+  const loading = aborted === undefined ? running : Promise.race([running, aborted])
   if (hardTimeoutMs === undefined && (softTimeoutMs === undefined || !onSoftTimeout)) return loading
   return new Promise<T>((resolve, reject) => {
     const soft =

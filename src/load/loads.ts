@@ -247,6 +247,7 @@ export class Loads {
           onSoftTimeout:
             stale === undefined ? undefined : () => this.serveStale(flight, stale, 'soft-timeout'),
           abort: (reason) => flight.abort(reason),
+          aborted: flight.whenAborted(),
         },
         this.loaderCounters,
         this.events,

@@ -200,6 +200,13 @@ async function closeNodeRedis(client: NodeRedisLike): Promise<void> {
   if (!client.isOpen) return
   // A client that is reconnecting would wait for the server before closing gracefully.
   if (!client.isReady) {
+    // node-redis does not abort a connection attempt under way: its socket connects and turns ready
+    // after destroy(), and would stay open. Destroy it again when that happens.
+    const late = () => {
+      client.off('ready', late)
+      client.destroy?.()
+    }
+    client.on('ready', late)
     client.destroy?.()
     return
   }

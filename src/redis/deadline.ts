@@ -1,10 +1,4 @@
-/** Thrown when a tier does not answer within its timeout. */
-export class TierTimeoutError extends Error {
-  constructor(tier: string, operation: string, timeoutMs: number) {
-    super(`tier "${tier}" did not answer ${operation} within ${timeoutMs} ms`)
-    this.name = 'TierTimeoutError'
-  }
-}
+export { TierTimeoutError } from '../errors.js'
 
 /**
  * Races `promise` against a timer. The losing promise is not cancelled (Redis has no cancel), but its

@@ -1,6 +1,6 @@
 import bytes from 'bytes'
 import { isBeforePlain, NEVER_PLAIN, plainSecond } from '../clock.js'
-import { type Duration, optionalMilliseconds } from '../duration.js'
+import { type Duration, optionalTtlMilliseconds } from '../duration.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
 import { TierCounters } from '../metrics/tier-counters.js'
@@ -83,7 +83,7 @@ export function memoryTier(options: MemoryTierOptions = {}): TierDefinition {
     )
   }
   const maxBytes = parseByteSize(options.maxBytes ?? '64mb', 'memoryTier maxBytes')
-  const ttlMs = optionalMilliseconds(options.ttl, `memoryTier "${name}" ttl`)
+  const ttlMs = optionalTtlMilliseconds(options.ttl, `memoryTier "${name}" ttl`)
   const protection = options.protection ?? 'freeze'
   if (!['freeze', 'clone', 'none'].includes(protection)) {
     throw new InvalidOptionError(

@@ -18,6 +18,11 @@
  * atomic script. A key's lease and its awaited mark share the key's own slot. Entries carry no hash
  * tag, so they spread over all masters. The prefix must not contain braces (checked by redisTier),
  * so the first `{` is always ours and the tag it opens is never empty.
+ *
+ * The layout is injective: a prefix ends with its only `:` (checked by redisTier, see
+ * `assertValidPrefix` in keys.ts) and a namespace has no `:`, `#` or braces, so a Redis key reads
+ * back as the prefix up to the first `:`, then the namespace up to the next `:`, `#` or `}`, then the
+ * key; no two (prefix, namespace, key) triples share a Redis key.
  */
 export interface KeyLayout {
   readonly topology: 'standalone' | 'cluster'

@@ -19,7 +19,7 @@ import { NO_ANSWER, TierGuard } from './redis-guard.js'
 import { type KeyLayout, keyLayout } from './redis-keys.js'
 import { TierReads } from './redis-reads.js'
 import { TierRecovery, UNANSWERED } from './redis-recovery.js'
-import { asArray } from './redis-replies.js'
+import { asArray, chunk } from './redis-replies.js'
 import { NamespaceScan } from './redis-scan.js'
 import type { Fill, Tier, TierContext, TierRead, WriteOutcome } from './tier.js'
 
@@ -38,6 +38,9 @@ export interface RedisTierSettings {
 export type TierHealth = 'up' | 'down' | BreakerState
 
 const NOT_WRITTEN: WriteOutcome = Object.freeze({ written: false, version: undefined })
+
+/** Most writes (conditional-write scripts) one tier has in flight at once. */
+export const WRITE_CHUNK_SIZE = 500
 
 /**
  * A Redis server or Redis Cluster as a cache tier: batched reads (MGET, one per hash slot in a
@@ -134,8 +137,19 @@ export class RedisTier implements Tier {
 
   // ----- writes -----
 
+  /**
+   * Writes fills in chunks of {@link WRITE_CHUNK_SIZE}: the writes of one chunk go out together
+   * (pipelined on the connection), the next chunk once they are answered. Sending tens of thousands
+   * at once (a large getMany's fills) would queue most of them past the tier's timeout.
+   */
   async write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> {
-    return Promise.all(fills.map((fill) => this.writeOne(fill, now, false)))
+    if (fills.length <= WRITE_CHUNK_SIZE)
+      return Promise.all(fills.map((fill) => this.writeOne(fill, now, false)))
+    const outcomes: WriteOutcome[] = []
+    for (const part of chunk(fills, WRITE_CHUNK_SIZE)) {
+      outcomes.push(...(await Promise.all(part.map((fill) => this.writeOne(fill, now, false)))))
+    }
+    return outcomes
   }
 
   private async writeOne(fill: Fill, now: number, recovery: boolean): Promise<WriteOutcome> {

@@ -1,7 +1,8 @@
 import { createClient, createCluster } from 'redis'
 import { type CompressionOptions, createCompressor } from '../codec/compression.js'
-import { type Duration, optionalMilliseconds, toMilliseconds } from '../duration.js'
+import { type Duration, optionalTtlMilliseconds, toMilliseconds } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
+import { assertValidPrefix } from '../keys.js'
 import {
   fromNodeRedisCluster,
   isClusterClient,
@@ -49,7 +50,10 @@ export interface RedisTierOptions {
   cluster?: RedisClusterTierOptions
   /** Longest a copy stays in this tier (Redis PX), capped by the entry's own life. */
   ttl?: Duration
-  /** Prepended to every key of this tier, before the namespace. Default `'<name>:'`. No braces on a cluster. */
+  /**
+   * Prepended to every key of this tier, before the namespace. Default `'<name>:'`. Must end with `:`
+   * and contain no other `:` (so no two namespaces' keys can meet); no braces on a cluster.
+   */
   prefix?: string
   /** DEFLATE values above a size threshold (for warm tiers). Default off. */
   compress?: boolean | CompressionOptions
@@ -86,7 +90,12 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
     )
   }
   const prefix = options.prefix ?? `${name}:`
-  if (typeof prefix !== 'string') throw new InvalidOptionError(`redisTier "${name}" prefix must be a string`)
+  assertValidPrefix(
+    prefix,
+    options.prefix === undefined
+      ? `redisTier "${name}" prefix (by default '<name>:')`
+      : `redisTier "${name}" prefix`,
+  )
   if ((options.cluster !== undefined || isClusterClient(options.client)) && /[{}]/.test(prefix)) {
     // The tier places its own hash tags after the prefix (see redis-keys.ts).
     throw new InvalidOptionError(
@@ -98,7 +107,7 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
     throw new InvalidOptionError(`redisTier "${name}" maxBatchKeys must be an integer from 1 to 7000`)
   }
   const settings: RedisTierSettings = {
-    ttlMs: optionalMilliseconds(options.ttl, `redisTier "${name}" ttl`),
+    ttlMs: optionalTtlMilliseconds(options.ttl, `redisTier "${name}" ttl`),
     timeoutMs: Math.max(1, toMilliseconds(options.timeout ?? '1s', `redisTier "${name}" timeout`)),
     prefix,
     role: options.role,

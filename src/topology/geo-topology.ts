@@ -9,14 +9,14 @@ export interface GeoRedis {
 
 /** A region: its regional Redis, shared by its data centers. */
 export interface GeoRegion {
-  /** 1-64 of `A-Za-z0-9_.-`; part of the regional key prefix (`regional:<name>:`). */
+  /** 1-64 of `A-Za-z0-9_.-`; part of the regional key prefix (`regional@<name>:`). */
   name: string
   redis: GeoRedis
 }
 
 /** A data center: the region it belongs to and its local Redis. */
 export interface GeoDataCenter {
-  /** 1-64 of `A-Za-z0-9_.-`; part of the local key prefix (`local:<name>:`). */
+  /** 1-64 of `A-Za-z0-9_.-`; part of the local key prefix (`local@<name>:`). */
   name: string
   /** The name of one of the topology's regions. */
   region: string

@@ -65,8 +65,9 @@ interface GeoParts {
  * Redis (this data center) → regional Redis (its region) → global Redis → your loader. Create it with
  * {@link geoCache}. It is a {@link TierCache} with three more duties:
  *
- * - **Key spaces per level**: local keys are prefixed `local:<data center>:`, regional keys
- *   `regional:<region>:`, global keys `global:`, then the namespace, as in the seed.
+ * - **Key spaces per level**: local keys are prefixed `local@<data center>:`, regional keys
+ *   `regional@<region>:`, global keys `global:`, then the namespace (as in the seed, with `@` for
+ *   the seed's inner `:`, which could make two levels' keys meet).
  * - **Invalidation across the hierarchy**: `set`, `delete` and `deleteMany` reach the global tier,
  *   every region's regional tier and every data center's local tier, top-down, before they resolve
  *   (see hierarchy-fan-out.ts); memory tiers everywhere hear of them over the bus on the global tier,
@@ -196,14 +197,14 @@ function planGeoCache(topology: GeoTopology, options: GeoCacheOptions) {
   return { cacheOptions, parts, dataCenter: here.name, region: here.region }
 }
 
-/** The key prefix of a data center's local tier (before the namespace). */
+/** The key prefix of a data center's local tier (before the namespace). One `:`, as every prefix. */
 export function localPrefix(dataCenter: string): string {
-  return `local:${dataCenter}:`
+  return `local@${dataCenter}:`
 }
 
-/** The key prefix of a region's regional tier (before the namespace). */
+/** The key prefix of a region's regional tier (before the namespace). One `:`, as every prefix. */
 export function regionalPrefix(region: string): string {
-  return `regional:${region}:`
+  return `regional@${region}:`
 }
 
 function checkLevel(options: GeoLevelOptions | undefined, which: GeoLevel) {

@@ -31,7 +31,7 @@ test('a level slower than its budget is passed over, then skipped without waitin
   open.push(usWest, usEast)
   await Promise.all([usWest.ready(), usEast.ready()])
   await usWest.set('quote:1', 'to be or not to be') // every level of every region holds it
-  const localKey = 'local:us-east:budgets:quote:1'
+  const localKey = 'local@us-east:budgets:quote:1'
   const timedRead = async () => {
     await hierarchy.server('us-east').redis.command('DEL', localKey) // so the read goes past the local tier
     const started = performance.now()

@@ -164,7 +164,7 @@ describe('geographic hierarchy: 2 regions × 2 data centers, 7 Redis servers beh
     const reads: { startedAt: number; value: unknown }[] = []
     // Meanwhile us-east keeps losing its local copy (eviction) and reading through to the lagging region.
     while (resolvedAt === undefined || Date.now() < resolvedAt + 700) {
-      await localUsEast.redis.command('DEL', `local:us-east:${namespace}:page:1`)
+      await localUsEast.redis.command('DEL', `local@us-east:${namespace}:page:1`)
       const startedAt = Date.now()
       reads.push({ startedAt, value: await usEast.get('page:1') })
       await usEast.idle()

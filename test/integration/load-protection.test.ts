@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import {
+  CacheClosedError,
   createCache,
-  LoaderError,
   LoaderTimeoutError,
   memoryTier,
   redisTier,
@@ -285,7 +285,7 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
               new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
           )
           .catch((error: unknown) => {
-            expect(error).toBeInstanceOf(LoaderError)
+            expect(error).toBeInstanceOf(CacheClosedError)
             resolve()
           })
       })

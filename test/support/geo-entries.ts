@@ -8,7 +8,7 @@ const serializers = new Map(builtInSerializers.map((serializer) => [serializer.i
 
 /** The key prefix a level's server stores a namespace under. */
 export function levelKey(server: GeoServer, namespace: string, key: string): string {
-  const prefix = server.level === 'global' ? 'global:' : `${server.level}:${server.name}:`
+  const prefix = server.level === 'global' ? 'global:' : `${server.level}@${server.name}:`
   return `${prefix}${namespace}:${key}`
 }
 

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../../errors.js'
 import type { EvictionPolicy, EvictionPolicyFactory, PolicyLimits } from '../eviction-policy.js'
 import { FrequencySketch, hashKey } from './frequency-sketch.js'
 import { GhostFeedback } from './ghost-feedback.js'
@@ -53,13 +54,13 @@ const INITIAL_SKETCH_ENTRIES = 1024
 export function createWTinyLfuPolicy(options: WTinyLfuOptions = {}): EvictionPolicyFactory {
   const windowShare = options.windowShare ?? DEFAULT_WINDOW_SHARE
   if (!(windowShare >= 0 && windowShare <= MAX_WINDOW_SHARE)) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       `W-TinyLFU windowShare must be between 0 and ${MAX_WINDOW_SHARE}; got ${windowShare}`,
     )
   }
   const adaptation = options.adaptation ?? 'ghosts'
   if (!['ghosts', 'hill-climbing', 'none'].includes(adaptation)) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       `W-TinyLFU adaptation must be 'ghosts', 'hill-climbing' or 'none'; got ${adaptation}`,
     )
   }

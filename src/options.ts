@@ -2,6 +2,7 @@ import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } fro
 import { type Duration, optionalMilliseconds, toMilliseconds } from './duration.js'
 import { InvalidOptionError } from './errors.js'
 import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES } from './keys.js'
+import { assertValidBusOptions } from './sync/bus-options.js'
 import type { SyncOptions } from './sync/synchronizer.js'
 import type { TierDefinition } from './tiers/tier.js'
 
@@ -158,7 +159,7 @@ export function resolveCacheOptions(
     maxKeyBytes,
     tombstoneTtlMs: Math.max(1, toMilliseconds(options.tombstoneTtl ?? '30s', 'tombstoneTtl')),
     coordinator: options.coordinator,
-    sync: resolveSync(options.sync),
+    sync: resolveSync(options.sync, maxKeyBytes),
     tagTtlMs: Math.max(
       1,
       optionalMilliseconds(options.tagTtl, 'tagTtl') ?? defaultTagTtl(ttlMs + graceMs, tiers),
@@ -211,13 +212,15 @@ function defaultTagTtl(entryLifeMs: number, tiers: readonly Pick<TierDefinition,
   return Math.max(24 * 60 * 60 * 1000, 2 * entryLifeMs, ...tiers.map((tier) => tier.ttlMs ?? 0))
 }
 
-function resolveSync(sync: SyncOptions | undefined): SyncOptions {
+function resolveSync(sync: SyncOptions | undefined, maxKeyBytes: number): SyncOptions {
   if (sync === undefined) return {}
   if (typeof sync !== 'object' || sync === null)
     throw new InvalidOptionError('sync must be an object like { bus: true, tracking: false }')
-  if (sync.bus !== undefined && typeof sync.bus !== 'boolean' && typeof sync.bus !== 'object') {
+  const { bus } = sync
+  if (bus !== undefined && typeof bus !== 'boolean' && (typeof bus !== 'object' || bus === null)) {
     throw new InvalidOptionError('sync.bus must be a boolean or bus options')
   }
+  if (typeof bus === 'object') assertValidBusOptions(bus, maxKeyBytes)
   if (sync.tracking !== undefined && typeof sync.tracking !== 'boolean')
     throw new InvalidOptionError('sync.tracking must be a boolean')
   return sync

@@ -16,7 +16,7 @@ export type TagVersionSource = (tags: readonly string[]) => Promise<number[] | u
 export class TagVersions {
   private readonly known: LRUCache<string, number>
   private trustedFlag: boolean
-  /** Moves on every reset or change of trust, so a fetch that straddles one is not remembered. */
+  /** Moves on every reset, forget or change of trust, so a fetch that straddles one is not remembered. */
   private generation = 0
 
   constructor(
@@ -82,14 +82,18 @@ export class TagVersions {
     return fetched
   }
 
-  /** Records a tag's version (versions only move forward). */
+  /** Records a tag's version as the coordinator gave it (versions only move forward). */
   apply(tag: string, version: number): void {
     const current = this.known.get(tag)
     if (current === undefined || version > current) this.known.set(tag, version)
   }
 
-  /** Forgets a tag's version (it changed to a version we do not know). */
+  /**
+   * Forgets a tag's version (it changed to a version we do not know), so the next check reads it from
+   * the coordinator. A fetch already under way may have read the old version: it is not remembered.
+   */
   forget(tag: string): void {
+    this.generation++
     this.known.delete(tag)
   }
 

@@ -100,21 +100,29 @@ const CLOSE_BRACE = 0x7d
 
 /**
  * Whether JSON text nests arrays and objects deeper than `limit`, by one pass over the bytes (strings
- * skipped). JSON.parse itself takes time out of proportion on deep nesting (half a second for a
- * megabyte of `[`), so such input is refused before it gets there.
+ * skipped with a native search). JSON.parse itself takes time out of proportion on deep nesting (over
+ * half a second for a megabyte of `[`), so such input is refused before it gets there.
  */
 function nestsDeeperThan(raw: Buffer, limit: number): boolean {
   let depth = 0
-  let inString = false
   for (let i = 0; i < raw.length; i++) {
-    const byte = raw[i] as number
-    if (inString) {
-      if (byte === BACKSLASH) i++
-      else if (byte === QUOTE) inString = false
-    } else if (byte === QUOTE) inString = true
+    const byte = raw[i]
+    if (byte === QUOTE) i = closingQuote(raw, i)
     else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
       if (++depth > limit) return true
     } else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) depth--
   }
   return false
+}
+
+/** Where the string opened at `start` ends (its closing quote, not an escaped one), or the end of input. */
+function closingQuote(raw: Buffer, start: number): number {
+  let at = start
+  for (;;) {
+    at = raw.indexOf(QUOTE, at + 1)
+    if (at < 0) return raw.length
+    let backslashes = 0
+    while (raw[at - 1 - backslashes] === BACKSLASH) backslashes++
+    if (backslashes % 2 === 0) return at
+  }
 }

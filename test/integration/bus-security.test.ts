@@ -1,6 +1,15 @@
 import { createHmac } from 'node:crypto'
+import { Registry } from 'prom-client'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { type CacheOptions, createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
+import { parsePrometheusText } from '../../src/cli/metrics-text.js'
+import {
+  type CacheOptions,
+  createCache,
+  memoryTier,
+  prometheusMetrics,
+  redisTier,
+  type TierCache,
+} from '../../src/index.js'
 import { closeClients, expectWritesToReach, nodeRedis, servedBy } from '../support/fixtures.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
@@ -212,6 +221,15 @@ describe('with a bus secret', () => {
     )
     await drained(a, b)
     expect(a.stats().bus).toMatchObject({ unauthenticated: 6 })
+    const registry = new Registry()
+    const metrics = prometheusMetrics(a, { registry })
+    const samples = parsePrometheusText(await registry.metrics())
+    metrics.stop()
+    const dropped = samples.find(
+      (sample) =>
+        sample.name === 'tiercache_bus_messages_dropped_total' && sample.labels.reason === 'unauthenticated',
+    )
+    expect(dropped?.value).toBe(6)
     expect(await servedBy(a, () => a.get('k'))).toEqual({ source: 'memory', value: 'kept' })
     expect(await servedBy(a, read)).toMatchObject({ source: 'memory', value: { n: 1 } })
     expect(load.calls).toBe(1)

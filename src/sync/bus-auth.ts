@@ -1,5 +1,8 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
 
+/** A bus secret: a string (UTF-8) or bytes. */
+export type BusSecret = string | Uint8Array
+
 /** Characters of an HMAC-SHA256 in base64url (32 bytes, no padding). */
 const MAC_LENGTH = 43
 /** The separator between the MAC and the message's JSON. */
@@ -11,19 +14,24 @@ const DOT = 0x2e
  * origin and its sequence number, so both are covered, and the channel is, so a message cannot be
  * replayed into another namespace sharing the secret. Receivers check the MAC over the raw bytes before
  * parsing anything.
+ *
+ * Given several secrets (a rotation), messages are signed with the first and accepted under any.
  */
 export class BusAuthenticator {
-  private readonly key: KeyObject
+  private readonly keys: readonly KeyObject[]
   private readonly context: Buffer
 
-  constructor(secret: string | Uint8Array, channel: string) {
-    this.key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret)
+  constructor(secret: BusSecret | readonly BusSecret[], channel: string) {
+    const secrets = Array.isArray(secret) ? (secret as readonly BusSecret[]) : [secret as BusSecret]
+    this.keys = secrets.map((one) =>
+      createSecretKey(typeof one === 'string' ? Buffer.from(one, 'utf8') : one),
+    )
     this.context = Buffer.from(`${channel}\n`, 'utf8')
   }
 
   /** The signed form of a message's JSON. */
   sign(json: string): string {
-    return `${this.mac(Buffer.from(json, 'utf8')).toString('base64url')}.${json}`
+    return `${this.mac(this.keys[0] as KeyObject, Buffer.from(json, 'utf8'))}.${json}`
   }
 
   /** Bytes a signed message adds to its JSON. */
@@ -31,16 +39,17 @@ export class BusAuthenticator {
     return MAC_LENGTH + 1
   }
 
-  /** The JSON of a signed message if its MAC is right, else undefined. Never throws. */
+  /** The JSON of a signed message if its MAC is right under one of the secrets, else undefined. Never throws. */
   open(raw: Buffer): Buffer | undefined {
     if (raw.length <= MAC_LENGTH || raw[MAC_LENGTH] !== DOT) return undefined
+    const given = raw.subarray(0, MAC_LENGTH)
     const json = raw.subarray(MAC_LENGTH + 1)
     // Compared as text, not decoded: base64 would let several spellings of the last character pass.
-    const expected = Buffer.from(this.mac(json).toString('base64url'), 'latin1')
-    return timingSafeEqual(raw.subarray(0, MAC_LENGTH), expected) ? json : undefined
+    const valid = this.keys.some((key) => timingSafeEqual(given, Buffer.from(this.mac(key, json), 'latin1')))
+    return valid ? json : undefined
   }
 
-  private mac(json: Buffer): Buffer {
-    return createHmac('sha256', this.key).update(this.context).update(json).digest()
+  private mac(key: KeyObject, json: Buffer): string {
+    return createHmac('sha256', key).update(this.context).update(json).digest('base64url')
   }
 }

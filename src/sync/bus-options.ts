@@ -23,7 +23,11 @@ export function smallestMessageBytes(maxKeyBytes: number): number {
  */
 export function assertValidBusOptions(bus: object, maxKeyBytes: number): void {
   const { secret, maxMessageBytes, maxMessageItems } = bus as Record<string, unknown>
-  if (secret !== undefined) assertValidSecret(secret)
+  if (Array.isArray(secret)) {
+    if (secret.length === 0)
+      throw new InvalidOptionError('sync.bus.secret must not be an empty list; leave it out for no secret')
+    for (const one of secret) assertValidSecret(one)
+  } else if (secret !== undefined) assertValidSecret(secret)
   const smallest = smallestMessageBytes(maxKeyBytes)
   if (maxMessageBytes !== undefined && !isIntegerWithin(maxMessageBytes, smallest, MAX_MESSAGE_BYTES)) {
     throw new InvalidOptionError(
@@ -50,7 +54,9 @@ function assertValidSecret(secret: unknown): void {
         : undefined
   // The message names the problem, never the secret itself.
   if (bytes === undefined)
-    throw new InvalidOptionError(`sync.bus.secret must be a string or a Buffer; got ${typeof secret}`)
+    throw new InvalidOptionError(
+      `sync.bus.secret must be a string, a Buffer or a list of them; got ${typeof secret}`,
+    )
   if (bytes < MIN_SECRET_BYTES)
     throw new InvalidOptionError(
       `sync.bus.secret must be at least ${MIN_SECRET_BYTES} bytes (32 random bytes recommended); got ${bytes}`,

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache'
 import type { CacheEvents } from '../events.js'
 import type { RedisConnection, RedisSubscriber } from '../redis/connection.js'
 import { withDeadline } from '../redis/deadline.js'
-import { BusAuthenticator } from './bus-auth.js'
+import { BusAuthenticator, type BusSecret } from './bus-auth.js'
 import { BusCounters } from './bus-counters.js'
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGE_ITEMS } from './bus-options.js'
 import { type BusMessage, decodeMessage, encodeMessage, type RejectReason } from './messages.js'
@@ -37,9 +37,10 @@ export interface BusOptions {
   /**
    * Shared secret (string or Buffer, at least 16 bytes; 32 random bytes recommended) with which every
    * message is authenticated (HMAC-SHA256). Receivers drop and count messages without a valid MAC, and
-   * replays. Every process of the namespace needs the same secret. Default: none.
+   * replays. Every process of the namespace needs the same secret. A list rotates secrets: messages are
+   * signed with the first and accepted under any. Default: none.
    */
-  secret?: string | Uint8Array
+  secret?: BusSecret | readonly BusSecret[]
   /**
    * Largest message, in bytes: larger ones received are dropped unread and counted (`stats().bus`);
    * batches sent are split to stay within it. Give every process the same limits. Default 1 MiB.
@@ -83,6 +84,7 @@ export class InvalidationBus {
   private readonly authenticator: BusAuthenticator | undefined
   /** Messages received, accepted or dropped by reason. */
   readonly counters = new BusCounters()
+  private warnedUnauthenticated = false
   private healthy = false
   private lastOwnHeartbeatAt = 0
   private lastTickAt = Date.now()
@@ -235,6 +237,7 @@ export class InvalidationBus {
     if (typeof message === 'string') {
       this.counters.reject(message)
       this.events.report('decodeError', { tier: 'bus', key: this.channel, reason: `bus message ${message}` })
+      if (message === 'unauthenticated') this.warnUnauthenticatedOnce()
       return
     }
     this.lastReceivedAt = performance.timeOrigin + performance.now()
@@ -266,6 +269,19 @@ export class InvalidationBus {
     if (newest !== undefined && message.s <= newest) return 'replayed'
     this.newestSeq.set(message.o, message.s)
     return message
+  }
+
+  /**
+   * Said once per cache, without anyone listening for events: the usual cause is a process of the
+   * namespace running without the secret (or with another one), whose invalidations are then lost here.
+   */
+  private warnUnauthenticatedOnce(): void {
+    if (this.warnedUnauthenticated) return
+    this.warnedUnauthenticated = true
+    process.emitWarning(
+      `tiercache dropped a message on bus channel ${this.channel} that was not authenticated with sync.bus.secret; every process of the namespace needs the same secret (counted in stats().bus.unauthenticated)`,
+      { code: 'TIERCACHE_BUS_UNAUTHENTICATED' },
+    )
   }
 
   private ownHeartbeat(): void {

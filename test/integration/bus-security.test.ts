@@ -187,6 +187,8 @@ describe('message size bounds', () => {
     { maxMessageItems: Number.NaN },
     { secret: 'short' },
     { secret: 42 },
+    { secret: [] },
+    { secret: ['a secret of enough bytes', 'short'] },
   ])('bus option %o is refused with ERR_INVALID_OPTION before any I/O', (bus) => {
     expect(() =>
       createCache({
@@ -256,11 +258,35 @@ describe('with a bus secret', () => {
     expect(await servedBy(a, () => a.get('k'))).toEqual({ source: 'memory', value: 'kept' })
   })
 
-  test('a process without the secret cannot read or be read: both sides count the other as unauthenticated or malformed', async () => {
-    const [signed, plain] = await Promise.all([instance({ bus: { secret: SECRET } }), instance()])
-    await signed.set('x', 1)
-    await plain.set('y', 1)
-    await waitFor(() => (signed.stats().bus?.unauthenticated ?? 0) > 0)
-    await waitFor(() => (plain.stats().bus?.malformed ?? 0) > 0)
+  test('a process without the secret cannot read or be read: both sides count it, and it is said once', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const [signed, plain] = await Promise.all([instance({ bus: { secret: SECRET } }), instance()])
+      await signed.set('x', 1)
+      await plain.set('y', 1)
+      await waitFor(() => (signed.stats().bus?.unauthenticated ?? 0) > 1)
+      await waitFor(() => (plain.stats().bus?.malformed ?? 0) > 0)
+      const ours = warnings.filter(
+        (warning) => (warning as { code?: string }).code === 'TIERCACHE_BUS_UNAUTHENTICATED',
+      )
+      expect(ours).toHaveLength(1)
+      expect(ours[0]?.message).not.toContain(SECRET)
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  test('secrets rotate without a gap: processes signing with either of two listed secrets hear each other', async () => {
+    const [old, next] = [SECRET, 'the next shared secret, rotated in']
+    const [a, b] = await Promise.all([
+      instance({ bus: { secret: [old, next] } }),
+      instance({ bus: { secret: [next, old] } }),
+    ])
+    await expectWritesToReach(a, b, 'hot')
+    await expectWritesToReach(b, a, 'hot')
+    expect(a.stats().bus).toMatchObject({ unauthenticated: 0 })
+    expect(b.stats().bus).toMatchObject({ unauthenticated: 0 })
   })
 })

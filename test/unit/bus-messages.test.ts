@@ -106,6 +106,18 @@ describe('BusAuthenticator', () => {
     expect(ours.open(Buffer.alloc(0))).toBeUndefined()
   })
 
+  test('rotates secrets: signs with the first of a list, accepts any', () => {
+    const json = '{"o":"x","s":1,"c":1}'
+    const [old, next] = ['the old secret, 16+ bytes', 'the new secret, 16+ bytes']
+    const signedOld = bytes(new BusAuthenticator([old, next], channel).sign(json))
+    const signedNew = bytes(new BusAuthenticator([next, old], channel).sign(json))
+    expect(new BusAuthenticator(old, channel).open(signedOld)?.toString()).toBe(json)
+    expect(new BusAuthenticator([next, old], channel).open(signedOld)?.toString()).toBe(json)
+    expect(new BusAuthenticator([old, next], channel).open(signedNew)?.toString()).toBe(json)
+    expect(new BusAuthenticator(next, channel).open(signedNew)?.toString()).toBe(json)
+    expect(new BusAuthenticator(old, channel).open(signedNew)).toBeUndefined()
+  })
+
   test('accepts a Buffer secret equal to the string', () => {
     const json = '{"o":"x","s":1,"c":1}'
     const signed = new BusAuthenticator(Buffer.from(secret), channel).sign(json)

@@ -4,7 +4,11 @@ import { EventEmitter } from 'node:events'
 export interface CacheEventMap {
   /** A tier operation failed; the cache carried on without that tier. */
   tierError: [{ tier: string; operation: string; error: unknown }]
-  /** Bytes under one of our keys did not decode; the read counted as a miss and the next fill repairs it. */
+  /**
+   * Bytes under one of our keys did not decode; the read counted as a miss and the next fill repairs it.
+   * Also a bus message dropped (tier 'bus', key the channel, reason 'bus message <malformed | oversized
+   * | unauthenticated | replayed>').
+   */
   decodeError: [{ tier: string; key: string; reason: string }]
   /**
    * A tier's connection went down or up, or its circuit breaker changed state ('open': skipped after

@@ -135,9 +135,9 @@ export class InvalidationBus {
   }
 
   /**
-   * Queues an invalidation; everything queued in the same tick is published as one message (split
-   * to stay within maxMessageItems and maxMessageBytes). Resolves once published, or once publishing failed (the failure is reported and
-   * shows up at receivers as a sequence gap).
+   * Queues an invalidation; everything queued in the same tick is published as one message (split to
+   * stay within maxMessageItems and maxMessageBytes). Resolves once published, or once publishing
+   * failed (the failure is reported and shows up at receivers as a sequence gap).
    */
   publish(part: {
     keys?: readonly (readonly [string, number])[]

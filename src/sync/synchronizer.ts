@@ -99,7 +99,7 @@ export class Synchronizer {
 
   tagsInvalidated(tags: readonly string[], version: number): Promise<void> {
     this.flights.invalidateAll()
-    for (const tag of tags) this.tags.apply(tag, version)
+    for (const tag of tags) this.tags.invalidated(tag, version)
     return this.bus?.publish({ tags: tags.map((tag) => [tag, version] as const) }) ?? Promise.resolve()
   }
 

@@ -2,7 +2,7 @@ import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } fro
 import { type Duration, optionalMilliseconds, toMilliseconds } from './duration.js'
 import { InvalidOptionError } from './errors.js'
 import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES } from './keys.js'
-import { assertValidBusOptions } from './sync/bus-options.js'
+import { resolveBusOptions } from './sync/bus-options.js'
 import type { SyncOptions } from './sync/synchronizer.js'
 import type { TierDefinition } from './tiers/tier.js'
 
@@ -220,10 +220,9 @@ function resolveSync(sync: SyncOptions | undefined, maxKeyBytes: number): SyncOp
   if (bus !== undefined && typeof bus !== 'boolean' && (typeof bus !== 'object' || bus === null)) {
     throw new InvalidOptionError('sync.bus must be a boolean or bus options')
   }
-  if (typeof bus === 'object') assertValidBusOptions(bus, maxKeyBytes)
   if (sync.tracking !== undefined && typeof sync.tracking !== 'boolean')
     throw new InvalidOptionError('sync.tracking must be a boolean')
-  return sync
+  return typeof bus === 'object' ? { ...sync, bus: resolveBusOptions(bus, maxKeyBytes) } : sync
 }
 
 function defaultEntryTtl(tiers: readonly Pick<TierDefinition, 'kind' | 'ttlMs'>[]): number {

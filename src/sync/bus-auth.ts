@@ -1,7 +1,12 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto'
 
-/** A bus secret: a string (UTF-8) or bytes. */
-export type BusSecret = string | Uint8Array
+/** A bus secret: a string (UTF-8), bytes, or a secret KeyObject (`crypto.createSecretKey`). */
+export type BusSecret = string | Uint8Array | KeyObject
+
+export function toSecretKey(secret: BusSecret): KeyObject {
+  if (secret instanceof KeyObject) return secret
+  return createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret)
+}
 
 /** Characters of an HMAC-SHA256 in base64url (32 bytes, no padding). */
 const MAC_LENGTH = 43
@@ -23,9 +28,7 @@ export class BusAuthenticator {
 
   constructor(secret: BusSecret | readonly BusSecret[], channel: string) {
     const secrets = Array.isArray(secret) ? (secret as readonly BusSecret[]) : [secret as BusSecret]
-    this.keys = secrets.map((one) =>
-      createSecretKey(typeof one === 'string' ? Buffer.from(one, 'utf8') : one),
-    )
+    this.keys = secrets.map(toSecretKey)
     this.context = Buffer.from(`${channel}\n`, 'utf8')
   }
 

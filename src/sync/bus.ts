@@ -35,10 +35,10 @@ export interface BusOptions {
   /** Longest a PUBLISH may take. Default 1000 ms. */
   publishTimeoutMs?: number
   /**
-   * Shared secret (string or Buffer, at least 16 bytes; 32 random bytes recommended) with which every
-   * message is authenticated (HMAC-SHA256). Receivers drop and count messages without a valid MAC, and
-   * replays. Every process of the namespace needs the same secret. A list rotates secrets: messages are
-   * signed with the first and accepted under any. Default: none.
+   * Shared secret (string, Buffer or KeyObject, at least 16 bytes; 32 random bytes recommended) with
+   * which every message is authenticated (HMAC-SHA256). Receivers drop and count messages without a
+   * valid MAC, and replays. Every process of the namespace needs the same secret. A list rotates
+   * secrets: messages are signed with the first and accepted under any. Default: none.
    */
   secret?: BusSecret | readonly BusSecret[]
   /**

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { inspect } from 'node:util'
 import { Registry } from 'prom-client'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { parsePrometheusText } from '../../src/cli/metrics-text.js'
@@ -186,6 +187,7 @@ describe('message size bounds', () => {
     { maxMessageItems: 0 },
     { maxMessageItems: Number.NaN },
     { secret: 'short' },
+    { secret: '' },
     { secret: 42 },
     { secret: [] },
     { secret: ['a secret of enough bytes', 'short'] },
@@ -236,6 +238,12 @@ describe('with a bus secret', () => {
     expect(await servedBy(a, read)).toMatchObject({ source: 'memory', value: { n: 1 } })
     expect(load.calls).toBe(1)
     await expectWritesToReach(b, a, 'hot')
+  })
+
+  test('the secret is held as a KeyObject: inspecting the cache or its options shows no byte of it', async () => {
+    const a = await instance({ bus: { secret: SECRET } })
+    expect(inspect(a, { depth: 20, showHidden: true })).not.toContain(SECRET)
+    expect(inspect(a, { depth: 20, showHidden: true })).not.toContain(Buffer.from(SECRET).toString('hex'))
   })
 
   test('a signed message replayed is dropped and counted', async () => {

@@ -37,6 +37,7 @@ export { LATENCY_BUCKET_MICROS, type TierCountersSnapshot } from './metrics/tier
 export type { CacheOptions, LoadOptions, LoadProtectionOptions, WriteOptions } from './options.js'
 export type { IoredisLike, NodeRedisLike } from './redis/connection.js'
 export type { BusOptions } from './sync/bus.js'
+export type { BusSecret } from './sync/bus-auth.js'
 export type { BusStats } from './sync/bus-counters.js'
 export type { SyncOptions } from './sync/synchronizer.js'
 export type { BreakerOptions, BreakerState } from './tiers/circuit-breaker.js'

@@ -108,6 +108,27 @@ describe('forged tag versions (no secret)', () => {
     expect(await servedBy(a, read)).toMatchObject({ source: 'memory', value: { n: 2 } })
   })
 
+  test('a forged key version keeps that key out of the memory tier for tombstoneTtl at most', async () => {
+    const make = async () => {
+      const cache = createCache({
+        namespace: NAMESPACE,
+        tombstoneTtl: '300ms',
+        tiers: [memoryTier({ ttl: '1h' }), redisTier({ name: 'hot', client: await nodeRedis(server) })],
+      })
+      caches.push(cache)
+      expect(await cache.ready()).toBe(true)
+      return cache
+    }
+    const [a, b] = await Promise.all([make(), make()])
+    await a.set('k', 'v')
+    await forge(`{"o":"forger","s":1,"k":[["k",${Number.MAX_SAFE_INTEGER}]]}`)
+    await drained(a, b)
+    expect(await servedBy(a, () => a.get('k'))).toEqual({ source: 'hot', value: 'v' })
+    await waitFor(async () => (await servedBy(a, () => a.get('k'))).source === 'memory', {
+      what: 'k to be cached in memory again',
+    })
+  })
+
   test('messages of the wrong shape are dropped and counted as malformed', async () => {
     const [a, b] = await Promise.all([instance(), instance()])
     await a.set('k', 'kept')

@@ -8,7 +8,11 @@ export interface CacheEventMap {
    * or a `TierError` whose `cause` is what the Redis client raised.
    */
   tierError: [{ tier: string; operation: string; error: TierCacheError }]
-  /** Bytes under one of our keys did not decode; the read counted as a miss and the next fill repairs it. */
+  /**
+   * Bytes under one of our keys did not decode; the read counted as a miss and the next fill repairs it.
+   * Also a bus message dropped (tier 'bus', key the channel, reason 'bus message <malformed | oversized
+   * | unauthenticated | replayed>').
+   */
   decodeError: [{ tier: string; key: string; reason: string }]
   /**
    * A tier's connection went down or up, or its circuit breaker changed state ('open': skipped after

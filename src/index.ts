@@ -41,6 +41,8 @@ export type { NodeRedisClusterLike } from './redis/cluster-connection.js'
 export type { IoredisLike, NodeRedisLike, RedisArgument } from './redis/connection.js'
 export type { NodeRedisSentinelLike } from './redis/sentinel-connection.js'
 export type { BusOptions } from './sync/bus.js'
+export type { BusSecret } from './sync/bus-auth.js'
+export type { BusStats } from './sync/bus-counters.js'
 export type { SyncOptions } from './sync/synchronizer.js'
 export type { BreakerOptions, BreakerState } from './tiers/circuit-breaker.js'
 export type {

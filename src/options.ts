@@ -8,6 +8,7 @@ import {
 } from './duration.js'
 import { InvalidOptionError } from './errors.js'
 import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TAGS } from './keys.js'
+import { resolveBusOptions } from './sync/bus-options.js'
 import type { SyncOptions } from './sync/synchronizer.js'
 import type { TierDefinition } from './tiers/tier.js'
 
@@ -178,7 +179,7 @@ export function resolveCacheOptions(
     maxTags,
     tombstoneTtlMs: Math.max(1, toMilliseconds(options.tombstoneTtl ?? '30s', 'tombstoneTtl')),
     coordinator: options.coordinator,
-    sync: resolveSync(options.sync),
+    sync: resolveSync(options.sync, maxKeyBytes),
     tagTtlMs: Math.max(
       1,
       optionalMilliseconds(options.tagTtl, 'tagTtl') ?? defaultTagTtl(ttlMs + graceMs, tiers),
@@ -233,16 +234,17 @@ function defaultTagTtl(entryLifeMs: number, tiers: readonly Pick<TierDefinition,
   return Math.max(24 * 60 * 60 * 1000, 2 * entryLifeMs, ...tiers.map((tier) => tier.ttlMs ?? 0))
 }
 
-function resolveSync(sync: SyncOptions | undefined): SyncOptions {
+function resolveSync(sync: SyncOptions | undefined, maxKeyBytes: number): SyncOptions {
   if (sync === undefined) return {}
   if (typeof sync !== 'object' || sync === null)
     throw new InvalidOptionError('sync must be an object like { bus: true, tracking: false }')
-  if (sync.bus !== undefined && typeof sync.bus !== 'boolean' && typeof sync.bus !== 'object') {
+  const { bus } = sync
+  if (bus !== undefined && typeof bus !== 'boolean' && (typeof bus !== 'object' || bus === null)) {
     throw new InvalidOptionError('sync.bus must be a boolean or bus options')
   }
   if (sync.tracking !== undefined && typeof sync.tracking !== 'boolean')
     throw new InvalidOptionError('sync.tracking must be a boolean')
-  return sync
+  return typeof bus === 'object' ? { ...sync, bus: resolveBusOptions(bus, maxKeyBytes) } : sync
 }
 
 function defaultEntryTtl(tiers: readonly Pick<TierDefinition, 'kind' | 'ttlMs'>[]): number {

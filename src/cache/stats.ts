@@ -1,4 +1,5 @@
 import type { TierCountersSnapshot } from '../metrics/tier-counters.js'
+import type { BusStats } from '../sync/bus-counters.js'
 import type { TierHealth } from '../tiers/redis-tier.js'
 import type { Tier } from '../tiers/tier.js'
 import type { CacheParts } from './parts.js'
@@ -35,6 +36,8 @@ export interface CacheStats {
   readonly leaseWaits: number
   /** Whether memory tiers are in use: false while an invalidation channel is down (they are bypassed). */
   readonly synced: boolean
+  /** Messages the invalidation bus accepted and dropped, by reason (absent without a bus). */
+  readonly bus?: BusStats
 }
 
 /** Reads every counter once; no I/O. */
@@ -51,6 +54,7 @@ export function collectStats({ options, tiers, loads, flights, sync }: CachePart
     refreshes: loads.refreshes,
     leaseWaits: loads.leaseWaits,
     synced: sync.healthy,
+    ...(sync.busStats !== undefined ? { bus: sync.busStats } : {}),
   }
 }
 

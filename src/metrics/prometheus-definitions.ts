@@ -214,6 +214,18 @@ export function metricDefinitions(p: string): MetricDefinition[] {
           labels: { ...watcher.labels, kind },
         })),
     ),
+    counter(
+      'bus_messages_dropped_total',
+      'Invalidation bus messages dropped unapplied, by reason: malformed, oversized, unauthenticated, replayed.',
+      (watcher) => {
+        const bus = watcher.stats().bus
+        if (bus === undefined) return []
+        return (['malformed', 'oversized', 'unauthenticated', 'replayed'] as const).map((reason) => ({
+          value: bus[reason],
+          labels: { ...watcher.labels, reason },
+        }))
+      },
+    ),
     {
       name: `${p}load_duration_seconds`,
       help: 'How long loader calls took, by result.',

@@ -3,7 +3,10 @@ import { LRUCache } from 'lru-cache'
 import type { CacheEvents } from '../events.js'
 import type { RedisConnection, RedisSubscriber } from '../redis/connection.js'
 import { withDeadline } from '../redis/deadline.js'
-import { type BusMessage, decodeMessage, encodeMessage } from './messages.js'
+import { BusAuthenticator, type BusSecret } from './bus-auth.js'
+import { BusCounters } from './bus-counters.js'
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGE_ITEMS } from './bus-options.js'
+import { type BusMessage, decodeMessage, encodeMessage, type RejectReason } from './messages.js'
 
 /** What the bus tells the cache. */
 export interface BusListener {
@@ -31,10 +34,27 @@ export interface BusOptions {
   heartbeatTimeoutMs?: number
   /** Longest a PUBLISH may take. Default 1000 ms. */
   publishTimeoutMs?: number
+  /**
+   * Shared secret (string, Buffer or KeyObject, at least 16 bytes; 32 random bytes recommended) with
+   * which every message is authenticated (HMAC-SHA256). Receivers drop and count messages without a
+   * valid MAC, and replays. Every process of the namespace needs the same secret. A list rotates
+   * secrets: messages are signed with the first and accepted under any. Default: none.
+   */
+  secret?: BusSecret | readonly BusSecret[]
+  /**
+   * Largest message, in bytes: larger ones received are dropped unread and counted (`stats().bus`);
+   * batches sent are split to stay within it. Give every process the same limits. Default 1 MiB.
+   */
+  maxMessageBytes?: number
+  /** Most keys, tags and filled keys in one message, received or sent (as for maxMessageBytes). Default 1000. */
+  maxMessageItems?: number
 }
 
-/** Most keys or tags in one message; bigger batches are split. */
-const MAX_ITEMS_PER_MESSAGE = 1000
+/** One key, tag or filled key of a message being built, and the list it goes in. */
+interface Item {
+  readonly list: 'k' | 't' | 'f'
+  readonly value: readonly [string, number] | string
+}
 
 interface Pending {
   keys: [string, number][]
@@ -56,6 +76,15 @@ export class InvalidationBus {
   private seq = 0
   private closed = false
   private readonly lastSeq = new LRUCache<string, number>({ max: 10_000 })
+  /**
+   * With a secret: per origin, the newest sequence number authenticated. Unlike lastSeq it survives
+   * outages, so an old message replayed after one is still refused.
+   */
+  private readonly newestSeq = new LRUCache<string, number>({ max: 10_000 })
+  private readonly authenticator: BusAuthenticator | undefined
+  /** Messages received, accepted or dropped by reason. */
+  readonly counters = new BusCounters()
+  private warnedUnauthenticated = false
   private healthy = false
   private lastOwnHeartbeatAt = 0
   private lastTickAt = Date.now()
@@ -64,7 +93,7 @@ export class InvalidationBus {
   private lastRenewAt = Date.now()
   private timer: NodeJS.Timeout | undefined
   private readonly unsubscribe: () => void
-  private readonly options: Required<BusOptions>
+  private readonly options: Required<Omit<BusOptions, 'secret'>>
   /** Times (epoch ms, high resolution) at which messages were received, for measurement. */
   lastReceivedAt = 0
 
@@ -80,7 +109,11 @@ export class InvalidationBus {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500,
       heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 1500,
       publishTimeoutMs: options.publishTimeoutMs ?? 1000,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      maxMessageItems: options.maxMessageItems ?? DEFAULT_MAX_MESSAGE_ITEMS,
     }
+    this.authenticator =
+      options.secret !== undefined ? new BusAuthenticator(options.secret, channel) : undefined
     this.unsubscribe = subscriber.onStateChange((ready) => (ready ? this.heartbeat() : this.markDown()))
   }
 
@@ -102,9 +135,9 @@ export class InvalidationBus {
   }
 
   /**
-   * Queues an invalidation; everything queued in the same tick is published as one message (split
-   * above 1000 items). Resolves once published, or once publishing failed (the failure is reported and
-   * shows up at receivers as a sequence gap).
+   * Queues an invalidation; everything queued in the same tick is published as one message (split to
+   * stay within maxMessageItems and maxMessageBytes). Resolves once published, or once publishing
+   * failed (the failure is reported and shows up at receivers as a sequence gap).
    */
   publish(part: {
     keys?: readonly (readonly [string, number])[]
@@ -129,21 +162,49 @@ export class InvalidationBus {
     const pending = this.pending
     this.pending = undefined
     if (!pending) return
-    const messages: Omit<BusMessage, 'o' | 's'>[] = []
-    if (pending.clear) messages.push({ c: 1 })
-    const longest = Math.max(pending.keys.length, pending.tags.length, pending.filled.length)
-    for (let i = 0; i < longest; i += MAX_ITEMS_PER_MESSAGE) {
-      const keys = pending.keys.slice(i, i + MAX_ITEMS_PER_MESSAGE)
-      const tags = pending.tags.slice(i, i + MAX_ITEMS_PER_MESSAGE)
-      const filled = pending.filled.slice(i, i + MAX_ITEMS_PER_MESSAGE)
-      messages.push({
-        ...(keys.length ? { k: keys } : {}),
-        ...(tags.length ? { t: tags } : {}),
-        ...(filled.length ? { f: filled } : {}),
-      })
-    }
+    const messages: Omit<BusMessage, 'o' | 's'>[] = pending.clear ? [{ c: 1 }] : []
+    messages.push(...this.split(pending))
     await Promise.all(messages.map((body) => this.send(body)))
     for (const resolve of pending.waiters) resolve()
+  }
+
+  /**
+   * Packs the pending keys, tags and filled keys into as few messages as stay within maxMessageItems
+   * and maxMessageBytes (counted conservatively: the longest sequence number and the MAC included).
+   */
+  private split(pending: Pending): Omit<BusMessage, 'o' | 's'>[] {
+    const items: Item[] = [
+      ...pending.keys.map((value): Item => ({ list: 'k', value })),
+      ...pending.tags.map((value): Item => ({ list: 't', value })),
+      ...pending.filled.map((value): Item => ({ list: 'f', value })),
+    ]
+    const { maxMessageBytes, maxMessageItems } = this.options
+    // {"o":"…","s":9007199254740991,"k":[],"t":[],"f":[]} and the MAC.
+    const envelope =
+      Buffer.byteLength(JSON.stringify({ o: this.origin, s: Number.MAX_SAFE_INTEGER, k: [], t: [], f: [] })) +
+      (this.authenticator?.overhead ?? 0)
+    type Lists = { k: (readonly [string, number])[]; t: (readonly [string, number])[]; f: string[] }
+    const messages: Lists[] = []
+    let lists: Lists | undefined
+    let count = 0
+    let bytes = 0
+    for (const item of items) {
+      const size = Buffer.byteLength(JSON.stringify(item.value)) + 1
+      if (lists === undefined || count >= maxMessageItems || bytes + size > maxMessageBytes) {
+        lists = { k: [], t: [], f: [] }
+        messages.push(lists)
+        count = 0
+        bytes = envelope
+      }
+      ;(lists[item.list] as unknown[]).push(item.value)
+      count++
+      bytes += size
+    }
+    return messages.map(({ k, t, f }) => ({
+      ...(k.length ? { k } : {}),
+      ...(t.length ? { t } : {}),
+      ...(f.length ? { f } : {}),
+    }))
   }
 
   /** Publishes one message. A failure still consumes a sequence number, so receivers notice the loss. */
@@ -152,7 +213,7 @@ export class InvalidationBus {
     if (!this.publisher.isReady()) return
     try {
       await withDeadline(
-        this.publisher.send([this.subscriber.publishCommand, this.channel, encodeMessage(message)]),
+        this.publisher.send([this.subscriber.publishCommand, this.channel, this.encode(message)]),
         this.options.publishTimeoutMs,
         () => new Error(`${this.subscriber.publishCommand} on ${this.channel} timed out`),
       )
@@ -161,15 +222,31 @@ export class InvalidationBus {
     }
   }
 
+  private encode(message: BusMessage): string {
+    const json = encodeMessage(message)
+    return this.authenticator ? this.authenticator.sign(json) : json
+  }
+
+  /**
+   * Everything on the channel is untrusted: a message is dropped (and counted) unless it is within the
+   * size bounds, authenticated when there is a secret, and well formed. A dropped message counts as
+   * lost once its sender's next message shows the gap; a message from an unknown origin cannot.
+   */
   private receive(raw: Buffer): void {
-    const message = decodeMessage(raw)
-    if (!message) return
+    const message = this.decode(raw)
+    if (typeof message === 'string') {
+      this.counters.reject(message)
+      this.events.report('decodeError', { tier: 'bus', key: this.channel, reason: `bus message ${message}` })
+      if (message === 'unauthenticated') this.warnUnauthenticatedOnce()
+      return
+    }
     this.lastReceivedAt = performance.timeOrigin + performance.now()
     if (message.o === this.origin) {
       // Pub/sub delivers in order, so an own heartbeat arriving proves everything published before it arrived too.
       if (message.h) this.ownHeartbeat()
       return
     }
+    this.counters.received++
     const last = this.lastSeq.get(message.o)
     this.lastSeq.set(message.o, message.s)
     if (last !== undefined && message.s > last + 1) this.listener.lost()
@@ -177,6 +254,34 @@ export class InvalidationBus {
     if (message.k) this.listener.keys(message.k)
     if (message.t) this.listener.tags(message.t)
     if (message.f) this.listener.filled(message.f)
+  }
+
+  /** The message in `raw`, or why it is dropped. Work is bounded by maxMessageBytes before any parsing. */
+  private decode(raw: Buffer): BusMessage | RejectReason {
+    if (raw.length > this.options.maxMessageBytes) return 'oversized'
+    const json = this.authenticator ? this.authenticator.open(raw) : raw
+    if (json === undefined) return 'unauthenticated'
+    const message = decodeMessage(json, this.options.maxMessageItems)
+    if (typeof message === 'string' || !this.authenticator) return message
+    // Only authenticated sequence numbers can be relied on: without a secret, anyone could raise an
+    // origin's number and have its real messages refused.
+    const newest = this.newestSeq.get(message.o)
+    if (newest !== undefined && message.s <= newest) return 'replayed'
+    this.newestSeq.set(message.o, message.s)
+    return message
+  }
+
+  /**
+   * Said once per cache, without anyone listening for events: the usual cause is a process of the
+   * namespace running without the secret (or with another one), whose invalidations are then lost here.
+   */
+  private warnUnauthenticatedOnce(): void {
+    if (this.warnedUnauthenticated) return
+    this.warnedUnauthenticated = true
+    process.emitWarning(
+      `tiercache dropped a message on bus channel ${this.channel} that was not authenticated with sync.bus.secret; every process of the namespace needs the same secret (counted in stats().bus.unauthenticated)`,
+      { code: 'TIERCACHE_BUS_UNAUTHENTICATED' },
+    )
   }
 
   private ownHeartbeat(): void {

@@ -3,6 +3,7 @@ import type { CacheEvents } from '../events.js'
 import type { Flights } from '../load/flights.js'
 import type { Fill, Tier } from '../tiers/tier.js'
 import { type BusListener, type BusOptions, InvalidationBus } from './bus.js'
+import type { BusStats } from './bus-counters.js'
 import { TagVersions } from './tags.js'
 import { ClientTracking } from './tracking.js'
 
@@ -78,6 +79,11 @@ export class Synchronizer {
     void this.bus?.start()
   }
 
+  /** The bus's counters (undefined without a bus). */
+  get busStats(): BusStats | undefined {
+    return this.bus?.counters.snapshot()
+  }
+
   /** True when memory tiers can be trusted (every enabled invalidation channel is healthy). */
   get healthy(): boolean {
     return (this.bus?.isHealthy ?? true) && (this.tracking?.isHealthy ?? true)
@@ -93,7 +99,7 @@ export class Synchronizer {
 
   tagsInvalidated(tags: readonly string[], version: number): Promise<void> {
     this.flights.invalidateAll()
-    for (const tag of tags) this.tags.apply(tag, version)
+    for (const tag of tags) this.tags.invalidated(tag, version)
     return this.bus?.publish({ tags: tags.map((tag) => [tag, version] as const) }) ?? Promise.resolve()
   }
 
@@ -107,7 +113,9 @@ export class Synchronizer {
       keys: (keys) => this.applyKeys(keys),
       tags: (tags) => {
         this.flights.invalidateAll()
-        for (const [tag, version] of tags) this.tags.apply(tag, version)
+        // The message's version is not adopted: anyone who can publish could send 1e300 and no later
+        // version would ever overtake it. Forgetting the tag makes the next check read the coordinator's.
+        for (const [tag] of tags) this.tags.forget(tag)
         this.events.report('invalidated', { keys: [], tags: tags.map(([tag]) => tag) })
       },
       clear: () => {

@@ -9,14 +9,15 @@ export type TagVersionSource = (tags: readonly string[]) => Promise<number[] | u
  * (issued by the coordinator's clock), and an entry is valid only while every tag it carries has a
  * version no newer than the entry's own. Nothing is scanned or fanned out per key.
  *
- * Versions seen are kept in memory so that a memory-tier hit on a tagged entry needs no round trip.
- * They are only trusted while the invalidation bus is healthy (it brings every new version); otherwise
- * each check asks the coordinator.
+ * Versions read from the coordinator are kept in memory so that a memory-tier hit on a tagged entry
+ * needs no round trip. They are only trusted while the invalidation bus is healthy: it names every tag
+ * invalidated, whose version is then forgotten and read again (never taken from the message, which
+ * anyone able to publish could forge). Otherwise each check asks the coordinator.
  */
 export class TagVersions {
   private readonly known: LRUCache<string, number>
   private trustedFlag: boolean
-  /** Moves on every reset or change of trust, so a fetch that straddles one is not remembered. */
+  /** Moves on every reset, forget or change of trust, so a fetch that straddles one is not remembered. */
   private generation = 0
 
   constructor(
@@ -82,14 +83,29 @@ export class TagVersions {
     return fetched
   }
 
-  /** Records a tag's version (versions only move forward). */
+  /**
+   * Records an invalidation this process made. Without a coordinator its version is the only record,
+   * and is kept. With one, the tag is forgotten instead, so the next check reads the coordinator's
+   * version: another process's invalidation may already have moved it past ours, and its message,
+   * arriving on another connection, may have come before our reply.
+   */
+  invalidated(tag: string, version: number): void {
+    if (this.source) this.forget(tag)
+    else this.apply(tag, version)
+  }
+
+  /** Records a tag's version as the coordinator gave it (versions only move forward). */
   apply(tag: string, version: number): void {
     const current = this.known.get(tag)
     if (current === undefined || version > current) this.known.set(tag, version)
   }
 
-  /** Forgets a tag's version (it changed to a version we do not know). */
+  /**
+   * Forgets a tag's version (it changed to a version we do not know), so the next check reads it from
+   * the coordinator. A fetch already under way may have read the old version: it is not remembered.
+   */
   forget(tag: string): void {
+    this.generation++
     this.known.delete(tag)
   }
 

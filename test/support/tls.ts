@@ -16,7 +16,7 @@ export interface TestCertificates {
   readonly serverKeyFile: string
   readonly clientCert: string
   readonly clientKey: string
-  /** The only name in the server certificate (no IP address), so `servername` is needed. */
+  /** The DNS name in the server certificate. */
   readonly serverName: string
   remove(): void
 }
@@ -35,8 +35,15 @@ export function tlsUnavailable(): string | undefined {
   return undefined
 }
 
-/** Makes a CA and certificates with the openssl command (EC P-256 keys, valid for two days). */
-export function makeCertificates(serverName = 'redis.test'): TestCertificates {
+/**
+ * Makes a CA and certificates with the openssl command (EC P-256 keys, valid for two days). The server
+ * certificate names `serverName` only, so a client connecting to 127.0.0.1 must pass it as
+ * `servername`, unless `withLoopbackAddress` adds 127.0.0.1 to it.
+ */
+export function makeCertificates(
+  serverName = 'redis.test',
+  { withLoopbackAddress = false }: { withLoopbackAddress?: boolean } = {},
+): TestCertificates {
   const dir = mkdtempSync(path.join(tmpdir(), 'tiercache-tls-'))
   const file = (name: string) => path.join(dir, name)
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
@@ -78,7 +85,8 @@ export function makeCertificates(serverName = 'redis.test'): TestCertificates {
   }
   makeCa('ca')
   makeCa('other-ca')
-  signed('server', `subjectAltName=DNS:${serverName}\nextendedKeyUsage=serverAuth\n`)
+  const altNames = `DNS:${serverName}${withLoopbackAddress ? ',IP:127.0.0.1' : ''}`
+  signed('server', `subjectAltName=${altNames}\nextendedKeyUsage=serverAuth\n`)
   signed('client', 'extendedKeyUsage=clientAuth\n')
   const read = (name: string) => readFileSync(file(name), 'utf8')
   return {

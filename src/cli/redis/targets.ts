@@ -55,7 +55,7 @@ export function tierTargets(flags: Flags, command: string): TierTarget[] {
   return tiers.map(([name, url]) => {
     if (!/^rediss?:\/\//.test(url) || !URL.canParse(url))
       throw new UsageError(
-        `--tier ${name}: the URL must be redis://[[user]:password@]host[:port][/db]; got "${redactUrl(url)}"`,
+        `--tier ${name}: the URL must start with redis:// (redis[s]://[[user]:password@]host[:port][/db]); got "${redactUrl(url)}"`,
         command,
       )
     const role = roles.get(name) ?? (name === 'hot' || name === 'warm' ? name : undefined)

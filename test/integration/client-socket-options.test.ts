@@ -11,7 +11,7 @@ import { waitFor } from '../support/wait.js'
  * the bus never heard its heartbeats and the caches ran with their memory tiers bypassed.
  */
 let server: RedisServer
-const clients: ReturnType<typeof createClient>[] = []
+const clients: { close(): Promise<unknown> }[] = []
 const caches: TierCache[] = []
 
 beforeAll(async () => {

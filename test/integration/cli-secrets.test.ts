@@ -1,5 +1,5 @@
 import { inspect } from 'node:util'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   type CacheEventMap,
   createCache,
@@ -23,11 +23,11 @@ const PASSWORD = 'tc-Secret@4711'
 const ENCODED = encodeURIComponent(PASSWORD)
 const WRONG_PASSWORD = 'tc-Wrong-0815'
 const DEFAULT_USER_PASSWORD = 'tc-Default-2323'
+const unreachableUrl = `redis://app:${ENCODED}@127.0.0.1:1`
 const noEnvironment = { REDIS_HOT_URL: '', REDIS_WARM_URL: '', REDIS_URL: '' }
 
 let server: RedisServer
 let url: string
-let unreachableUrl: string
 const collected: { what: string; text: string }[] = []
 
 function collect(what: string, text: string): void {
@@ -46,14 +46,15 @@ beforeAll(async () => {
   await server.command('ACL', 'SETUSER', 'app', 'on', `>${PASSWORD}`, '~*', '&*', '+@all')
   await server.command('CONFIG', 'SET', 'requirepass', DEFAULT_USER_PASSWORD)
   url = `redis://app:${ENCODED}@127.0.0.1:${server.port}`
-  unreachableUrl = `redis://app:${ENCODED}@127.0.0.1:1`
 })
 
 afterAll(async () => {
   await server?.stop()
 })
 
-test('the CLI works with a password in the URL and prints the URL without it', async () => {
+test('the CLI works with a password in the URL and prints the URL without it', {
+  timeout: 120_000,
+}, async () => {
   const tier = ['--tier', `hot=${url}`, '-n', 'secrets']
   const audit = await cli(['audit', ...tier])
   expect(audit.stdout).toContain(`hot (redis://app:***@127.0.0.1:${server.port}, role hot)`)
@@ -67,36 +68,42 @@ test('the CLI works with a password in the URL and prints the URL without it', a
   expect(fromEnvironment.stdout).toContain('redis://app:***@')
 })
 
-test('CLI errors name the URL without its password', async () => {
-  for (const command of [['audit'], ['inspect', 'k'], ['stats'], ['invalidate', '--key', 'k']]) {
-    const unreachable = await cli([...command, '--tier', `hot=${unreachableUrl}`])
-    expect(unreachable.stderr).toContain('cannot reach tier "hot" at redis://app:***@127.0.0.1:1')
-    expect(unreachable.code).toBe(1)
-    const refused = await cli([
-      ...command,
-      '--tier',
-      `hot=redis://app:${WRONG_PASSWORD}@127.0.0.1:${server.port}`,
-    ])
-    expect(refused.stderr).toMatch(
+const COMMANDS = [['audit'], ['inspect', 'k'], ['stats'], ['invalidate', '--key', 'k']]
+
+// Each case is its own CLI process: run them side by side, with room for a busy machine.
+describe.concurrent('CLI errors name the URL without its password', () => {
+  test.each(COMMANDS)('%s: an unreachable server', { timeout: 60_000 }, async (...command) => {
+    const result = await cli([...command, '--tier', `hot=${unreachableUrl}`])
+    expect(result.stderr).toContain('cannot reach tier "hot" at redis://app:***@127.0.0.1:1')
+    expect(result.code).toBe(1)
+  })
+
+  test.each(COMMANDS)('%s: a wrong password', { timeout: 60_000 }, async (...command) => {
+    const wrong = `redis://app:${WRONG_PASSWORD}@127.0.0.1:${server.port}`
+    const result = await cli([...command, '--tier', `hot=${wrong}`])
+    expect(result.stderr).toMatch(
       /cannot reach tier "hot" at redis:\/\/app:\*\*\*@127\.0\.0\.1:\d+: .*WRONGPASS/,
     )
-    expect(refused.code).toBe(1)
-  }
-  const usage = [
-    ['audit', '--tier', `hot=http://app:${ENCODED}@127.0.0.1:1`],
-    ['audit', '--tier', `hot=redis://app:${ENCODED}@127.0.0.1:port`],
-    ['audit', '--tier', `redis://app:${ENCODED}@127.0.0.1:1`],
-    ['audit', `redis://app:${ENCODED}@127.0.0.1:1`],
-    ['inspect', 'k', `redis://app:${ENCODED}@127.0.0.1:1`],
-    ['stats', '--metrics', `ftp://app:${ENCODED}@127.0.0.1:1/metrics`],
-  ]
-  for (const args of usage) {
+    expect(result.code).toBe(1)
+  })
+
+  test.each([
+    [['audit', '--tier', `hot=http://app:${ENCODED}@127.0.0.1:1`]],
+    [['audit', '--tier', `hot=redis://app:${ENCODED}@127.0.0.1:port`]],
+    [['audit', '--tier', `redis://app:${ENCODED}@127.0.0.1:1`]],
+    [['audit', `redis://app:${ENCODED}@127.0.0.1:1`]],
+    [['inspect', 'k', `redis://app:${ENCODED}@127.0.0.1:1`]],
+    [['stats', '--metrics', `ftp://app:${ENCODED}@127.0.0.1:1/metrics`]],
+  ])('usage error %#', { timeout: 60_000 }, async (args) => {
     const result = await cli(args)
-    expect(result.code, args.join(' ')).toBe(2)
+    expect(result.code).toBe(2)
     expect(result.stderr).toContain('app:***@127.0.0.1')
-  }
-  const metrics = await cli(['stats', '--metrics', `http://app:${ENCODED}@127.0.0.1:1/metrics`])
-  expect(metrics.stderr).toContain('cannot read metrics from http://app:***@127.0.0.1:1/metrics')
+  })
+
+  test('an unreachable metrics endpoint', { timeout: 60_000 }, async () => {
+    const result = await cli(['stats', '--metrics', `http://app:${ENCODED}@127.0.0.1:1/metrics`])
+    expect(result.stderr).toContain('cannot read metrics from http://app:***@127.0.0.1:1/metrics')
+  })
 })
 
 test('redisTier and geoTopology reject a bad URL with a typed error that does not hold its password', () => {

@@ -3,7 +3,9 @@ import { createCache, memoryTier, type RedisTlsOptions, redisTier, type TierCach
 import {
   makeCertificates,
   startTlsRedis,
+  startTlsRedisCluster,
   type TestCertificates,
+  type TlsRedisCluster,
   type TlsRedisServer,
   tlsUnavailable,
 } from '../support/tls.js'
@@ -129,4 +131,45 @@ describe.skipIf(unavailable !== undefined)('Redis tiers over TLS', () => {
     const lenient = cache(server.tlsUrl, { rejectUnauthorized: false })
     expect(await lenient.ready({ timeout: '10s' })).toBe(true)
   })
+})
+
+describe.skipIf(unavailable !== undefined)('a Redis Cluster tier over TLS', () => {
+  let certificates: TestCertificates
+  let cluster: TlsRedisCluster
+
+  beforeAll(async () => {
+    certificates = makeCertificates()
+    cluster = await startTlsRedisCluster(certificates)
+  }, 90_000)
+  afterAll(async () => {
+    await cluster?.stop()
+    certificates?.remove()
+  })
+
+  test('the nodes discovered from one root node are reached with the same TLS settings', async () => {
+    const tls = { ca: certificates.ca, servername: certificates.serverName }
+    const cache = createCache({
+      namespace: 'tlsc',
+      tiers: [
+        redisTier({
+          name: 'hot',
+          cluster: { rootNodes: [cluster.rootNodes[0] as string] },
+          tls,
+          timeout: '2s',
+        }),
+      ],
+    })
+    try {
+      expect(await cache.ready({ timeout: '20s' })).toBe(true)
+      const keys = Array.from({ length: 30 }, (_, i) => `product:${i}`)
+      await Promise.all(keys.map((key) => cache.set(key, key)))
+      // 30 keys spread over every master's slots: each node was reached over TLS.
+      expect(await cache.getMany(keys)).toEqual(keys)
+      const held = await Promise.all(cluster.nodes.map((node) => node.command('DBSIZE')))
+      expect(held.every((count) => Number(count) > 0)).toBe(true)
+      expect(cache.stats().tiers[0]?.errors).toBe(0)
+    } finally {
+      await cache.close()
+    }
+  }, 60_000)
 })

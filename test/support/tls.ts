@@ -1,9 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { answersPing } from '../../src/cli/redis/local-server.js'
 import { freePort, type RedisServer, startRedis } from './redis-server.js'
+import { waitFor } from './wait.js'
 
 /** PEM files of a test CA, a server and a client certificate it signed, and an unrelated CA. */
 export interface TestCertificates {
@@ -86,7 +88,8 @@ export function makeCertificates(
   makeCa('ca')
   makeCa('other-ca')
   const altNames = `DNS:${serverName}${withLoopbackAddress ? ',IP:127.0.0.1' : ''}`
-  signed('server', `subjectAltName=${altNames}\nextendedKeyUsage=serverAuth\n`)
+  // clientAuth too: the nodes of a TLS cluster present it to each other on the cluster bus.
+  signed('server', `subjectAltName=${altNames}\nextendedKeyUsage=serverAuth,clientAuth\n`)
   signed('client', 'extendedKeyUsage=clientAuth\n')
   const read = (name: string) => readFileSync(file(name), 'utf8')
   return {
@@ -139,4 +142,66 @@ export async function startTlsRedis(
     tlsPort,
     tlsUrl: `rediss://127.0.0.1:${tlsPort}`,
   }) as TlsRedisServer
+}
+
+/** A Redis Cluster whose nodes talk TLS to clients and to each other; `rootNodes` are `rediss://` URLs. */
+export interface TlsRedisCluster {
+  readonly nodes: readonly RedisServer[]
+  readonly rootNodes: readonly string[]
+  stop(): Promise<void>
+}
+
+/**
+ * Starts `masters` cluster nodes with TLS on their own ports (`tls-cluster yes`, so CLUSTER SLOTS names
+ * the TLS ports and the bus is encrypted), joins them with `redis-cli --tls --cluster create` and waits
+ * for `cluster_state:ok`. The plain ports stay open for the test's own checks.
+ */
+export async function startTlsRedisCluster(
+  certificates: TestCertificates,
+  { masters = 3 }: { masters?: number } = {},
+): Promise<TlsRedisCluster> {
+  const started: RedisServer[] = []
+  const tlsPorts: number[] = []
+  try {
+    for (let i = 0; i < masters; i++) {
+      const tlsPort = await freePort()
+      const node = await startRedis({
+        args: [
+          ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+          ...['--cluster-node-timeout', '1000', '--cluster-port', String(await freePort())],
+          ...['--tls-port', String(tlsPort), '--tls-cluster', 'yes', '--tls-auth-clients', 'no'],
+          ...['--tls-cert-file', certificates.serverCertFile, '--tls-key-file', certificates.serverKeyFile],
+          ...['--tls-ca-cert-file', certificates.caFile],
+        ],
+      })
+      started.push(node)
+      tlsPorts.push(tlsPort)
+    }
+    await promisify(execFile)(
+      'redis-cli',
+      [
+        ...['--tls', '--cacert', certificates.caFile, '--cluster', 'create'],
+        ...tlsPorts.map((port) => `127.0.0.1:${port}`),
+        ...['--cluster-replicas', '0', '--cluster-yes'],
+      ],
+      { timeout: 30_000 },
+    )
+    await waitFor(
+      async () => {
+        const infos = await Promise.all(started.map((node) => node.command('CLUSTER', 'INFO')))
+        return infos.every((info) => String(info).includes('cluster_state:ok'))
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: 'cluster_state:ok on every TLS node' },
+    )
+    return {
+      nodes: started,
+      rootNodes: tlsPorts.map((port) => `rediss://127.0.0.1:${port}`),
+      stop: async () => {
+        await Promise.all(started.map((node) => node.stop()))
+      },
+    }
+  } catch (error) {
+    await Promise.all(started.map((node) => node.stop().catch(() => undefined)))
+    throw error
+  }
 }

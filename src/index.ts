@@ -64,6 +64,7 @@ export {
 export type { ValueProtection } from './tiers/protect.js'
 export { type RedisClusterTierOptions, type RedisTierOptions, redisTier } from './tiers/redis.js'
 export type { TierHealth } from './tiers/redis-tier.js'
+export type { RedisTlsOptions } from './tiers/redis-tls.js'
 export type { TierDefinition } from './tiers/tier.js'
 export type { AuditFinding, AuditReport, RedisRole, RedisServerSettings } from './topology/audit.js'
 export {

@@ -1,11 +1,16 @@
-/** An error the CLI reports as one line (no stack) and turns into an exit code. */
+import { redactCredentials } from '../redact.js'
+
+/**
+ * An error the CLI reports as one line (no stack) and turns into an exit code. The credentials of any
+ * URL in the message are redacted.
+ */
 export class CliError extends Error {
   constructor(
     message: string,
     /** 2 for bad arguments (usage), 1 for everything else. */
     readonly exitCode = 1,
   ) {
-    super(message)
+    super(redactCredentials(message))
     this.name = 'CliError'
   }
 }

@@ -1,4 +1,5 @@
 /** Small formatting helpers for the CLI's tables and messages. */
+import { escapeControl } from './terminal-text.js'
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`
@@ -33,8 +34,12 @@ export function formatCount(value: number): string {
   return Math.round(value).toLocaleString('en-US')
 }
 
-/** A plain-text table: the first row is the header; numbers-like cells are right-aligned. */
-export function renderTable(rows: readonly (readonly string[])[]): string {
+/**
+ * A plain-text table: the first row is the header; numbers-like cells are right-aligned. Cells may
+ * come from a server, so their control characters are escaped.
+ */
+export function renderTable(table: readonly (readonly string[])[]): string {
+  const rows = table.map((row) => row.map(escapeControl))
   const widths: number[] = []
   for (const row of rows) {
     row.forEach((cell, i) => {

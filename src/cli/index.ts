@@ -3,8 +3,11 @@
  * The `tiercache` command: the demo, local Redis tiers for development, and tools for live tiers.
  * Argument parsing is node:util parseArgs; every command has --help.
  */
+import { inspect } from 'node:util'
+import { redactCredentials } from '../redact.js'
 import type { CommandEntry } from './command.js'
 import { CliError, errorMessage } from './errors.js'
+import { escapeLines } from './terminal-text.js'
 import { packageVersion } from './version.js'
 
 const commands: readonly CommandEntry[] = [
@@ -70,12 +73,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await (await command.load()).run(rest)
   } catch (error) {
+    // Messages may quote a server's error reply or a URL: no credentials, no terminal control characters.
+    const say = (text: string) => console.error(escapeLines(redactCredentials(text)))
     if (error instanceof CliError) {
-      console.error(`tiercache ${name}: ${error.message}`)
+      say(`tiercache ${name}: ${error.message}`)
       return error.exitCode
     }
-    console.error(`tiercache ${name}: ${errorMessage(error)}`)
-    if (process.env.TIERCACHE_DEBUG) console.error(error)
+    say(`tiercache ${name}: ${errorMessage(error)}`)
+    if (process.env.TIERCACHE_DEBUG) say(inspect(error))
     return 1
   }
 }

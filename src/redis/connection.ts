@@ -65,6 +65,8 @@ export interface NodeRedisLike {
   destroy?(): unknown
   connect?(): Promise<unknown>
   duplicate?(overrides?: object): NodeRedisLike
+  /** The client's resolved options; its socket options (host, TLS settings) are kept by our duplicates. */
+  readonly options?: { readonly socket?: object }
   subscribe?(
     channel: string,
     listener: (message: Buffer, channel: Buffer) => void,
@@ -162,7 +164,13 @@ export function fromIoredis(client: IoredisLike, owned: boolean): RedisConnectio
       // CLIENT TRACKING needs RESP3 push messages, which node-redis provides: connect one to the same server.
       const { host = '127.0.0.1', port = 6379, username, password, db, tls } = client.options ?? {}
       const tracker = createClient({
-        socket: { host, port, reconnectStrategy: reconnectDelay, ...(tls ? { tls: true as const } : {}) },
+        // ioredis' `tls` holds the TLS settings (ca, cert, key, …) of tls.connect.
+        socket: {
+          host,
+          port,
+          reconnectStrategy: reconnectDelay,
+          ...(tls ? { ...tls, tls: true as const } : {}),
+        },
         username,
         password,
         database: db,
@@ -217,11 +225,13 @@ async function closeNodeRedis(client: NodeRedisLike): Promise<void> {
   }
 }
 
-/** A connected duplicate of a node-redis client (same server and credentials, its own socket). */
+/** A connected duplicate of a node-redis client (same server, credentials and TLS settings, its own socket). */
 function duplicateNodeRedis(client: NodeRedisLike, overrides: object): NodeRedisLike {
   if (typeof client.duplicate !== 'function')
     throw new InvalidOptionError('this node-redis client cannot be duplicated')
-  const copy = client.duplicate({ socket: { reconnectStrategy: reconnectDelay }, ...overrides })
+  // `socket` replaces the client's socket options whole, so start from them (TLS ca/cert/key among them).
+  const socket = { ...client.options?.socket, reconnectStrategy: reconnectDelay }
+  const copy = client.duplicate({ socket, ...overrides })
   copy.on('error', () => undefined)
   copy.connect?.().catch(() => undefined)
   return copy

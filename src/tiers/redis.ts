@@ -3,6 +3,7 @@ import { type CompressionOptions, createCompressor } from '../codec/compression.
 import { type Duration, optionalTtlMilliseconds, toMilliseconds } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
 import { assertValidPrefix } from '../keys.js'
+import { redactError, redactUrl, urlSecrets } from '../redact.js'
 import {
   fromNodeRedisCluster,
   isClusterClient,
@@ -19,6 +20,7 @@ import { toConnection } from '../redis/to-connection.js'
 import type { RedisRole } from '../topology/audit.js'
 import type { BreakerOptions } from './circuit-breaker.js'
 import { RedisTier, type RedisTierSettings } from './redis-tier.js'
+import { type RedisTlsOptions, tlsSocketOptions, validateTls } from './redis-tls.js'
 import type { TierContext, TierDefinition } from './tier.js'
 
 /** A Redis Cluster that tiercache connects to itself (option `cluster` of {@link redisTier}). */
@@ -40,7 +42,10 @@ export interface RedisTierOptions {
    * tiercache never closes a client it was given.
    */
   client?: NodeRedisLike | IoredisLike | NodeRedisClusterLike | NodeRedisSentinelLike
-  /** A `redis://` URL; tiercache creates, connects, reconnects and closes a node-redis client for it. */
+  /**
+   * A `redis://` or `rediss://` (TLS) URL; tiercache creates, connects, reconnects and closes a
+   * node-redis client for it. Its password never appears in an error, event or stat.
+   */
   url?: string
   /**
    * A Redis Cluster: tiercache creates, connects and closes a node-redis cluster client for it. Reads
@@ -65,6 +70,11 @@ export interface RedisTierOptions {
   breaker?: BreakerOptions | false
   /** Keys per MGET; larger reads are split (and pipelined). Default 1000. */
   maxBatchKeys?: number
+  /**
+   * TLS settings (`ca`, `cert`, `key`, `servername`, `rejectUnauthorized`, …) for a `rediss://` `url`
+   * or a `cluster` of `rediss://` nodes. With a `client`, configure TLS on the client instead.
+   */
+  tls?: RedisTlsOptions
 }
 
 /**
@@ -84,6 +94,7 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
   }
   if (options.url !== undefined) validateUrl(options.url, `redisTier "${name}" url`)
   if (options.cluster !== undefined) validateCluster(options.cluster, name)
+  if (options.tls !== undefined) validateTierTls(options, name)
   if (options.role !== undefined && options.role !== 'hot' && options.role !== 'warm') {
     throw new InvalidOptionError(
       `redisTier "${name}" role must be 'hot' or 'warm'; got ${String(options.role)}`,
@@ -125,7 +136,28 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
 
 function validateUrl(url: unknown, what: string): void {
   if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
-    throw new InvalidOptionError(`${what} must start with redis:// or rediss://; got "${String(url)}"`)
+    const shown = typeof url === 'string' ? `"${redactUrl(url)}"` : typeof url
+    throw new InvalidOptionError(`${what} must start with redis:// or rediss://; got ${shown}`)
+  }
+  // node-redis would throw the URL parser's error (which carries the whole URL) at connect time.
+  if (!URL.canParse(url) || !/^\/?(\d+)?$/.test(new URL(url).pathname)) {
+    throw new InvalidOptionError(
+      `${what} is not a valid Redis URL (redis[s]://[[user]:password@]host[:port][/db]); got "${redactUrl(url)}"`,
+    )
+  }
+}
+
+function validateTierTls(options: RedisTierOptions, name: string): void {
+  validateTls(options.tls, name)
+  if (options.client !== undefined) {
+    throw new InvalidOptionError(
+      `redisTier "${name}" tls applies to connections tiercache opens (url, cluster); configure TLS on the client you pass`,
+    )
+  }
+  const urls = options.url !== undefined ? [options.url] : (options.cluster?.rootNodes ?? [])
+  const plain = urls.find((url) => !url.startsWith('rediss://'))
+  if (plain !== undefined) {
+    throw new InvalidOptionError(`redisTier "${name}" tls needs rediss:// URLs; got "${redactUrl(plain)}"`)
   }
 }
 
@@ -137,6 +169,12 @@ function validateCluster(cluster: RedisClusterTierOptions, name: string): void {
     )
   }
   for (const url of rootNodes) validateUrl(url, `redisTier "${name}" cluster.rootNodes entry`)
+  const schemes = new Set(rootNodes.map((url) => String(url).slice(0, url.indexOf(':'))))
+  if (schemes.size > 1) {
+    throw new InvalidOptionError(
+      `redisTier "${name}" cluster.rootNodes must all be redis:// or all rediss:// (TLS)`,
+    )
+  }
 }
 
 function validateBreaker(breaker: BreakerOptions, name: string): BreakerOptions {
@@ -152,15 +190,25 @@ function validateBreaker(breaker: BreakerOptions, name: string): BreakerOptions 
 
 function openConnection(options: RedisTierOptions, name: string, context: TierContext): RedisConnection {
   if (options.client !== undefined) return toConnection(options.client, false)
-  if (options.cluster !== undefined) return openCluster(options.cluster, name, context)
+  if (options.cluster !== undefined) return openCluster(options, options.cluster, name, context)
+  const url = options.url as string
+  const secrets = urlSecrets(url)
   const client = createClient({
-    url: options.url,
+    url,
     // Commands fail at once while disconnected instead of queueing: the cache skips the tier meanwhile.
     disableOfflineQueue: true,
-    socket: { reconnectStrategy: reconnectDelay, connectTimeout: 2000 },
+    socket: {
+      reconnectStrategy: reconnectDelay,
+      connectTimeout: 2000,
+      ...(url.startsWith('rediss://') ? tlsSocketOptions(options.tls) : {}),
+    },
   })
   client.on('error', (error: unknown) =>
-    context.events.report('tierError', { tier: name, operation: 'connect', error }),
+    context.events.report('tierError', {
+      tier: name,
+      operation: 'connect',
+      error: redactError(error, secrets),
+    }),
   )
   client.connect().catch(() => {
     // Reported through the 'error' listener above; the reconnect strategy keeps trying.
@@ -169,19 +217,20 @@ function openConnection(options: RedisTierOptions, name: string, context: TierCo
 }
 
 /** A node-redis cluster client of our own; it keeps trying to connect until the tier is closed. */
-function openCluster(options: RedisClusterTierOptions, name: string, context: TierContext): RedisConnection {
-  const cluster = createCluster({
-    rootNodes: options.rootNodes.map((url) => ({ url })),
-    defaults: {
-      // As for a single server: fail at once while a node is unreachable, reconnect quickly.
-      disableOfflineQueue: true,
-      socket: { reconnectStrategy: reconnectDelay, connectTimeout: 2000 },
-    },
-    // Re-read the topology half a second into a node's outage (default 5 s), to follow a failover.
-    topologyRefreshOnReconnectionAttemptStrategy: 500,
-  })
+function openCluster(
+  tierOptions: RedisTierOptions,
+  options: RedisClusterTierOptions,
+  name: string,
+  context: TierContext,
+): RedisConnection {
+  const cluster = createCluster(clusterClientOptions(options, tierOptions.tls))
+  const secrets = options.rootNodes.flatMap(urlSecrets)
   const report = (error: unknown) =>
-    context.events.report('tierError', { tier: name, operation: 'connect', error })
+    context.events.report('tierError', {
+      tier: name,
+      operation: 'connect',
+      error: redactError(error, secrets),
+    })
   cluster.on('error', report)
   let closed = false
   const connect = (): void => {
@@ -198,5 +247,27 @@ function openCluster(options: RedisClusterTierOptions, name: string, context: Ti
       closed = true
       return connection.close()
     },
+  }
+}
+
+/**
+ * node-redis `createCluster` options. Nodes discovered from the root nodes get only `defaults`, so TLS
+ * (and its settings) goes there as well as into the `rediss://` root URLs.
+ */
+export function clusterClientOptions(options: RedisClusterTierOptions, tls: RedisTlsOptions | undefined) {
+  const secure = options.rootNodes.every((url) => url.startsWith('rediss://'))
+  return {
+    rootNodes: options.rootNodes.map((url) => ({ url })),
+    defaults: {
+      // As for a single server: fail at once while a node is unreachable, reconnect quickly.
+      disableOfflineQueue: true,
+      socket: {
+        reconnectStrategy: reconnectDelay,
+        connectTimeout: 2000,
+        ...(secure ? tlsSocketOptions(tls) : {}),
+      },
+    },
+    // Re-read the topology half a second into a node's outage (default 5 s), to follow a failover.
+    topologyRefreshOnReconnectionAttemptStrategy: 500,
   }
 }

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors.js'
+import { redactUrl } from '../redact.js'
 import type { IoredisLike, NodeRedisLike } from '../redis/connection.js'
 
 /** Where one level's Redis is: a `redis://` URL (tiercache connects) or a connected client of yours. */
@@ -135,7 +136,7 @@ function checkRedis(redis: GeoRedis | undefined, what: string): void {
     throw new InvalidOptionError(`${what} needs exactly one of redis.url or redis.client`)
   if (redis.url !== undefined && !/^rediss?:\/\//.test(redis.url)) {
     throw new InvalidOptionError(
-      `${what} redis.url must start with redis:// or rediss://; got "${String(redis.url)}"`,
+      `${what} redis.url must start with redis:// or rediss://; got "${redactUrl(String(redis.url))}"`,
     )
   }
 }

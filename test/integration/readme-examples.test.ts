@@ -3,6 +3,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
+import { makeCertificates, startTlsRedis, type TestCertificates } from '../support/tls.js'
 
 /** Every README block marked `<!-- example: name -->` must run as written (against a private Redis). */
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
@@ -14,7 +15,16 @@ const directory = path.join(path.dirname(new URL(import.meta.url).pathname), '..
 
 let redis: RedisServer
 let cluster: RedisCluster | undefined
+let tls: { server: RedisServer; certificates: TestCertificates } | undefined
 beforeAll(async () => {
+  // A TLS-only server and its CA only when an example needs them (REDIS_TLS_URL, REDIS_CA_FILE).
+  if (examples.some((example) => example.code.includes('REDIS_TLS_URL'))) {
+    const certificates = makeCertificates('localhost', { withLoopbackAddress: true })
+    const server = await startTlsRedis(certificates)
+    tls = { server, certificates }
+    process.env.REDIS_TLS_URL = server.tlsUrl
+    process.env.REDIS_CA_FILE = certificates.caFile
+  }
   // A cluster only when an example needs one (REDIS_CLUSTER_NODES).
   if (examples.some((example) => example.code.includes('REDIS_CLUSTER_NODES'))) {
     cluster = await startRedisCluster({ masters: 3 })
@@ -27,7 +37,8 @@ beforeAll(async () => {
   mkdirSync(directory, { recursive: true })
 })
 afterAll(async () => {
-  await Promise.all([redis?.stop(), cluster?.stop()])
+  await Promise.all([redis?.stop(), cluster?.stop(), tls?.server.stop()])
+  tls?.certificates.remove()
 })
 
 test('the README has runnable examples', () => {

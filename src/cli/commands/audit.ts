@@ -1,9 +1,11 @@
+import { redactUrl } from '../../redact.js'
 import { type AuditReport, auditSettings, auditTierSizes, readServerSettings } from '../../topology/audit.js'
 import { parseCommand } from '../args.js'
 import type { Command } from '../command.js'
 import { formatBytes } from '../format.js'
 import { connectOnce } from '../redis/client.js'
 import { TARGET_HELP, TARGET_OPTIONS, tierTargets } from '../redis/targets.js'
+import { escapeControl, escapeJson } from '../terminal-text.js'
 
 const HELP = `Usage: tiercache audit [--tier NAME=URL ...] [--role NAME=hot|warm ...] [--json]
 
@@ -34,7 +36,7 @@ export const auditCommand: Command = {
       }
     }
     const audited = auditTierSizes(reports)
-    if (flags.json) console.log(JSON.stringify(audited, null, 2))
+    if (flags.json) console.log(escapeJson(JSON.stringify(audited, null, 2)))
     else printReports(audited, targets)
     return audited.some((report) => report.findings.some((finding) => finding.severity === 'warning')) ? 1 : 0
   },
@@ -43,7 +45,7 @@ export const auditCommand: Command = {
 function printReports(reports: readonly AuditReport[], targets: readonly { name: string; url: string }[]) {
   for (const report of reports) {
     const { settings } = report
-    const url = targets.find((target) => target.name === report.tier)?.url ?? ''
+    const url = redactUrl(targets.find((target) => target.name === report.tier)?.url ?? '')
     const memory =
       settings.maxmemory === undefined
         ? '?'
@@ -56,11 +58,14 @@ function printReports(reports: readonly AuditReport[], targets: readonly { name:
         : [settings.appendonly ? 'AOF' : '', settings.save?.trim() ? `RDB "${settings.save}"` : '']
             .filter(Boolean)
             .join(' + ') || 'none'
+    // The settings are the server's words: escape them before they reach the terminal.
     console.log(
-      `${report.tier} (${url}, role ${report.role ?? 'none'}): maxmemory ${memory}, policy ${settings.maxmemoryPolicy ?? '?'}, persistence ${persistence}`,
+      escapeControl(
+        `${report.tier} (${url}, role ${report.role ?? 'none'}): maxmemory ${memory}, policy ${settings.maxmemoryPolicy ?? '?'}, persistence ${persistence}`,
+      ),
     )
     if (report.findings.length === 0) console.log('  ok: fits its role')
     for (const finding of report.findings)
-      console.log(`  ${finding.severity}: ${finding.message} (expected ${finding.expected})`)
+      console.log(escapeControl(`  ${finding.severity}: ${finding.message} (expected ${finding.expected})`))
   }
 }

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js'
 import { formatBytes, formatDuration } from '../format.js'
 import { connectOnce } from '../redis/client.js'
 import { namespaceFlag, TARGET_HELP, TARGET_OPTIONS, type TierTarget, tierTargets } from '../redis/targets.js'
+import { escapeControl, escapeJson, escapeLines } from '../terminal-text.js'
 
 const HELP = `Usage: tiercache inspect <key> [--tier NAME=URL ...] [-n NAMESPACE] [--full] [--json]
 
@@ -59,10 +60,10 @@ export const inspectCommand: Command = {
     const findings: TierFinding[] = []
     for (const target of targets) findings.push(await inspectTier(target, namespace, key))
     if (flags.json) {
-      console.log(JSON.stringify({ key, namespace, tiers: findings }, jsonSafe, 2))
+      console.log(escapeJson(JSON.stringify({ key, namespace, tiers: findings }, jsonSafe, 2)))
       return 0
     }
-    console.log(`key "${key}" in namespace "${namespace}"`)
+    console.log(`key "${escapeControl(key)}" in namespace "${namespace}"`)
     for (const finding of findings) printFinding(finding, flags.full === true)
     if (!findings.some((finding) => finding.held)) console.log('not held by any Redis tier')
     console.log('(memory tiers live inside each application process and are not visible from here)')
@@ -109,7 +110,8 @@ async function inspectTier(target: TierTarget, namespace: string, key: string): 
 }
 
 function printFinding(finding: TierFinding, full: boolean): void {
-  const head = `${finding.tier.padEnd(6)} ${finding.redisKey}`
+  // Tags, values and reasons come from the bytes in Redis: nothing of them reaches the terminal raw.
+  const head = `${finding.tier.padEnd(6)} ${escapeControl(finding.redisKey)}`
   if (!finding.held) {
     console.log(`${head}  not held`)
     return
@@ -121,7 +123,7 @@ function printFinding(finding: TierFinding, full: boolean): void {
       : formatBytes(finding.encodedBytes ?? 0)
   console.log(`${head}  held, ${ttl}, ${size}`)
   if (finding.undecodable) {
-    console.log(`       not a readable tiercache entry: ${finding.undecodable}`)
+    console.log(`       not a readable tiercache entry: ${escapeControl(finding.undecodable)}`)
     return
   }
   const freshness = finding.tombstone
@@ -129,7 +131,8 @@ function printFinding(finding: TierFinding, full: boolean): void {
     : (finding.freshForMs ?? 0) > 0
       ? `fresh for ${formatDuration(finding.freshForMs ?? 0)} more`
       : `expired ${formatDuration(-(finding.freshForMs ?? 0))} ago`
-  const tags = finding.tags && finding.tags.length > 0 ? `, tags ${finding.tags.join(', ')}` : ''
+  const tags =
+    finding.tags && finding.tags.length > 0 ? `, tags ${finding.tags.map(escapeControl).join(', ')}` : ''
   console.log(`       version ${finding.version}, created ${finding.createdAt}, ${freshness}${tags}`)
   if (finding.tombstone) return
   const preview = inspectValue(finding.value, {
@@ -140,7 +143,7 @@ function printFinding(finding: TierFinding, full: boolean): void {
     colors: false,
   })
   const text = full || preview.length <= 800 ? preview : `${preview.slice(0, 800)} …`
-  console.log(`       value: ${text.replaceAll('\n', '\n       ')}`)
+  console.log(`       value: ${escapeLines(text).replaceAll('\n', '\n       ')}`)
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {

@@ -1,3 +1,4 @@
+import { redactUrl } from '../../redact.js'
 import { durationFlag, parseCommand, stringFlag } from '../args.js'
 import { nextSignal } from '../cleanup.js'
 import type { Command } from '../command.js'
@@ -67,7 +68,7 @@ async function fromMetrics(url: string): Promise<string> {
     if (!response.ok) throw new Error(`HTTP ${response.status}`)
     text = await response.text()
   } catch (error) {
-    throw new CliError(`cannot read metrics from ${url}: ${errorMessage(error)}`)
+    throw new CliError(`cannot read metrics from ${redactUrl(url)}: ${errorMessage(error)}`)
   }
   const samples = parsePrometheusText(text)
   const tiers = new Map<string, { namespace: string; tier: string }>()
@@ -76,7 +77,8 @@ async function fromMetrics(url: string): Promise<string> {
     const { namespace = '', tier = '' } = sample.labels
     tiers.set(`${namespace}\u0000${tier}`, { namespace, tier })
   }
-  if (tiers.size === 0) throw new CliError(`${url} has no tiercache metrics (tiercache_tier_hits_total)`)
+  if (tiers.size === 0)
+    throw new CliError(`${redactUrl(url)} has no tiercache metrics (tiercache_tier_hits_total)`)
   const value = (name: string, labels: Record<string, string>) =>
     samples.find(
       (sample) =>
@@ -104,7 +106,7 @@ async function fromMetrics(url: string): Promise<string> {
     ])
   }
   const loads = sum(samples, 'tiercache_loads_total')
-  return `${renderTable(rows)}\nloader calls ${formatCount(loads)}   (from ${url})`
+  return `${renderTable(rows)}\nloader calls ${formatCount(loads)}   (from ${redactUrl(url)})`
 }
 
 function sum(samples: readonly Sample[], name: string): number {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createCache } from '../../cache.js'
+import { redactUrl } from '../../redact.js'
 import { redisTier } from '../../tiers/redis.js'
 import { auditSettings, readServerSettings } from '../../topology/audit.js'
 import { Cleanup, nextSignal, signalExitCode } from '../cleanup.js'
@@ -94,7 +95,7 @@ async function run(options: DemoOptions, cleanup: Cleanup, signal: AbortSignal):
       const connection = await connectOnce(urls[name], `the ${name} tier`)
       try {
         const report = auditSettings(name, name, await readServerSettings(connection))
-        return `${name} ${urls[name]} (${report.settings.maxmemoryPolicy}, ${report.settings.appendonly ? 'AOF' : 'no persistence'}; audit: ${report.findings.length === 0 ? 'fits its role' : report.findings.map((f) => f.message).join('; ')})`
+        return `${name} ${redactUrl(urls[name])} (${report.settings.maxmemoryPolicy}, ${report.settings.appendonly ? 'AOF' : 'no persistence'}; audit: ${report.findings.length === 0 ? 'fits its role' : report.findings.map((f) => f.message).join('; ')})`
       } finally {
         await connection.close()
       }

@@ -1,4 +1,5 @@
 import { createClient } from 'redis'
+import { redactUrl } from '../../redact.js'
 import { fromNodeRedis, type NodeRedisLike, type RedisConnection } from '../../redis/connection.js'
 import { CliError, errorMessage } from '../errors.js'
 
@@ -20,7 +21,7 @@ export async function connectOnce(
   try {
     await client.connect()
   } catch (error) {
-    throw new CliError(`cannot reach ${what} at ${url}: ${errorMessage(error) || 'connection failed'}`)
+    throw unreachable(url, what, error)
   }
   const connection = fromNodeRedis(client as unknown as NodeRedisLike, true)
   return {
@@ -39,7 +40,14 @@ export async function connectClient(url: string, what: string, timeoutMs = 2000)
   try {
     await client.connect()
   } catch (error) {
-    throw new CliError(`cannot reach ${what} at ${url}: ${errorMessage(error) || 'connection failed'}`)
+    throw unreachable(url, what, error)
   }
   return client
+}
+
+/** Names the tier and its URL, without the URL's password. */
+function unreachable(url: string, what: string, error: unknown): CliError {
+  return new CliError(
+    `cannot reach ${what} at ${redactUrl(url)}: ${errorMessage(error) || 'connection failed'}`,
+  )
 }

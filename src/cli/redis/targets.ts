@@ -1,3 +1,4 @@
+import { redactCredentials, redactUrl } from '../../redact.js'
 import type { RedisRole } from '../../topology/audit.js'
 import { type Flags, listFlag, stringFlag } from '../args.js'
 import { UsageError } from '../errors.js'
@@ -33,7 +34,7 @@ export function tierTargets(flags: Flags, command: string): TierTarget[] {
       listFlag(flags, flag).map((item) => {
         const at = item.indexOf('=')
         if (at <= 0 || at === item.length - 1)
-          throw new UsageError(`--${flag} takes NAME=VALUE; got "${item}"`, command)
+          throw new UsageError(`--${flag} takes NAME=VALUE; got "${redactCredentials(item)}"`, command)
         return [item.slice(0, at), item.slice(at + 1)] as const
       }),
     )
@@ -52,8 +53,11 @@ export function tierTargets(flags: Flags, command: string): TierTarget[] {
     if (!names.has(name)) throw new UsageError(`--role/--prefix name "${name}" is not a --tier`, command)
   }
   return tiers.map(([name, url]) => {
-    if (!/^rediss?:\/\//.test(url))
-      throw new UsageError(`--tier ${name}: the URL must start with redis://; got "${url}"`, command)
+    if (!/^rediss?:\/\//.test(url) || !URL.canParse(url))
+      throw new UsageError(
+        `--tier ${name}: the URL must start with redis:// (redis[s]://[[user]:password@]host[:port][/db]); got "${redactUrl(url)}"`,
+        command,
+      )
     const role = roles.get(name) ?? (name === 'hot' || name === 'warm' ? name : undefined)
     if (role !== undefined && role !== 'hot' && role !== 'warm')
       throw new UsageError(`--role ${name}: must be hot or warm; got "${role}"`, command)

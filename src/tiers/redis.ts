@@ -190,7 +190,7 @@ function validateBreaker(breaker: BreakerOptions, name: string): BreakerOptions 
 
 function openConnection(options: RedisTierOptions, name: string, context: TierContext): RedisConnection {
   if (options.client !== undefined) return toConnection(options.client, false)
-  if (options.cluster !== undefined) return openCluster(options, options.cluster, name, context)
+  if (options.cluster !== undefined) return openCluster(options.cluster, options.tls, name, context)
   const url = options.url as string
   const secrets = urlSecrets(url)
   const client = createClient({
@@ -218,12 +218,12 @@ function openConnection(options: RedisTierOptions, name: string, context: TierCo
 
 /** A node-redis cluster client of our own; it keeps trying to connect until the tier is closed. */
 function openCluster(
-  tierOptions: RedisTierOptions,
   options: RedisClusterTierOptions,
+  tls: RedisTlsOptions | undefined,
   name: string,
   context: TierContext,
 ): RedisConnection {
-  const cluster = createCluster(clusterClientOptions(options, tierOptions.tls))
+  const cluster = createCluster(clusterClientOptions(options, tls))
   const secrets = options.rootNodes.flatMap(urlSecrets)
   const report = (error: unknown) =>
     context.events.report('tierError', {

@@ -15,6 +15,7 @@ import type { AuditReport } from './topology/audit.js'
 
 export type { CacheStats, TierStats } from './cache/stats.js'
 export type { BatchLoader, BatchResult } from './load/batch.js'
+export type { BatchLoaderContext } from './load/loader-context.js'
 export type { Loader, LoaderContext, StaleReason } from './load/loads.js'
 
 /**

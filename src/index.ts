@@ -1,5 +1,6 @@
 export type {
   BatchLoader,
+  BatchLoaderContext,
   BatchResult,
   CacheStats,
   Loader,

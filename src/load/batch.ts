@@ -1,9 +1,12 @@
+import type { Duration } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { TierStack } from '../stack.js'
-import { fillLoaded } from './entries.js'
+import { CachingChoice, type TagLimits, writeOptionsFor } from './caching-choice.js'
+import { fillLoaded, type LoadedValue } from './entries.js'
 import type { Flight, Flights } from './flights.js'
+import type { BatchLoaderContext } from './loader-context.js'
 import { type LoaderCounters, runLoader } from './loader-run.js'
 
 /** What a batch loader may return: values in key order, or keyed by key. Keys left out are not cached. */
@@ -12,7 +15,7 @@ export type BatchResult<V> = readonly (V | undefined)[] | ReadonlyMap<string, V>
 /** Produces the values of many keys at once (one database query for all misses). */
 export type BatchLoader<V> = (
   keys: string[],
-  context: { readonly signal: AbortSignal },
+  context: BatchLoaderContext,
 ) => BatchResult<V> | Promise<BatchResult<V>>
 
 /**
@@ -63,9 +66,10 @@ async function runBatch<V>(
     // The batch's signal is its first flight's: close() aborts every flight, so that one too.
     const first = started[0] as Flight<unknown>
     first.throwIfAborted()
+    const choices = new BatchChoices(started, context.options)
     const result = await runLoader(
       `${keys.length} keys`,
-      () => batchLoader(keys, { signal: first.controller.signal }),
+      () => batchLoader(keys, choices.context(first)),
       {
         hardTimeoutMs: options.hardTimeoutMs,
         abort: (reason) => first.abort(reason),
@@ -76,9 +80,10 @@ async function runBatch<V>(
     )
     const loaded = pickLoaded(keys, result)
     for (const [key, value] of loaded) values.set(key, value)
+    const cached = choices.cached(loaded, options)
     const filling =
-      loaded.length > 0
-        ? fillLoaded(stack, context.options, loaded, startVersion, options, started)
+      cached.length > 0
+        ? fillLoaded(stack, context.options, cached, startVersion, options, started)
         : Promise.resolve()
     for (const flight of started) flight.resolve(values.get(flight.key))
     // As for single loads: the caller has its values now; the flights end when the tiers hold them.
@@ -118,4 +123,51 @@ function pickLoaded<V>(keys: readonly string[], result: BatchResult<V>): [string
     )
   }
   return loaded
+}
+
+/** What a batch loader chose about caching each of its keys' values (adaptive caching), by key. */
+class BatchChoices {
+  private readonly choices = new Map<string, CachingChoice>()
+  private readonly keys: ReadonlySet<string>
+
+  constructor(
+    flights: readonly Flight<unknown>[],
+    private readonly limits: TagLimits,
+  ) {
+    this.keys = new Set(flights.map((flight) => flight.key))
+  }
+
+  /** The batch loader's context; its signal is `first`'s, which close() aborts like every flight. */
+  context(first: Flight<unknown>): BatchLoaderContext {
+    return {
+      get signal() {
+        return first.controller.signal
+      },
+      setTtl: (key: string, ttl: Duration) => this.choiceFor(key).setTtl(ttl),
+      setTags: (key: string, tags: readonly string[]) => this.choiceFor(key).setTags(tags),
+      skip: (key: string) => this.choiceFor(key).skip(),
+    }
+  }
+
+  /** The loaded values to write, each with the options its choice gives it; skipped keys left out. */
+  cached(loaded: readonly [string, unknown][], options: ResolvedWriteOptions): readonly LoadedValue[] {
+    if (this.choices.size === 0) return loaded
+    const cached: LoadedValue[] = []
+    for (const [key, value] of loaded) {
+      const own = writeOptionsFor(this.choices.get(key), options)
+      if (own !== undefined) cached.push([key, value, own])
+    }
+    return cached
+  }
+
+  private choiceFor(key: string): CachingChoice {
+    if (!this.keys.has(key))
+      throw new InvalidOptionError(`"${String(key)}" is not one of the keys this batch loader was given`)
+    let choice = this.choices.get(key)
+    if (choice === undefined) {
+      choice = new CachingChoice(this.limits)
+      this.choices.set(key, choice)
+    }
+    return choice
+  }
 }

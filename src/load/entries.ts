@@ -30,6 +30,9 @@ export function makeEntry(
   return { value, version, createdAt: now, freshUntil, staleUntil, tags: options.tags, tombstone: false }
 }
 
+/** A loaded key and value, with the write options its loader chose for it if they differ from the call's. */
+export type LoadedValue = readonly [key: string, value: unknown, options?: ResolvedWriteOptions]
+
 /**
  * Writes loaded values to every tier with the version taken when the load started. A tier that has
  * since seen a delete or a newer set refuses it; this process's memory tier skips keys invalidated
@@ -41,7 +44,7 @@ export function makeEntry(
 export function fillLoaded(
   stack: TierStack,
   cache: ResolvedCacheOptions,
-  loaded: readonly (readonly [string, unknown])[],
+  loaded: readonly LoadedValue[],
   startVersion: number,
   options: ResolvedWriteOptions,
   flights: readonly Pick<Flight, 'key' | 'invalidated' | 'startedAt'>[],
@@ -53,9 +56,9 @@ export function fillLoaded(
   )
   if (performance.now() - observedAt > cache.tombstoneTtlMs) return Promise.resolve()
   const now = Date.now()
-  const fills: Fill[] = loaded.map(([key, value]) => ({
+  const fills: Fill[] = loaded.map(([key, value, own]) => ({
     key,
-    entry: makeEntry(value, startVersion, options, now, cache),
+    entry: makeEntry(value, startVersion, own ?? options, now, cache),
     payload: serializeOrThrow(cache.serializer, value, key),
     versioning: 'given',
     observedAt,

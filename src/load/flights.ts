@@ -1,3 +1,6 @@
+import { CachingChoice, type TagLimits } from './caching-choice.js'
+import type { LoaderContext } from './loader-context.js'
+
 /**
  * In-process single-flight: one load per key at a time; concurrent callers join it.
  * A flight also remembers whether its key was invalidated while it ran, so its result is returned
@@ -16,6 +19,8 @@ export class Flight<V = unknown> {
   private aborted = false
   private abandoned: Promise<never> | undefined
   private abandon: ((reason: unknown) => void) | undefined
+  /** What the loader chose about caching its value, if it chose anything (made on first use). */
+  choice: CachingChoice | undefined
   resolve!: (value: V) => void
   reject!: (error: unknown) => void
 
@@ -41,16 +46,23 @@ export class Flight<V = unknown> {
   }
 
   /**
-   * What the loader receives. Its `signal` is made when the loader first reads it: loaders that
-   * ignore it (most) cost no AbortController.
+   * What the loader receives. Its `signal` is made when the loader first reads it, and its caching
+   * choice when it first makes one: loaders that do neither (most) cost no more objects.
    */
-  loaderContext(): { readonly key: string; readonly signal: AbortSignal } {
+  loaderContext(limits: TagLimits): LoaderContext {
     const flight = this
+    const choice = () => {
+      flight.choice ??= new CachingChoice(limits)
+      return flight.choice
+    }
     return {
       key: this.key,
       get signal() {
         return flight.controller.signal
       },
+      setTtl: (ttl) => choice().setTtl(ttl),
+      setTags: (tags) => choice().setTags(tags),
+      skip: () => choice().skip(),
     }
   }
 

@@ -5,18 +5,14 @@ import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { Hit, KeyLookup } from '../read-path.js'
 import type { TierStack } from '../stack.js'
 import { Trend } from '../trend.js'
+import { writeOptionsFor } from './caching-choice.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
 import { type Lease, type LeaseHandoff, Leases } from './leases.js'
+import type { LoaderContext } from './loader-context.js'
 import { LoaderCounters, runLoader } from './loader-run.js'
 
-/** What a loader receives. */
-export interface LoaderContext {
-  /** The key being loaded. */
-  readonly key: string
-  /** Aborted on the hard timeout and when the cache closes; pass it to fetch() or your database driver. */
-  readonly signal: AbortSignal
-}
+export type { LoaderContext }
 
 /** Produces the value of a key on a miss. Returning `undefined` caches nothing; `null` is cached. */
 export type Loader<V> = (context: LoaderContext) => V | Promise<V>
@@ -240,7 +236,7 @@ export class Loads {
       flight.throwIfAborted()
       const value = await runLoader(
         key,
-        () => loader(flight.loaderContext()),
+        () => loader(flight.loaderContext(this.options)),
         {
           hardTimeoutMs: options.hardTimeoutMs,
           softTimeoutMs: stale === undefined ? undefined : options.softTimeoutMs,
@@ -252,7 +248,8 @@ export class Loads {
         this.loaderCounters,
         this.events,
       )
-      if (value === undefined) {
+      const writeOptions = writeOptionsFor(flight.choice, options)
+      if (value === undefined || writeOptions === undefined) {
         // Nothing is cached, so nothing to wait for: the next caller must load again.
         this.flights.finish(flight)
         return flight.resolve(value)
@@ -262,7 +259,7 @@ export class Loads {
         this.options,
         [[key, value]],
         startVersion,
-        options,
+        writeOptions,
         [flight],
         handoff,
       )

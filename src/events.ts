@@ -7,10 +7,19 @@ export interface CacheEventMap {
   /** Bytes under one of our keys did not decode; the read counted as a miss and the next fill repairs it. */
   decodeError: [{ tier: string; key: string; reason: string }]
   /**
-   * A tier's connection went down or up, or its circuit breaker changed state ('open': skipped after
-   * repeated failures; 'half-open': one probe allowed; 'closed': in use again).
+   * A Redis tier's state changed (once per change): `'connecting'`, `'up'`, `'degraded'` (connected but
+   * skipped: its circuit breaker is open or probing, or it is replaying missed writes) or `'down'`;
+   * `breaker` is the circuit breaker's own word ('closed', 'open', 'half-open') and `error` the last
+   * connection error, when it went down.
    */
-  tierState: [{ tier: string; state: import('./tiers/redis-tier.js').TierHealth }]
+  tierState: [
+    {
+      tier: string
+      state: import('./health-log.js').TierState
+      breaker?: import('./tiers/circuit-breaker.js').BreakerState
+      error?: unknown
+    },
+  ]
   /** A loader finished (or failed). */
   load: [{ key: string; durationMs: number; ok: boolean; error?: unknown }]
   /** Invalidations from another process (or from Redis client tracking) were applied to memory tiers. */

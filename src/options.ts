@@ -1,6 +1,7 @@
 import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } from './codec/serializer.js'
 import { type Duration, optionalMilliseconds, toMilliseconds } from './duration.js'
 import { InvalidOptionError } from './errors.js'
+import { checkLogger, type Logger } from './health-log.js'
 import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES } from './keys.js'
 import type { SyncOptions } from './sync/synchronizer.js'
 import type { TierDefinition } from './tiers/tier.js'
@@ -43,6 +44,13 @@ export interface CacheOptions {
    * and the longest tier TTL.
    */
   tagTtl?: Duration
+  /**
+   * Where tier state changes (up, down, degraded) and the invalidation bus's state are told, once per
+   * change: pino, the Fastify logger (`app.log`), `console`, or any `{ error, warn, info, debug }`.
+   * Without one, a tier still unreachable when its connect timeout passes is said once with
+   * `process.emitWarning`.
+   */
+  logger?: Logger
 }
 
 /** Per-call options of `getOrLoad`, `getMany` and `set`. */
@@ -97,6 +105,7 @@ export interface ResolvedCacheOptions {
   readonly sync: SyncOptions
   readonly tagTtlMs: number
   readonly load: ResolvedLoadDefaults
+  readonly logger: Logger | undefined
 }
 
 /** Cache-wide load protection, resolved. */
@@ -167,6 +176,7 @@ export function resolveCacheOptions(
       options.load ?? {},
       tiers.some((tier) => tier.kind !== 'memory'),
     ),
+    logger: checkLogger(options.logger),
   }
 }
 

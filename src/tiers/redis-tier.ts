@@ -2,6 +2,7 @@ import type { Compressor } from '../codec/compression.js'
 import { encodeEntry } from '../codec/entry-codec.js'
 import { serializeOrThrow } from '../codec/serializer.js'
 import { type Entry, tierTtl } from '../entry.js'
+import type { TierState, WatchedTier } from '../health-log.js'
 import type { LeaseAnswer } from '../load/leases.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import type { RedisConnection } from '../redis/connection.js'
@@ -13,7 +14,7 @@ import {
   type RedisRole,
   readServerSettings,
 } from '../topology/audit.js'
-import type { BreakerOptions, BreakerState } from './circuit-breaker.js'
+import type { BreakerOptions } from './circuit-breaker.js'
 import { RedisCoordinator } from './redis-coordinator.js'
 import { NO_ANSWER, TierGuard } from './redis-guard.js'
 import { type KeyLayout, keyLayout } from './redis-keys.js'
@@ -32,10 +33,14 @@ export interface RedisTierSettings {
   readonly maxBatchKeys: number
   /** Undefined turns the circuit breaker off. */
   readonly breaker: BreakerOptions | undefined
+  /** How long operations issued before the first connection wait for it; after that the tier counts as down. */
+  readonly connectTimeoutMs: number
+  /** A client the caller passed in: its failed attempts are not ours to see, so each lost connection counts as an error. */
+  readonly countLostConnections: boolean
 }
 
-/** The state of a tier as stats() reports it. */
-export type TierHealth = 'up' | 'down' | BreakerState
+/** @deprecated use {@link TierState}. */
+export type TierHealth = TierState
 
 const NOT_WRITTEN: WriteOutcome = Object.freeze({ written: false, version: undefined })
 
@@ -46,7 +51,7 @@ const NOT_WRITTEN: WriteOutcome = Object.freeze({ written: false, version: undef
  * round trip goes through the {@link TierGuard}: skipped while disconnected or while the circuit
  * breaker is open, bounded by the tier's timeout.
  */
-export class RedisTier implements Tier {
+export class RedisTier implements Tier, WatchedTier {
   readonly kind = 'redis' as const
   readonly counters = new TierCounters()
   readonly ttlMs: number | undefined
@@ -64,6 +69,17 @@ export class RedisTier implements Tier {
   private audited = false
   /** performance.now() when the connection last became ready. */
   private upSince = 0
+  private stateValue: TierState = 'connecting'
+  /** True once the tier was first in use, or its connect timeout passed. */
+  private startupOver = false
+  private everUp = false
+  private lastConnectionError: unknown
+  private readonly connectTimer: NodeJS.Timeout
+  private markStarted!: () => void
+  /** Settles once the tier was first in use, or its connect timeout passed without that. */
+  readonly started = new Promise<void>((resolve) => {
+    this.markStarted = resolve
+  })
 
   constructor(
     readonly name: string,
@@ -82,7 +98,7 @@ export class RedisTier implements Tier {
       context.events,
       settings.breaker,
       () => this.probe(),
-      (state) => this.reportState(state),
+      () => this.refreshState(),
     )
     this.reads = new TierReads(
       name,
@@ -99,6 +115,9 @@ export class RedisTier implements Tier {
       write: (fill, now, recovery) => this.writeOne(fill, now, recovery),
       clear: (recovery) => this.scan.clear(recovery),
     })
+    this.connectTimer = setTimeout(() => this.connectTimedOut(), settings.connectTimeoutMs)
+    this.connectTimer.unref()
+    context.health?.watch(this)
     this.unsubscribe = connection.onStateChange((ready) => this.onConnectionChange(ready))
     if (connection.isReady()) this.onConnectionChange(true)
   }
@@ -120,10 +139,15 @@ export class RedisTier implements Tier {
     this.coordinator = true
   }
 
-  /** 'down' while disconnected, else the breaker's state ('closed' is healthy). */
-  get health(): TierHealth {
-    if (!this.connection.isReady()) return 'down'
-    return this.guard.breaker?.state ?? 'closed'
+  /** `'up'` when in use; see {@link TierState} for the others. */
+  get state(): TierState {
+    this.refreshState()
+    return this.stateValue
+  }
+
+  /** The circuit breaker's own state, when the tier has one. */
+  get breakerState() {
+    return this.guard.breaker?.state
   }
 
   // ----- reads -----
@@ -268,16 +292,25 @@ export class RedisTier implements Tier {
     return (await this.guard.ping(this.connection)) && (await this.recovery.returnToService())
   }
 
+  /** A connection attempt failed or the connection broke (clients tiercache created report each one). */
+  connectionFailed(error: unknown): void {
+    this.counters.errors++
+    this.lastConnectionError = error
+    this.context.events.report('tierError', { tier: this.name, operation: 'connect', error })
+  }
+
   private onConnectionChange(ready: boolean): void {
-    this.reportState(ready ? 'up' : 'down')
     if (!ready) {
+      if (this.guard.inService && this.settings.countLostConnections) this.counters.errors++
       this.guard.inService = false
     } else {
       // Loads that started before now may carry values whose tombstones this server lost: see writeOne.
       this.upSince = performance.now()
       // With the breaker open, its probe brings the tier back; otherwise it comes back now.
-      if (this.guard.breaker?.state !== 'open') void this.recovery.returnToService()
+      if (this.guard.breaker?.state !== 'open')
+        void this.recovery.returnToService().then(() => this.refreshState())
     }
+    this.refreshState()
     if (ready && !this.audited) {
       this.audited = true
       this.audit().catch((error: unknown) =>
@@ -286,8 +319,39 @@ export class RedisTier implements Tier {
     }
   }
 
-  private reportState(state: TierHealth): void {
-    this.context.events.report('tierState', { tier: this.name, state })
+  /** Works out the tier's state and reports it when it changed (once per change, never per call). */
+  private refreshState(): void {
+    const state = this.currentState()
+    if (state === this.stateValue) return
+    this.stateValue = state
+    if (state === 'up') {
+      this.everUp = true
+      clearTimeout(this.connectTimer)
+      this.markStarted()
+    }
+    const error = state === 'down' ? this.lastConnectionError : undefined
+    this.context.events.report('tierState', {
+      tier: this.name,
+      state,
+      ...(this.guard.breaker ? { breaker: this.guard.breaker.state } : {}),
+      ...(error !== undefined ? { error } : {}),
+    })
+  }
+
+  private currentState(): TierState {
+    if (!this.connection.isReady()) return this.everUp || this.startupOver ? 'down' : 'connecting'
+    if (!this.everUp && !this.guard.inService) return 'connecting' // connected, replaying before first use
+    const breaker = this.guard.breaker?.state ?? 'closed'
+    return this.guard.inService && breaker === 'closed' ? 'up' : 'degraded'
+  }
+
+  /** The first connection did not come within the connect timeout: stop holding operations back, and say so. */
+  private connectTimedOut(): void {
+    this.startupOver = true
+    this.markStarted()
+    this.refreshState()
+    if (this.stateValue === 'down')
+      this.context.health?.unreachable(this.name, this.settings.connectTimeoutMs, this.lastConnectionError)
   }
 
   /** Checks the server's configuration against this tier's role (a cluster: every master's). */
@@ -308,6 +372,8 @@ export class RedisTier implements Tier {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.connectTimer)
+    this.markStarted()
     this.unsubscribe()
     this.guard.dispose()
     await Promise.all([

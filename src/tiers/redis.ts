@@ -17,7 +17,7 @@ import { toConnection } from '../redis/to-connection.js'
 import type { RedisRole } from '../topology/audit.js'
 import type { BreakerOptions } from './circuit-breaker.js'
 import { RedisTier, type RedisTierSettings } from './redis-tier.js'
-import type { TierContext, TierDefinition } from './tier.js'
+import type { TierDefinition } from './tier.js'
 
 /** A Redis Cluster that tiercache connects to itself (option `cluster` of {@link redisTier}). */
 export interface RedisClusterTierOptions {
@@ -55,6 +55,12 @@ export interface RedisTierOptions {
   role?: RedisRole
   /** Longest a round trip may take before the tier is skipped for that operation. Default `'1s'`. */
   timeout?: Duration
+  /**
+   * How long operations issued while the tier makes its first connection wait for it (reads, writes and
+   * loads all go through it once it is up). A tier not up by then counts as down: operations go past it,
+   * a warning says so once, and it is used as soon as it answers. Default `'2s'`.
+   */
+  connectTimeout?: Duration
   /** When to stop asking a tier that keeps failing, and when to try again; `false` turns it off. */
   breaker?: BreakerOptions | false
   /** Keys per MGET; larger reads are split (and pipelined). Default 1000. */
@@ -103,12 +109,23 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
     compressor: options.compress ? createCompressor(options.compress) : undefined,
     maxBatchKeys,
     breaker: options.breaker === false ? undefined : validateBreaker(options.breaker ?? {}, name),
+    connectTimeoutMs: Math.max(
+      1,
+      toMilliseconds(options.connectTimeout ?? '2s', `redisTier "${name}" connectTimeout`),
+    ),
+    countLostConnections: options.client !== undefined,
   }
   return {
     name,
     kind: 'redis',
     ttlMs: settings.ttlMs,
-    create: (context) => new RedisTier(name, context, openConnection(options, name, context), settings),
+    create: (context) => {
+      // Connection errors of a client we create are counted by the tier it belongs to.
+      let tier: RedisTier | undefined
+      const connection = openConnection(options, (error) => tier?.connectionFailed(error))
+      tier = new RedisTier(name, context, connection, settings)
+      return tier
+    },
   }
 }
 
@@ -139,18 +156,16 @@ function validateBreaker(breaker: BreakerOptions, name: string): BreakerOptions 
   return breaker
 }
 
-function openConnection(options: RedisTierOptions, name: string, context: TierContext): RedisConnection {
+function openConnection(options: RedisTierOptions, onError: (error: unknown) => void): RedisConnection {
   if (options.client !== undefined) return toConnection(options.client, false)
-  if (options.cluster !== undefined) return openCluster(options.cluster, name, context)
+  if (options.cluster !== undefined) return openCluster(options.cluster, onError)
   const client = createClient({
     url: options.url,
     // Commands fail at once while disconnected instead of queueing: the cache skips the tier meanwhile.
     disableOfflineQueue: true,
     socket: { reconnectStrategy: reconnectDelay, connectTimeout: 2000 },
   })
-  client.on('error', (error: unknown) =>
-    context.events.report('tierError', { tier: name, operation: 'connect', error }),
-  )
+  client.on('error', onError)
   client.connect().catch(() => {
     // Reported through the 'error' listener above; the reconnect strategy keeps trying.
   })
@@ -158,7 +173,7 @@ function openConnection(options: RedisTierOptions, name: string, context: TierCo
 }
 
 /** A node-redis cluster client of our own; it keeps trying to connect until the tier is closed. */
-function openCluster(options: RedisClusterTierOptions, name: string, context: TierContext): RedisConnection {
+function openCluster(options: RedisClusterTierOptions, report: (error: unknown) => void): RedisConnection {
   const cluster = createCluster({
     rootNodes: options.rootNodes.map((url) => ({ url })),
     defaults: {
@@ -169,8 +184,6 @@ function openCluster(options: RedisClusterTierOptions, name: string, context: Ti
     // Re-read the topology half a second into a node's outage (default 5 s), to follow a failover.
     topologyRefreshOnReconnectionAttemptStrategy: 500,
   })
-  const report = (error: unknown) =>
-    context.events.report('tierError', { tier: name, operation: 'connect', error })
   cluster.on('error', report)
   let closed = false
   const connect = (): void => {

@@ -34,11 +34,13 @@ process.on('exit', () => {
 export interface StartOptions {
   /** Extra redis-server arguments, e.g. ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lfu']. */
   args?: string[]
+  /** A port reserved earlier with `freePort()` (a server that starts after the program using it). */
+  port?: number
 }
 
 /** Starts a fresh, empty redis-server on a free port (no persistence unless `args` turn it on). */
 export async function startRedis(options: StartOptions = {}): Promise<RedisServer> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const dir = mkdtempSync(path.join(tmpdir(), 'tiercache-redis-'))
   const args = [
     '--port',

@@ -59,14 +59,22 @@ export class HealthLog {
     this.tiers.push(tier)
   }
 
-  /** A tier was still unreachable when its connect timeout passed: said once per tier. */
-  unreachable(tier: string, afterMs: number, error: unknown): void {
+  /**
+   * A tier has been unreachable for its connect timeout (`atStart`: it never connected). Without a
+   * logger it is said once per tier as a process warning; a logger hears it at start (a later outage
+   * it already heard as the tier going down).
+   */
+  unreachable(tier: string, forMs: number, error: unknown, atStart: boolean): void {
+    const reason = error === undefined ? 'no connection yet' : describe(error)
+    const since = atStart ? 'since the cache started' : 'since its connection broke'
+    const message = `${this.prefix()} Redis tier "${tier}" has been unreachable for ${forMs} ms ${since} (${reason}); reads and writes go past it until it answers`
+    if (this.logger) {
+      if (atStart) this.logger.warn({ tier, state: 'down' }, message)
+      return
+    }
     if (this.warned.has(tier)) return
     this.warned.add(tier)
-    const reason = error === undefined ? 'no connection yet' : describe(error)
-    const message = `${this.prefix()} Redis tier "${tier}" is unreachable ${afterMs} ms after start (${reason}); reads and writes go past it until it answers`
-    if (this.logger) this.logger.warn({ tier, state: 'down' }, message)
-    else process.emitWarning(message, { code: 'TIERCACHE_TIER_UNREACHABLE' })
+    process.emitWarning(message, { code: 'TIERCACHE_TIER_UNREACHABLE' })
   }
 
   private logTierState(logger: Logger, tier: string, state: TierState, error: unknown): void {

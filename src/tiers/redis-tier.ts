@@ -14,7 +14,7 @@ import {
   type RedisRole,
   readServerSettings,
 } from '../topology/audit.js'
-import type { BreakerOptions } from './circuit-breaker.js'
+import type { BreakerOptions, BreakerState } from './circuit-breaker.js'
 import { RedisCoordinator } from './redis-coordinator.js'
 import { NO_ANSWER, TierGuard } from './redis-guard.js'
 import { type KeyLayout, keyLayout } from './redis-keys.js'
@@ -74,7 +74,8 @@ export class RedisTier implements Tier, WatchedTier {
   private startupOver = false
   private everUp = false
   private lastConnectionError: unknown
-  private readonly connectTimer: NodeJS.Timeout
+  /** Fires when the tier has been unreachable for its connect timeout: at start, or in an outage. */
+  private unreachableTimer: NodeJS.Timeout
   private markStarted!: () => void
   /** Settles once the tier was first in use, or its connect timeout passed without that. */
   readonly started = new Promise<void>((resolve) => {
@@ -115,8 +116,8 @@ export class RedisTier implements Tier, WatchedTier {
       write: (fill, now, recovery) => this.writeOne(fill, now, recovery),
       clear: (recovery) => this.scan.clear(recovery),
     })
-    this.connectTimer = setTimeout(() => this.connectTimedOut(), settings.connectTimeoutMs)
-    this.connectTimer.unref()
+    this.unreachableTimer = setTimeout(() => this.connectTimedOut(), settings.connectTimeoutMs)
+    this.unreachableTimer.unref()
     context.health?.watch(this)
     this.unsubscribe = connection.onStateChange((ready) => this.onConnectionChange(ready))
     if (connection.isReady()) this.onConnectionChange(true)
@@ -146,7 +147,7 @@ export class RedisTier implements Tier, WatchedTier {
   }
 
   /** The circuit breaker's own state, when the tier has one. */
-  get breakerState() {
+  get breakerState(): BreakerState | undefined {
     return this.guard.breaker?.state
   }
 
@@ -303,6 +304,7 @@ export class RedisTier implements Tier, WatchedTier {
     if (!ready) {
       if (this.guard.inService && this.settings.countLostConnections) this.counters.errors++
       this.guard.inService = false
+      if (this.everUp) this.watchOutage()
     } else {
       // Loads that started before now may carry values whose tombstones this server lost: see writeOne.
       this.upSince = performance.now()
@@ -326,7 +328,7 @@ export class RedisTier implements Tier, WatchedTier {
     this.stateValue = state
     if (state === 'up') {
       this.everUp = true
-      clearTimeout(this.connectTimer)
+      clearTimeout(this.unreachableTimer)
       this.markStarted()
     }
     const error = state === 'down' ? this.lastConnectionError : undefined
@@ -349,9 +351,24 @@ export class RedisTier implements Tier, WatchedTier {
   private connectTimedOut(): void {
     this.startupOver = true
     this.markStarted()
-    this.refreshState()
-    if (this.stateValue === 'down')
-      this.context.health?.unreachable(this.name, this.settings.connectTimeoutMs, this.lastConnectionError)
+    this.reportIfUnreachable(true)
+  }
+
+  /** The connection broke: if it is not back within the connect timeout, that is said too. */
+  private watchOutage(): void {
+    clearTimeout(this.unreachableTimer)
+    this.unreachableTimer = setTimeout(() => this.reportIfUnreachable(false), this.settings.connectTimeoutMs)
+    this.unreachableTimer.unref()
+  }
+
+  private reportIfUnreachable(atStart: boolean): void {
+    if (this.state !== 'down') return
+    this.context.health?.unreachable(
+      this.name,
+      this.settings.connectTimeoutMs,
+      this.lastConnectionError,
+      atStart,
+    )
   }
 
   /** Checks the server's configuration against this tier's role (a cluster: every master's). */
@@ -372,7 +389,7 @@ export class RedisTier implements Tier, WatchedTier {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.connectTimer)
+    clearTimeout(this.unreachableTimer)
     this.markStarted()
     this.unsubscribe()
     this.guard.dispose()

@@ -109,7 +109,9 @@ describe('a Redis that is not running when the cache starts', () => {
     // Without Redis the loader still answers (once the connect timeout has passed), and it is said.
     expect(await cache.getOrLoad('k', async () => 'from the loader')).toBe('from the loader')
     expect(logger.lines).toEqual([
-      expect.stringMatching(/^warn .*tier "redis" is unreachable 1000 ms after start \(.*ECONNREFUSED/),
+      expect.stringMatching(
+        /^warn .*tier "redis" has been unreachable for 1000 ms since the cache started \(.*ECONNREFUSED/,
+      ),
     ])
     let [memory, shared] = cache.stats().tiers
     expect(memory?.state).toBe('bypassed')
@@ -143,11 +145,7 @@ describe('a Redis that is not running when the cache starts', () => {
 
   test('without a logger, one process warning says the tier is unreachable; nothing is said per call', async () => {
     const port = await freePort()
-    const warnings: Error[] = []
-    const onWarning = (warning: Error) => {
-      if ((warning as Error & { code?: string }).code === 'TIERCACHE_TIER_UNREACHABLE') warnings.push(warning)
-    }
-    process.on('warning', onWarning)
+    const warnings = collectWarnings()
     try {
       const cache = track(
         createCache({
@@ -164,12 +162,51 @@ describe('a Redis that is not running when the cache starts', () => {
         what: 'more failed connection attempts',
       })
       expect(warnings).toHaveLength(1)
-      expect(warnings[0]?.message).toMatch(/tier "redis" is unreachable 300 ms after start/)
+      expect(warnings[0]?.message).toMatch(
+        /tier "redis" has been unreachable for 300 ms since the cache started/,
+      )
     } finally {
-      process.off('warning', onWarning)
+      warnings.stop()
+    }
+  })
+
+  test('without a logger, a tier whose connection broke and stays down is said once too', async () => {
+    const server = await redis()
+    const warnings = collectWarnings()
+    try {
+      const cache = track(
+        createCache({
+          namespace: 'outage',
+          tiers: [memoryTier(), redisTier({ name: 'redis', url: server.url, connectTimeout: '300ms' })],
+        }),
+      )
+      expect(await cache.ready()).toBe(true)
+      expect(warnings).toHaveLength(0)
+      await server.kill9()
+      await waitFor(() => warnings.length > 0, { what: 'the warning' })
+      expect(warnings[0]?.message).toMatch(
+        /tier "redis" has been unreachable for 300 ms since its connection broke/,
+      )
+      expect(cache.stats().tiers.map((tier) => tier.state)).toEqual(['bypassed', 'down'])
+      await server.restart()
+      expect(await cache.ready({ timeout: '10s' })).toBe(true)
+      expect(warnings).toHaveLength(1)
+    } finally {
+      warnings.stop()
     }
   })
 })
+
+/** Process warnings about unreachable tiers, from now until `stop()`. */
+function collectWarnings(): Error[] & { stop(): void } {
+  const warnings = [] as unknown as Error[] & { stop(): void }
+  const onWarning = (warning: Error) => {
+    if ((warning as Error & { code?: string }).code === 'TIERCACHE_TIER_UNREACHABLE') warnings.push(warning)
+  }
+  process.on('warning', onWarning)
+  warnings.stop = () => process.off('warning', onWarning)
+  return warnings
+}
 
 describe('a geographic cache in its first moments', () => {
   async function topology(down?: 'us-east') {

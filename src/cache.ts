@@ -89,8 +89,9 @@ export class TierCache {
 
   /**
    * Writes `value` to every tier (write-through) under a newly issued version, so that of two
-   * concurrent sets every tier ends up with the same, later one. Resolves once the shared tiers hold it
-   * and other processes have been told to drop their copies.
+   * concurrent sets every tier ends up with the same, later one. Resolves once the shared tiers that
+   * answer hold it and other processes have been told to drop their copies; a tier that is down gets it
+   * replayed when it is back, before it serves reads.
    *
    * @throws {UnencodableValueError} if the serializer cannot encode `value` (nothing is written).
    */
@@ -187,9 +188,12 @@ export class TierCache {
   }
 
   /**
-   * Resolves `true` once memory tiers are in use, i.e. every invalidation channel (bus, tracking) is up;
-   * until then reads bypass memory tiers, which is always correct, only slower. Resolves `false` if that
-   * does not happen within `timeout` (default 5 s).
+   * Resolves `true` once every tier is up (each Redis tier connected and in use) and memory tiers are in
+   * use (every invalidation channel, bus and tracking, is up). Resolves `false` if that does not happen
+   * within `timeout` (default 5 s); `stats().tiers[i].state` then says which tier is not up.
+   *
+   * Not needed before use: operations issued while tiers make their first connection wait for them (up
+   * to each tier's `connectTimeout`).
    */
   ready({ timeout = '5s' }: { timeout?: Duration } = {}): Promise<boolean> {
     return this.lifecycle.ready(timeout)

@@ -15,10 +15,19 @@ export interface CacheEventMap {
    */
   decodeError: [{ tier: string; key: string; reason: string }]
   /**
-   * A tier's connection went down or up, or its circuit breaker changed state ('open': skipped after
-   * repeated failures; 'half-open': one probe allowed; 'closed': in use again).
+   * A Redis tier's state changed (once per change): `'connecting'`, `'up'`, `'degraded'` (connected but
+   * skipped: its circuit breaker is open or probing, or it is replaying missed writes) or `'down'`;
+   * `breaker` is the circuit breaker's own word ('closed', 'open', 'half-open') and `error` the last
+   * connection error, when it went down.
    */
-  tierState: [{ tier: string; state: import('./tiers/redis-tier.js').TierHealth }]
+  tierState: [
+    {
+      tier: string
+      state: import('./health-log.js').TierState
+      breaker?: import('./tiers/circuit-breaker.js').BreakerState
+      error?: unknown
+    },
+  ]
   /** A loader finished (or failed: `error` is the LoaderError or LoaderTimeoutError its callers got). */
   load: [{ key: string; durationMs: number; ok: boolean; error?: TierCacheError }]
   /** Invalidations from another process (or from Redis client tracking) were applied to memory tiers. */

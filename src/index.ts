@@ -29,6 +29,7 @@ export {
   UnencodableValueError,
 } from './errors.js'
 export type { CacheEventMap, CacheEventName } from './events.js'
+export type { Logger, TierState } from './health-log.js'
 export type { ScheduledWarmer, WarmOptions, WarmProgress, WarmSource } from './load/warm.js'
 export {
   type PrometheusMetrics,

@@ -7,6 +7,7 @@ import {
   toTtlMilliseconds,
 } from './duration.js'
 import { InvalidOptionError } from './errors.js'
+import { checkLogger, type Logger } from './health-log.js'
 import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TAGS } from './keys.js'
 import { resolveBusOptions } from './sync/bus-options.js'
 import type { SyncOptions } from './sync/synchronizer.js'
@@ -53,6 +54,13 @@ export interface CacheOptions {
    * and the longest tier TTL.
    */
   tagTtl?: Duration
+  /**
+   * Where tier state changes (up, down, degraded) and the invalidation bus's state are told, once per
+   * change: pino, the Fastify logger (`app.log`), `console`, or any `{ error, warn, info, debug }`.
+   * Without one, a tier still unreachable when its connect timeout passes is said once with
+   * `process.emitWarning`.
+   */
+  logger?: Logger
 }
 
 /** Per-call options of `getOrLoad`, `getMany` and `set`. */
@@ -111,6 +119,7 @@ export interface ResolvedCacheOptions {
   readonly sync: SyncOptions
   readonly tagTtlMs: number
   readonly load: ResolvedLoadDefaults
+  readonly logger: Logger | undefined
 }
 
 /** Cache-wide load protection, resolved. */
@@ -188,6 +197,7 @@ export function resolveCacheOptions(
       options.load ?? {},
       tiers.some((tier) => tier.kind !== 'memory'),
     ),
+    logger: checkLogger(options.logger),
   }
 }
 

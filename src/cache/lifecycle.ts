@@ -4,6 +4,7 @@ import type { ScheduledWarmer } from '../load/warm.js'
 import type { Tier } from '../tiers/tier.js'
 import { type AuditReport, auditTierSizes } from '../topology/audit.js'
 import type { CacheParts } from './parts.js'
+import { waitUntil } from './startup.js'
 
 /**
  * A cache's life after construction: waiting until memory tiers may be used (`ready`), auditing the
@@ -26,30 +27,29 @@ export class CacheLifecycle {
     return warmer
   }
 
+  /** True within `timeout` once every tier is up (Redis tiers connected and in service) and memory tiers are in use. */
   ready(timeout: Duration): Promise<boolean> {
-    const { sync, events } = this.parts
     let timeoutMs: number
     try {
       timeoutMs = toMilliseconds(timeout, 'ready timeout')
     } catch (error) {
       return Promise.reject(error)
     }
-    if (sync.healthy) return Promise.resolve(true)
-    return new Promise((resolve) => {
-      const done = (healthy: boolean) => {
-        clearTimeout(timer)
-        events.off('syncState', listener)
-        resolve(healthy)
-      }
-      const listener = ({ healthy }: { healthy: boolean }) => {
-        if (healthy) done(true)
-      }
-      const timer = setTimeout(() => done(sync.healthy), timeoutMs)
-      events.on('syncState', listener)
-    })
+    return waitUntil(this.parts.events, () => this.allUp(), timeoutMs)
+  }
+
+  private allUp(): boolean {
+    const { sync, tiers, health } = this.parts
+    return (
+      sync.healthy &&
+      tiers.every((tier) => tier.state === undefined || tier.state === 'up') &&
+      health.tiers.every((tier) => tier.state === 'up')
+    )
   }
 
   async audit(): Promise<AuditReport[]> {
+    const { startup } = this.parts
+    if (!startup.done) await startup.wait()
     const audited = this.parts.tiers.filter(
       (tier): tier is Tier & { audit(): Promise<AuditReport> } =>
         typeof (tier as { audit?: unknown }).audit === 'function',
@@ -60,7 +60,8 @@ export class CacheLifecycle {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    const { flights, stack, sync, tiers } = this.parts
+    const { flights, stack, sync, tiers, startup } = this.parts
+    startup.close()
     for (const warmer of this.warmers) warmer.stop()
     flights.abortAll(new CacheClosedError('load'))
     await stack.idle()

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors.js'
 import { CacheEvents } from '../events.js'
+import { HealthLog } from '../health-log.js'
 import { Flights } from '../load/flights.js'
 import { Leases } from '../load/leases.js'
 import { Loads } from '../load/loads.js'
@@ -12,6 +13,7 @@ import {
 import { TierStack } from '../stack.js'
 import { type SyncCoordinator, Synchronizer } from '../sync/synchronizer.js'
 import type { Tier, TierContext, TierDefinition } from '../tiers/tier.js'
+import { Startup } from './startup.js'
 
 /**
  * Everything one cache is made of, shared by its read, write and lifecycle code. Built once by
@@ -28,6 +30,10 @@ export interface CacheParts {
   readonly events: CacheEvents
   readonly loads: Loads
   readonly sync: Synchronizer
+  /** Every Redis tier's state, told to the logger (or as a warning) once per change. */
+  readonly health: HealthLog
+  /** Holds operations back while tiers make their first connection (see startup.ts). */
+  readonly startup: Startup
 }
 
 /**
@@ -40,12 +46,14 @@ export function assembleCache(options: CacheOptions): CacheParts {
   const resolved = resolveCacheOptions(options, definitions)
   const events = new CacheEvents()
   const flights = new Flights(resolved.load.joinableMs)
+  const health = new HealthLog(resolved.logger, resolved.namespace, events)
   const context: TierContext = {
     namespace: resolved.namespace,
     serializer: resolved.serializer,
     serializers: resolved.serializers,
     events,
     maxKeyBytes: resolved.maxKeyBytes,
+    health,
   }
   const tiers = definitions.map((definition) => definition.create(context))
   // The stack checks tags through the synchronizer, which needs the stack's coordinator: tie the knot.
@@ -64,6 +72,7 @@ export function assembleCache(options: CacheOptions): CacheParts {
   const leases = makeLeases(resolved, stack, sync)
   const loads = new Loads(stack, flights, events, resolved, leases)
   sync.start()
+  const startup = new Startup(health, sync, events, stack.coordinator)
   return {
     options: resolved,
     writeOptions: new WriteOptionsResolver(resolved),
@@ -73,6 +82,8 @@ export function assembleCache(options: CacheOptions): CacheParts {
     events,
     loads,
     sync,
+    health,
+    startup,
   }
 }
 

@@ -46,6 +46,8 @@ export class CacheReads {
       if (longHit !== undefined)
         return (longHit.settled ?? Promise.resolve(longHit.entry.value)) as Promise<V>
     }
+    const { startup } = this.parts
+    if (!startup.done) return startup.wait().then(() => this.get<V>(key))
     return stack.readKey(
       key,
       stack.slowPathStart,
@@ -89,9 +91,23 @@ export class CacheReads {
     } catch (error) {
       return Promise.reject(error)
     }
+    if (!this.parts.startup.done) return this.afterStart(key, loader, resolved, undefined)
     if (this.l1 === undefined) return this.parts.loads.load(key, loader, resolved, undefined)
     const now = coarseNow()
     return this.afterL1(key, loader, resolved, this.l1.readHit(key, now), now)
+  }
+
+  /**
+   * A load asked for while the cache starts waits for its tiers (see cache/startup.ts); callers that
+   * waited for the same key then share one load (single-flight), which reads the tiers below memory.
+   */
+  private afterStart<V>(
+    key: string,
+    loader: Loader<V>,
+    resolved: ResolvedWriteOptions,
+    l1Stale: Entry | undefined,
+  ): Promise<V> {
+    return this.parts.startup.wait().then(() => this.parts.loads.load(key, loader, resolved, l1Stale))
   }
 
   /**
@@ -126,6 +142,7 @@ export class CacheReads {
     } catch (error) {
       return Promise.reject(error)
     }
+    if (!this.parts.startup.done) return this.afterStart(key, loader, resolved, l1Stale)
     return loads.load(key, loader, resolved, l1Stale)
   }
 
@@ -133,6 +150,7 @@ export class CacheReads {
     const { options, stack } = this.parts
     assertValidKey(key, options.maxKeyBytes)
     if (this.l1Hit(key) !== undefined) return true
+    if (!this.parts.startup.done) await this.parts.startup.wait()
     return stack.readKey(key, stack.slowPathStart, Date.now(), ({ hit }) => hit !== undefined)
   }
 
@@ -160,7 +178,8 @@ export class CacheReads {
     batchLoader: BatchLoader<V> | undefined,
     resolved: ResolvedWriteOptions,
   ): Promise<Map<string, unknown>> {
-    const { stack, flights, events, options, loads } = this.parts
+    const { stack, flights, events, options, loads, startup } = this.parts
+    if (!startup.done) await startup.wait()
     const values = new Map<string, unknown>()
     const found = await stack.read([...new Set(keys)], from, Date.now())
     for (const [key, hit] of found.hits) values.set(key, hit.stored.entry.value)

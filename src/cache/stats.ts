@@ -1,6 +1,7 @@
+import type { TierState } from '../health-log.js'
 import type { TierCountersSnapshot } from '../metrics/tier-counters.js'
 import type { BusStats } from '../sync/bus-counters.js'
-import type { TierHealth } from '../tiers/redis-tier.js'
+import type { BreakerState } from '../tiers/circuit-breaker.js'
 import type { Tier } from '../tiers/tier.js'
 import type { CacheParts } from './parts.js'
 
@@ -8,8 +9,13 @@ import type { CacheParts } from './parts.js'
 export interface TierStats extends TierCountersSnapshot {
   readonly name: string
   readonly kind: 'memory' | 'redis'
-  /** Redis tiers: 'down' while disconnected, else the circuit breaker's state ('closed' is healthy). */
-  readonly state?: TierHealth
+  /**
+   * `'up'` when the tier is in use; otherwise `'connecting'`, `'degraded'`, `'down'` (Redis tiers) or
+   * `'bypassed'` (a memory tier while invalidations could be missed). See {@link TierState}.
+   */
+  readonly state: TierState
+  /** A Redis tier's circuit breaker: `'closed'` (normal), `'open'` (skipping the tier), `'half-open'` (probing). */
+  readonly breaker?: BreakerState
   /** Entries and bytes held (memory tiers). */
   readonly entries?: number
   readonly bytes?: number
@@ -59,12 +65,13 @@ export function collectStats({ options, tiers, loads, flights, sync }: CachePart
 }
 
 function tierStats(tier: Tier): TierStats {
-  const sized = tier as Tier & { size?: number; bytes?: number }
+  const sized = tier as Tier & { size?: number; bytes?: number; breakerState?: BreakerState }
   return {
     name: tier.name,
     kind: tier.kind,
     ...tier.counters.snapshot(),
-    ...(tier.health !== undefined ? { state: tier.health } : {}),
+    state: tier.state ?? 'up',
+    ...(sized.breakerState !== undefined ? { breaker: sized.breakerState } : {}),
     ...(sized.size !== undefined ? { entries: sized.size, bytes: sized.bytes } : {}),
   }
 }

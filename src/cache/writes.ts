@@ -22,6 +22,7 @@ export class CacheWrites {
       throw new InvalidOptionError('cannot set undefined; use delete() to remove a key')
     const resolved = writeOptions.resolve(options)
     const payload = serializeOrThrow(cache.serializer, value, key)
+    await this.started()
     const now = Date.now()
     flights.invalidate(key)
     const entry = makeEntry(value, 0, resolved, now, cache)
@@ -35,6 +36,7 @@ export class CacheWrites {
   async deleteMany(keys: readonly string[]): Promise<void> {
     const { options, flights } = this.parts
     assertValidKeys(keys, options.maxKeyBytes)
+    await this.started()
     const now = Date.now()
     const tombstone: Entry = {
       value: undefined,
@@ -59,6 +61,7 @@ export class CacheWrites {
     assertValidTags(tags, options.maxKeyBytes)
     const unique = [...new Set(tags)]
     if (unique.length === 0) return
+    await this.started()
     const coordinator = stack.coordinator
     let version: number | undefined
     if (coordinator) {
@@ -77,8 +80,17 @@ export class CacheWrites {
 
   async clear(): Promise<void> {
     const { tiers, sync } = this.parts
+    await this.started()
     await Promise.all(tiers.map((tier) => tier.clear()))
     await sync.cleared()
+  }
+
+  /**
+   * Writes issued while the cache starts wait for its tiers' first connections (see cache/startup.ts),
+   * so that they reach every tier that comes up in time; a tier that does not gets them replayed.
+   */
+  private async started(): Promise<void> {
+    if (!this.parts.startup.done) await this.parts.startup.wait()
   }
 
   private async writeEverywhere(fills: readonly Fill[], now: number): Promise<void> {

@@ -102,7 +102,7 @@ export function metricDefinitions(p: string): MetricDefinition[] {
     gauge(
       'tier_up',
       '1 when the tier is in use (connected, circuit closed), else 0.',
-      perTier((t) => (t.state === undefined || t.state === 'closed' ? 1 : 0)),
+      perTier((t) => (t.state === 'up' ? 1 : 0)),
     ),
     {
       name: `${p}tier_latency_seconds`,

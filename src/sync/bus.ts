@@ -56,6 +56,11 @@ interface Item {
   readonly value: readonly [string, number] | string
 }
 
+/** Pause before the next attempt to subscribe: 50 ms doubling up to 1 s (sooner when the subscriber connects). */
+function subscribeRetryDelay(attempt: number): number {
+  return Math.min(50 * 2 ** attempt, 1000)
+}
+
 interface Pending {
   keys: [string, number][]
   tags: [string, number][]
@@ -93,6 +98,10 @@ export class InvalidationBus {
   private lastRenewAt = Date.now()
   private timer: NodeJS.Timeout | undefined
   private readonly unsubscribe: () => void
+  private readonly unwatchPublisher: () => void
+  private subscribed = false
+  /** Ends the pause between two attempts to subscribe early (the subscriber just connected). */
+  private retryNow: (() => void) | undefined
   private readonly options: Required<Omit<BusOptions, 'secret'>>
   /** Times (epoch ms, high resolution) at which messages were received, for measurement. */
   lastReceivedAt = 0
@@ -114,20 +123,49 @@ export class InvalidationBus {
     }
     this.authenticator =
       options.secret !== undefined ? new BusAuthenticator(options.secret, channel) : undefined
-    this.unsubscribe = subscriber.onStateChange((ready) => (ready ? this.heartbeat() : this.markDown()))
+    this.unsubscribe = subscriber.onStateChange((ready) => {
+      if (!ready) return this.markDown()
+      this.retryNow?.()
+      this.heartbeat()
+    })
+    // The first heartbeat goes out as soon as both connections are up, not on the next tick.
+    this.unwatchPublisher = publisher.onStateChange((ready) => ready && this.heartbeat())
   }
 
-  /** Subscribes and starts heartbeats. Resolves once subscribed (not necessarily healthy yet). */
+  /**
+   * Subscribes and starts heartbeats. Resolves once subscribed (not necessarily healthy yet), or once
+   * the bus is closed: a subscription that fails (Redis not up yet) is tried again with backoff, and at
+   * once when the subscriber connects; the failure is reported once, not per attempt.
+   */
   async start(): Promise<void> {
     this.timer = setInterval(() => this.tick(), this.options.heartbeatIntervalMs)
     this.timer.unref()
-    try {
-      await this.subscriber.subscribe(this.channel, (raw) => this.receive(raw))
-    } catch (error) {
-      // A cache closed while still subscribing: the aborted subscription is not a failure.
-      if (!this.closed) this.events.report('tierError', { tier: 'bus', operation: 'subscribe', error })
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        await this.subscriber.subscribe(this.channel, (raw) => this.receive(raw))
+        this.subscribed = true
+        break
+      } catch (error) {
+        // A cache closed while still subscribing: the aborted subscription is not a failure.
+        if (this.closed) return
+        if (attempt === 0) this.events.report('tierError', { tier: 'bus', operation: 'subscribe', error })
+        await this.pauseBeforeRetry(attempt)
+      }
     }
     if (!this.closed) this.heartbeat()
+  }
+
+  private pauseBeforeRetry(attempt: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.retryNow = undefined
+        resolve()
+      }
+      const timer = setTimeout(done, subscribeRetryDelay(attempt))
+      timer.unref()
+      this.retryNow = done
+    })
   }
 
   get isHealthy(): boolean {
@@ -292,7 +330,7 @@ export class InvalidationBus {
   }
 
   private heartbeat(): void {
-    void this.send({ h: 1 })
+    if (this.subscribed) void this.send({ h: 1 })
   }
 
   private markDown(): void {
@@ -342,7 +380,9 @@ export class InvalidationBus {
   async close(): Promise<void> {
     this.closed = true
     if (this.timer) clearInterval(this.timer)
+    this.retryNow?.()
     this.unsubscribe()
+    this.unwatchPublisher()
     this.healthy = false
     await this.subscriber.close()
   }

@@ -183,7 +183,13 @@ export class Synchronizer {
     for (const tier of this.local) tier.invalidateAll?.()
   }
 
+  /** Whether memory tiers are in use; undefined until the first decision. */
+  private trusted: boolean | undefined
+
+  /** Suspends or resumes memory tiers, and says so once per change. */
   private setTrusted(trusted: boolean): void {
+    if (trusted === this.trusted) return
+    this.trusted = trusted
     this.tags.trusted = trusted
     for (const tier of this.local) {
       if (trusted) tier.resume?.()

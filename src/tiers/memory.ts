@@ -3,6 +3,7 @@ import { isBeforePlain, NEVER_PLAIN, plainSecond } from '../clock.js'
 import { type Duration, optionalTtlMilliseconds } from '../duration.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
+import type { TierState } from '../health-log.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import {
   type EvictionPolicy,
@@ -315,6 +316,11 @@ export class MemoryTier implements SyncTier {
    */
   suspend(): void {
     this.suspended = true
+  }
+
+  /** `'bypassed'` while suspended (invalidations from other processes could be missed), else `'up'`. */
+  get state(): TierState {
+    return this.suspended ? 'bypassed' : 'up'
   }
 
   /** Serves again, with everything filled before now invalid. */

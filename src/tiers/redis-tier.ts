@@ -2,6 +2,7 @@ import type { Compressor } from '../codec/compression.js'
 import { encodeEntry } from '../codec/entry-codec.js'
 import { serializeOrThrow } from '../codec/serializer.js'
 import { type Entry, tierTtl } from '../entry.js'
+import type { TierState, WatchedTier } from '../health-log.js'
 import type { LeaseAnswer } from '../load/leases.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import type { RedisConnection } from '../redis/connection.js'
@@ -32,10 +33,14 @@ export interface RedisTierSettings {
   readonly maxBatchKeys: number
   /** Undefined turns the circuit breaker off. */
   readonly breaker: BreakerOptions | undefined
+  /** How long operations issued before the first connection wait for it; after that the tier counts as down. */
+  readonly connectTimeoutMs: number
+  /** A client the caller passed in: its failed attempts are not ours to see, so each lost connection counts as an error. */
+  readonly countLostConnections: boolean
 }
 
-/** The state of a tier as stats() reports it. */
-export type TierHealth = 'up' | 'down' | BreakerState
+/** @deprecated use {@link TierState}. */
+export type TierHealth = TierState
 
 const NOT_WRITTEN: WriteOutcome = Object.freeze({ written: false, version: undefined })
 
@@ -49,7 +54,7 @@ export const WRITE_CHUNK_SIZE = 500
  * round trip goes through the {@link TierGuard}: skipped while disconnected or while the circuit
  * breaker is open, bounded by the tier's timeout.
  */
-export class RedisTier implements Tier {
+export class RedisTier implements Tier, WatchedTier {
   readonly kind = 'redis' as const
   readonly counters = new TierCounters()
   readonly ttlMs: number | undefined
@@ -67,6 +72,18 @@ export class RedisTier implements Tier {
   private audited = false
   /** performance.now() when the connection last became ready. */
   private upSince = 0
+  private stateValue: TierState = 'connecting'
+  /** True once the tier was first in use, or its connect timeout passed. */
+  private startupOver = false
+  private everUp = false
+  private lastConnectionError: unknown
+  /** Fires when the tier has been unreachable for its connect timeout: at start, or in an outage. */
+  private unreachableTimer: NodeJS.Timeout
+  private markStarted!: () => void
+  /** Settles once the tier was first in use, or its connect timeout passed without that. */
+  readonly started = new Promise<void>((resolve) => {
+    this.markStarted = resolve
+  })
 
   constructor(
     readonly name: string,
@@ -85,7 +102,7 @@ export class RedisTier implements Tier {
       context.events,
       settings.breaker,
       () => this.probe(),
-      (state) => this.reportState(state),
+      () => this.refreshState(),
     )
     this.reads = new TierReads(
       name,
@@ -102,6 +119,9 @@ export class RedisTier implements Tier {
       write: (fill, now, recovery) => this.writeOne(fill, now, recovery),
       clear: (recovery) => this.scan.clear(recovery),
     })
+    this.unreachableTimer = setTimeout(() => this.connectTimedOut(), settings.connectTimeoutMs)
+    this.unreachableTimer.unref()
+    context.health?.watch(this)
     this.unsubscribe = connection.onStateChange((ready) => this.onConnectionChange(ready))
     if (connection.isReady()) this.onConnectionChange(true)
   }
@@ -123,10 +143,15 @@ export class RedisTier implements Tier {
     this.coordinator = true
   }
 
-  /** 'down' while disconnected, else the breaker's state ('closed' is healthy). */
-  get health(): TierHealth {
-    if (!this.connection.isReady()) return 'down'
-    return this.guard.breaker?.state ?? 'closed'
+  /** `'up'` when in use; see {@link TierState} for the others. */
+  get state(): TierState {
+    this.refreshState()
+    return this.stateValue
+  }
+
+  /** The circuit breaker's own state, when the tier has one. */
+  get breakerState(): BreakerState | undefined {
+    return this.guard.breaker?.state
   }
 
   // ----- reads -----
@@ -282,16 +307,26 @@ export class RedisTier implements Tier {
     return (await this.guard.ping(this.connection)) && (await this.recovery.returnToService())
   }
 
+  /** A connection attempt failed or the connection broke (clients tiercache created report each one). */
+  connectionFailed(error: unknown): void {
+    this.counters.errors++
+    this.lastConnectionError = error
+    this.context.events.report('tierError', { tier: this.name, operation: 'connect', error })
+  }
+
   private onConnectionChange(ready: boolean): void {
-    this.reportState(ready ? 'up' : 'down')
     if (!ready) {
+      if (this.guard.inService && this.settings.countLostConnections) this.counters.errors++
       this.guard.inService = false
+      if (this.everUp) this.watchOutage()
     } else {
       // Loads that started before now may carry values whose tombstones this server lost: see writeOne.
       this.upSince = performance.now()
       // With the breaker open, its probe brings the tier back; otherwise it comes back now.
-      if (this.guard.breaker?.state !== 'open') void this.recovery.returnToService()
+      if (this.guard.breaker?.state !== 'open')
+        void this.recovery.returnToService().then(() => this.refreshState())
     }
+    this.refreshState()
     if (ready && !this.audited) {
       this.audited = true
       this.audit().catch((error: unknown) =>
@@ -300,8 +335,54 @@ export class RedisTier implements Tier {
     }
   }
 
-  private reportState(state: TierHealth): void {
-    this.context.events.report('tierState', { tier: this.name, state })
+  /** Works out the tier's state and reports it when it changed (once per change, never per call). */
+  private refreshState(): void {
+    const state = this.currentState()
+    if (state === this.stateValue) return
+    this.stateValue = state
+    if (state === 'up') {
+      this.everUp = true
+      clearTimeout(this.unreachableTimer)
+      this.markStarted()
+    }
+    const error = state === 'down' ? this.lastConnectionError : undefined
+    this.context.events.report('tierState', {
+      tier: this.name,
+      state,
+      ...(this.guard.breaker ? { breaker: this.guard.breaker.state } : {}),
+      ...(error !== undefined ? { error } : {}),
+    })
+  }
+
+  private currentState(): TierState {
+    if (!this.connection.isReady()) return this.everUp || this.startupOver ? 'down' : 'connecting'
+    if (!this.everUp && !this.guard.inService) return 'connecting' // connected, replaying before first use
+    const breaker = this.guard.breaker?.state ?? 'closed'
+    return this.guard.inService && breaker === 'closed' ? 'up' : 'degraded'
+  }
+
+  /** The first connection did not come within the connect timeout: stop holding operations back, and say so. */
+  private connectTimedOut(): void {
+    this.startupOver = true
+    this.markStarted()
+    this.reportIfUnreachable(true)
+  }
+
+  /** The connection broke: if it is not back within the connect timeout, that is said too. */
+  private watchOutage(): void {
+    clearTimeout(this.unreachableTimer)
+    this.unreachableTimer = setTimeout(() => this.reportIfUnreachable(false), this.settings.connectTimeoutMs)
+    this.unreachableTimer.unref()
+  }
+
+  private reportIfUnreachable(atStart: boolean): void {
+    if (this.state !== 'down') return
+    this.context.health?.unreachable(
+      this.name,
+      this.settings.connectTimeoutMs,
+      this.lastConnectionError,
+      atStart,
+    )
   }
 
   /** Checks the server's configuration against this tier's role (a cluster: every master's). */
@@ -322,6 +403,8 @@ export class RedisTier implements Tier {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.unreachableTimer)
+    this.markStarted()
     this.unsubscribe()
     this.guard.dispose()
     await Promise.all([

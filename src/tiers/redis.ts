@@ -21,7 +21,7 @@ import type { RedisRole } from '../topology/audit.js'
 import type { BreakerOptions } from './circuit-breaker.js'
 import { RedisTier, type RedisTierSettings } from './redis-tier.js'
 import { type RedisTlsOptions, tlsSocketOptions, validateTls } from './redis-tls.js'
-import type { TierContext, TierDefinition } from './tier.js'
+import type { TierDefinition } from './tier.js'
 
 /** A Redis Cluster that tiercache connects to itself (option `cluster` of {@link redisTier}). */
 export interface RedisClusterTierOptions {
@@ -66,6 +66,12 @@ export interface RedisTierOptions {
   role?: RedisRole
   /** Longest a round trip may take before the tier is skipped for that operation. Default `'1s'`. */
   timeout?: Duration
+  /**
+   * How long operations issued while the tier makes its first connection wait for it (reads, writes and
+   * loads all go through it once it is up). A tier not up by then counts as down: operations go past it,
+   * a warning says so once, and it is used as soon as it answers. Default `'2s'`.
+   */
+  connectTimeout?: Duration
   /** When to stop asking a tier that keeps failing, and when to try again; `false` turns it off. */
   breaker?: BreakerOptions | false
   /** Keys per MGET; larger reads are split (and pipelined). Default 1000. */
@@ -125,12 +131,23 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
     compressor: options.compress ? createCompressor(options.compress) : undefined,
     maxBatchKeys,
     breaker: options.breaker === false ? undefined : validateBreaker(options.breaker ?? {}, name),
+    connectTimeoutMs: Math.max(
+      1,
+      toMilliseconds(options.connectTimeout ?? '2s', `redisTier "${name}" connectTimeout`),
+    ),
+    countLostConnections: options.client !== undefined,
   }
   return {
     name,
     kind: 'redis',
     ttlMs: settings.ttlMs,
-    create: (context) => new RedisTier(name, context, openConnection(options, name, context), settings),
+    create: (context) => {
+      // Connection errors of a client we create are counted by the tier it belongs to.
+      let tier: RedisTier | undefined
+      const connection = openConnection(options, (error) => tier?.connectionFailed(error))
+      tier = new RedisTier(name, context, connection, settings)
+      return tier
+    },
   }
 }
 
@@ -188,9 +205,9 @@ function validateBreaker(breaker: BreakerOptions, name: string): BreakerOptions 
   return breaker
 }
 
-function openConnection(options: RedisTierOptions, name: string, context: TierContext): RedisConnection {
+function openConnection(options: RedisTierOptions, onError: (error: unknown) => void): RedisConnection {
   if (options.client !== undefined) return toConnection(options.client, false)
-  if (options.cluster !== undefined) return openCluster(options.cluster, options.tls, name, context)
+  if (options.cluster !== undefined) return openCluster(options.cluster, options.tls, onError)
   const url = options.url as string
   const secrets = urlSecrets(url)
   const client = createClient({
@@ -203,13 +220,7 @@ function openConnection(options: RedisTierOptions, name: string, context: TierCo
       ...(url.startsWith('rediss://') ? tlsSocketOptions(options.tls) : {}),
     },
   })
-  client.on('error', (error: unknown) =>
-    context.events.report('tierError', {
-      tier: name,
-      operation: 'connect',
-      error: redactError(error, secrets),
-    }),
-  )
+  client.on('error', (error: unknown) => onError(redactError(error, secrets)))
   client.connect().catch(() => {
     // Reported through the 'error' listener above; the reconnect strategy keeps trying.
   })
@@ -220,17 +231,11 @@ function openConnection(options: RedisTierOptions, name: string, context: TierCo
 function openCluster(
   options: RedisClusterTierOptions,
   tls: RedisTlsOptions | undefined,
-  name: string,
-  context: TierContext,
+  onError: (error: unknown) => void,
 ): RedisConnection {
   const cluster = createCluster(clusterClientOptions(options, tls))
   const secrets = options.rootNodes.flatMap(urlSecrets)
-  const report = (error: unknown) =>
-    context.events.report('tierError', {
-      tier: name,
-      operation: 'connect',
-      error: redactError(error, secrets),
-    })
+  const report = (error: unknown) => onError(redactError(error, secrets))
   cluster.on('error', report)
   let closed = false
   const connect = (): void => {

@@ -11,6 +11,8 @@ export interface TierContext {
   readonly serializers: ReadonlyMap<number, Serializer>
   readonly events: CacheEvents
   readonly maxKeyBytes: number
+  /** Follows tier states and says what happens to the logger (absent in unit tests of a single tier). */
+  readonly health?: import('../health-log.js').HealthLog
 }
 
 /** One key's value on its way into tiers: the entry plus its serialized value, made once for all tiers. */
@@ -108,8 +110,8 @@ export interface Tier {
   /** Removes this tier's copies of every key in the namespace. */
   clear(): Promise<void> | void
   close(): Promise<void> | void
-  /** Connection and circuit-breaker state, for tiers that have them. */
-  readonly health?: import('./redis-tier.js').TierHealth
+  /** Whether the tier is in use, and if not why (see TierState). */
+  readonly state?: import('../health-log.js').TierState
   /** True when this tier issues versions (the first Redis tier, unless configured otherwise). */
   readonly coordinator: boolean
   /** Marks this tier as the version coordinator. Called once by the cache. */

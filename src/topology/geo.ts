@@ -28,6 +28,8 @@ export interface GeoLevelOptions {
   budget?: Duration | false
   /** Longest any round trip to this level may take, writes included (`redisTier({ timeout })`). Default 1 s. */
   timeout?: Duration
+  /** How long operations wait for this level's first connection (`redisTier({ connectTimeout })`). Default 2 s. */
+  connectTimeout?: Duration
   /** The level's circuit breaker (`redisTier({ breaker })`); its settings also govern the budget's skipping. */
   breaker?: BreakerOptions | false
   /** Compress values in this level (`redisTier({ compress })`). */
@@ -210,7 +212,7 @@ export function regionalPrefix(region: string): string {
 function checkLevel(options: GeoLevelOptions | undefined, which: GeoLevel) {
   if (options !== undefined && (options === null || typeof options !== 'object'))
     throw new InvalidOptionError(`geoCache ${which} must be an object of level options`)
-  const { ttl, budget, timeout, breaker, compress, role } = options ?? {}
+  const { ttl, budget, timeout, connectTimeout, breaker, compress, role } = options ?? {}
   const budgetOption = budget ?? DEFAULTS[which].budget
   const budgetMs =
     budgetOption === false ? undefined : Math.max(1, toMilliseconds(budgetOption, `${which} budget`))
@@ -220,6 +222,7 @@ function checkLevel(options: GeoLevelOptions | undefined, which: GeoLevel) {
     tier: {
       ttl: ttl ?? DEFAULTS[which].ttl,
       ...(timeout !== undefined ? { timeout } : {}),
+      ...(connectTimeout !== undefined ? { connectTimeout } : {}),
       ...(breaker !== undefined ? { breaker } : {}),
       ...(compress !== undefined ? { compress } : {}),
       ...(role !== undefined ? { role } : {}),

@@ -151,7 +151,7 @@ test('events and stats of a cache whose Redis refuses it, then goes away, hold n
     cache.on(name, (...args: unknown[]) => events.push({ name, args }))
   try {
     const hotState = () => cache.stats().tiers.find((tier) => tier.name === 'hot')?.state
-    await waitFor(() => hotState() === 'closed', {
+    await waitFor(() => hotState() === 'up', {
       timeoutMs: 10_000,
       what: 'the hot tier to connect with its password',
     })
@@ -166,7 +166,7 @@ test('events and stats of a cache whose Redis refuses it, then goes away, hold n
     await waitFor(
       async () => {
         await cache.getOrLoad(`after-${events.length}`, async () => 'value')
-        return hotState() !== 'closed'
+        return hotState() !== 'up'
       },
       { timeoutMs: 10_000, what: 'the hot tier to notice its server is gone' },
     )

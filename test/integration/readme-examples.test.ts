@@ -1,17 +1,63 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { createClient } from 'redis'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 import { makeCertificates, startTlsRedis, type TestCertificates } from '../support/tls.js'
 
-/** Every README block marked `<!-- example: name -->` must run as written (against a private Redis). */
+/**
+ * Every README block marked `<!-- example: name -->` must run as written (against a private Redis) and
+ * print what its comments say. The blocks run verbatim, in their first milliseconds after
+ * `createCache` as a user's program would: nothing is added to them.
+ */
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const examples = [...readme.matchAll(/<!-- example: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g)].map((m) => ({
   name: m[1] as string,
   code: m[2] as string,
 }))
 const directory = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '.examples')
+
+/** What each example prints (its console.log calls, in order), checked against its comments. */
+const printed: Record<string, (calls: unknown[][]) => void> = {
+  'quick-start': (calls) => {
+    const user = { id: 1, name: 'Ada Lovelace', roles: ['admin'] }
+    // first: the loader's value; second: a memory hit, a deep-frozen copy.
+    expect(calls[0]).toEqual([user, user, true])
+    // One miss and one hit in memory, one miss in Redis: the loader ran once.
+    expect(calls[1]).toEqual([['memory: 1 hits, 1 misses', 'redis: 0 hits, 1 misses']])
+  },
+  'hot-warm': (calls) => {
+    const findings = calls.slice(0, -1).map(([line]) => String(line))
+    // The audit reads both servers' configuration (a plain test server fits neither role).
+    expect(findings.length).toBeGreaterThan(0)
+    for (const finding of findings) {
+      expect(finding).toMatch(/^(hot|warm): /)
+      expect(finding).not.toMatch(/could not read/)
+    }
+    expect(calls.at(-1)).toEqual([[{ product: 7, score: 0.9 }]])
+  },
+  geo: (calls) => {
+    expect(calls[0]).toEqual([{ title: 'Caching at a distance' }]) // from the global tier
+    expect(calls[1]).toEqual([{ title: 'Caching, nearby' }]) // the new title
+    // us-east (no memory tier): the first get answered by the global tier, the second by its local one.
+    expect(calls[2]).toEqual([['local: 1 hits', 'regional: 0 hits', 'global: 1 hits']])
+    expect(calls[3]?.[0]).toEqual(expect.arrayContaining([expect.objectContaining({ tier: 'local' })]))
+  },
+  'redis-cluster': (calls) => {
+    expect(calls).toEqual([[['memory: up', 'hot: up']]])
+  },
+  invalidation: (calls) => {
+    expect(calls).toEqual([[false]]) // B's memory copy was dropped by A's tag invalidation
+  },
+  'load-protection': (calls) => {
+    expect(calls).toEqual([[{ price: 19.9 }, 1]])
+  },
+  prometheus: (calls) => {
+    expect(String(calls[0]?.[0])).toMatch(/tiercache_tier_hits_total\{[^}]*tier="memory"[^}]*\} 0/)
+    expect(String(calls[0]?.[0])).toMatch(/tiercache_loads_total\{[^}]*\} 1/)
+  },
+}
 
 let redis: RedisServer
 let cluster: RedisCluster | undefined
@@ -41,18 +87,47 @@ afterAll(async () => {
   tls?.certificates.remove()
 })
 
-test('the README has runnable examples', () => {
+test('the README has runnable examples, and each one is checked', () => {
   expect(examples.map((example) => example.name)).toEqual(expect.arrayContaining(['quick-start', 'hot-warm']))
+  expect(Object.keys(printed).sort()).toEqual(examples.map((example) => example.name).sort())
 })
 
-test.each(examples)('README example "$name" runs as written', async ({ name, code }) => {
-  const file = path.join(directory, `${name}.ts`)
-  writeFileSync(file, `${code}\nexport {}\n`)
-  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined)
-  try {
-    await import(file)
-    expect(log).toHaveBeenCalled()
-  } finally {
-    log.mockRestore()
+test.each(examples)(
+  'README example "$name" runs as written and prints what it says',
+  async ({ name, code }) => {
+    const file = path.join(directory, `${name}.ts`)
+    writeFileSync(file, `${code}\nexport {}\n`)
+    const commands = await watchCommands(redis)
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined)
+    let calls: unknown[][]
+    try {
+      await import(file)
+      calls = log.mock.calls.map((call) => [...call])
+    } finally {
+      log.mockRestore()
+      await commands.stop()
+    }
+    printed[name]?.(calls)
+    if (name === 'quick-start') {
+      // "loader, then both tiers filled": the loaded value reached Redis before the set replaced it.
+      const writes = commands.lines.filter((line) => line.includes('"redis:quickstart:user:1"'))
+      const fill = writes.findIndex((line) => line.includes('Ada Lovelace'))
+      const set = writes.findIndex((line) => line.includes('Ada King'))
+      expect(fill).toBeGreaterThanOrEqual(0)
+      expect(set).toBeGreaterThan(fill)
+    }
+  },
+)
+
+/** Every command the server runs meanwhile (MONITOR), as the lines it prints. */
+async function watchCommands(server: RedisServer) {
+  const client = createClient({ url: server.url })
+  client.on('error', () => undefined)
+  await client.connect()
+  const lines: string[] = []
+  await client.monitor((line) => lines.push(String(line)))
+  return {
+    lines,
+    stop: () => client.destroy(),
   }
-})
+}

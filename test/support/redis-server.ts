@@ -36,11 +36,13 @@ export interface StartOptions {
   args?: string[]
   /** A configuration file, given to redis-server before the arguments (a sentinel needs one it can rewrite). */
   config?: string
+  /** A port reserved earlier with `freePort()` (a server that starts after the program using it). */
+  port?: number
 }
 
 /** Starts a fresh, empty redis-server on a free port (no persistence unless `args` turn it on). */
 export async function startRedis(options: StartOptions = {}): Promise<RedisServer> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const dir = mkdtempSync(path.join(tmpdir(), 'tiercache-redis-'))
   const args = [
     ...(options.config === undefined ? [] : [options.config]),

@@ -25,6 +25,7 @@ export default defineConfig({
   resolve: {
     // README examples import from 'tiercache'; tests run them against the source.
     alias: {
+      'tiercache/fastify': fileURLToPath(new URL('./src/integrations/fastify.ts', import.meta.url)),
       'tiercache/keyv': fileURLToPath(new URL('./src/integrations/keyv.ts', import.meta.url)),
       tiercache: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },

@@ -117,8 +117,10 @@ describe('a large getMany', () => {
       tiers: [memoryTier({ maxEntries: 50_000 }), redisTier({ name: 'hot', url: redis.url })],
     })
     await cache.ready({ timeout: '10s' })
+    // The writes to the tier are what this is about; the bus message announcing 40,000 keys to other
+    // processes is 40 publishes, which a busy machine can make late.
     const errors: unknown[] = []
-    cache.on('tierError', ({ error }) => errors.push(error))
+    cache.on('tierError', ({ tier, error }) => tier === 'hot' && errors.push(error))
     const keys = Array.from({ length: 40_000 }, (_, i) => `item:${i}`)
     const values = await cache.getMany(keys, (missing) => missing.map((key) => ({ key })))
     expect(values[39_999]).toEqual({ key: 'item:39999' })

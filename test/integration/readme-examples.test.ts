@@ -41,7 +41,19 @@ const printed: Record<string, (calls: unknown[][]) => void> = {
     expect(calls[0]).toEqual([{ title: 'Caching at a distance' }]) // from the global tier
     expect(calls[1]).toEqual([{ title: 'Caching, nearby' }]) // the new title
     // us-east (no memory tier): the first get answered by the global tier, the second by its local one.
-    expect(calls[2]).toEqual([['local: 1 hits', 'regional: 0 hits', 'global: 1 hits']])
+    // On a busy machine a local read slower than its 20 ms budget also asks the levels behind it, which
+    // count hits too: the local level's single hit and the global level's are what the comments promise.
+    const [local, regional, global] = (calls[2]?.[0] as string[]).map((line) =>
+      Number(line.split(': ')[1]?.split(' ')[0]),
+    )
+    expect(calls[2]?.[0]).toEqual([
+      'local: 1 hits',
+      expect.stringMatching(/^regional: \d+ hits$/),
+      expect.stringMatching(/^global: \d+ hits$/),
+    ])
+    expect(local).toBe(1)
+    expect(global).toBeGreaterThanOrEqual(1)
+    expect(regional).toBeLessThanOrEqual(global as number)
     expect(calls[3]?.[0]).toEqual(expect.arrayContaining([expect.objectContaining({ tier: 'local' })]))
   },
   'redis-cluster': (calls) => {
@@ -52,6 +64,9 @@ const printed: Record<string, (calls: unknown[][]) => void> = {
   },
   'load-protection': (calls) => {
     expect(calls).toEqual([[{ price: 19.9 }, 1]])
+  },
+  tls: (calls) => {
+    expect(calls).toEqual([['hot tier over TLS ready:', true]])
   },
   prometheus: (calls) => {
     expect(String(calls[0]?.[0])).toMatch(/tiercache_tier_hits_total\{[^}]*tier="memory"[^}]*\} 0/)

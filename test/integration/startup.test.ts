@@ -232,10 +232,10 @@ describe('a geographic cache in its first moments', () => {
   }
   const keyIn = {
     global: 'global:g:article:1',
-    eu: 'regional:eu:g:article:1',
-    us: 'regional:us:g:article:1',
-    'eu-west': 'local:eu-west:g:article:1',
-    'us-east': 'local:us-east:g:article:1',
+    eu: 'regional@eu:g:article:1',
+    us: 'regional@us:g:article:1',
+    'eu-west': 'local@eu-west:g:article:1',
+    'us-east': 'local@us-east:g:article:1',
   }
 
   test('a set issued right after geoCache() resolves when every level of both regions holds it', async () => {

@@ -1,8 +1,10 @@
+import { DEFAULT_MAX_VALUE_BYTES } from './codec/entry-codec.js'
 import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } from './codec/serializer.js'
 import { type Duration, optionalMilliseconds, toMilliseconds } from './duration.js'
 import { InvalidOptionError } from './errors.js'
 import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES } from './keys.js'
 import type { SyncOptions } from './sync/synchronizer.js'
+import { parseByteSize } from './tiers/memory.js'
 import type { TierDefinition } from './tiers/tier.js'
 
 /** Options of {@link createCache}. */
@@ -26,6 +28,12 @@ export interface CacheOptions {
   serializer?: 'v8' | 'json' | Serializer
   /** Longest key (and tag) in UTF-8 bytes. Default 1024. */
   maxKeyBytes?: number
+  /**
+   * Largest serialized value (before compression) the cache writes or reads back, as a number or a
+   * string like `'16mb'`. A larger value is refused with `UnencodableValueError`; bytes read from a
+   * Redis tier that are (or would inflate to) more are a counted decode error, i.e. a miss. Default `'16mb'`.
+   */
+  maxValueBytes?: number | string
   /**
    * How long a deletion is remembered in Redis tiers, so a load that started before the delete cannot
    * write its older value afterwards. Loads running longer than this do not fill any tier. Default `'30s'`.
@@ -92,6 +100,7 @@ export interface ResolvedCacheOptions {
   readonly serializer: Serializer
   readonly serializers: ReadonlyMap<number, Serializer>
   readonly maxKeyBytes: number
+  readonly maxValueBytes: number
   readonly tombstoneTtlMs: number
   readonly coordinator: string | undefined
   readonly sync: SyncOptions
@@ -156,6 +165,7 @@ export function resolveCacheOptions(
     serializer,
     serializers,
     maxKeyBytes,
+    maxValueBytes: parseByteSize(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes'),
     tombstoneTtlMs: Math.max(1, toMilliseconds(options.tombstoneTtl ?? '30s', 'tombstoneTtl')),
     coordinator: options.coordinator,
     sync: resolveSync(options.sync),

@@ -46,6 +46,7 @@ export function assembleCache(options: CacheOptions): CacheParts {
     serializers: resolved.serializers,
     events,
     maxKeyBytes: resolved.maxKeyBytes,
+    maxValueBytes: resolved.maxValueBytes,
   }
   const tiers = definitions.map((definition) => definition.create(context))
   // The stack checks tags through the synchronizer, which needs the stack's coordinator: tie the knot.

@@ -55,7 +55,7 @@ export function fillLoaded(
   const fills: Fill[] = loaded.map(([key, value]) => ({
     key,
     entry: makeEntry(value, startVersion, options, now, cache),
-    payload: serializeOrThrow(cache.serializer, value, key),
+    payload: serializeOrThrow(cache.serializer, value, key, cache.maxValueBytes),
     versioning: 'given',
     observedAt,
     lease: lease?.key === key ? lease : undefined,

@@ -11,6 +11,8 @@ export interface TierContext {
   readonly serializers: ReadonlyMap<number, Serializer>
   readonly events: CacheEvents
   readonly maxKeyBytes: number
+  /** Largest serialized value written or read back (see the cache option `maxValueBytes`). */
+  readonly maxValueBytes: number
 }
 
 /** One key's value on its way into tiers: the entry plus its serialized value, made once for all tiers. */

@@ -39,7 +39,6 @@ export function assembleCache(options: CacheOptions): CacheParts {
   const definitions = validateTierDefinitions(options)
   const resolved = resolveCacheOptions(options, definitions)
   const events = new CacheEvents()
-  const flights = new Flights()
   const context: TierContext = {
     namespace: resolved.namespace,
     serializer: resolved.serializer,
@@ -54,6 +53,7 @@ export function assembleCache(options: CacheOptions): CacheParts {
   const stack = new TierStack(tiers, resolved.coordinator, (entries) =>
     (sync as Synchronizer).tags.validate(entries),
   )
+  const flights = new Flights(stack.l1?.protects === true)
   sync = new Synchronizer(
     tiers,
     stack.coordinator as SyncCoordinator | undefined,

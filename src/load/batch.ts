@@ -2,6 +2,8 @@ import { InvalidOptionError } from '../errors.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { TierStack } from '../stack.js'
+import { cloneDeep } from '../tiers/protect.js'
+import type { ServedValue } from '../tiers/tier.js'
 import { fillLoaded } from './entries.js'
 import type { Flight, Flights } from './flights.js'
 import { type LoaderCounters, runLoader } from './loader-run.js'
@@ -40,7 +42,7 @@ export async function loadMany<V>(
     const running = flights.get(key)
     if (running) {
       flights.joins++
-      joined.push([key, running.promise])
+      joined.push([key, running.share()])
     } else {
       started.push(flights.start(key))
     }
@@ -71,14 +73,23 @@ async function runBatch<V>(
       events,
     )
     const loaded = pickLoaded(keys, result)
-    for (const [key, value] of loaded) values.set(key, value)
     const filling =
       loaded.length > 0
         ? fillLoaded(stack, context.options, loaded, startVersion, options, started)
-        : Promise.resolve()
-    for (const flight of started) flight.resolve(values.get(flight.key))
+        : { done: Promise.resolve(), fills: [] }
+    // What callers get is protected as the memory tier protects its hits (see TierStack.served).
+    const served = new Map<string, ServedValue>()
+    loaded.forEach(([key, value], i) => {
+      const one = stack.served(filling.fills[i], value)
+      served.set(key, one)
+      values.set(key, one.cloneOnRead ? cloneDeep(one.value) : one.value)
+    })
+    for (const flight of started) {
+      const one = served.get(flight.key)
+      flight.resolve(one?.value, one?.cloneOnRead)
+    }
     // As for single loads: the caller has its values now; the flights end when the tiers hold them.
-    void filling.then(() => {
+    void filling.done.then(() => {
       for (const flight of started) flights.finish(flight)
     })
   } catch (error) {

@@ -34,7 +34,7 @@ export function makeEntry(
  * since seen a delete or a newer set refuses it; this process's memory tier skips keys invalidated
  * while their load ran, and loads older than `tombstoneTtl` write nothing (their tombstones may be
  * gone). Serializes before anything is written, so an unencodable value throws and changes nothing.
- * The memory tiers are written at once; the returned promise settles when the shared tiers are.
+ * The memory tiers are written at once; the returned `done` settles when the shared tiers are.
  * `lease` goes with the fill of its key, for the coordinator to release along with its write.
  */
 export function fillLoaded(
@@ -45,12 +45,12 @@ export function fillLoaded(
   options: ResolvedWriteOptions,
   flights: readonly Pick<Flight, 'key' | 'invalidated' | 'startedAt'>[],
   lease?: LeaseHandoff,
-): Promise<void> {
+): Filling {
   const observedAt = flights.reduce(
     (min, flight) => Math.min(min, flight.startedAt),
     Number.POSITIVE_INFINITY,
   )
-  if (performance.now() - observedAt > cache.tombstoneTtlMs) return Promise.resolve()
+  if (performance.now() - observedAt > cache.tombstoneTtlMs) return { done: Promise.resolve(), fills: [] }
   const now = Date.now()
   const fills: Fill[] = loaded.map(([key, value]) => ({
     key,
@@ -63,7 +63,15 @@ export function fillLoaded(
   const local = fills.filter(
     (fill) => !flights.some((flight) => flight.key === fill.key && flight.invalidated),
   )
-  return stack.track(stack.writeGiven(fills, now, local))
+  return { done: stack.track(stack.writeGiven(fills, now, local)), fills }
+}
+
+/** What {@link fillLoaded} started: the shared tiers' writes, and the fills (in the order loaded). */
+export interface Filling {
+  /** Settles (never rejects) when the shared tiers hold the values. */
+  readonly done: Promise<void>
+  /** Empty when the load was too old to fill anything. */
+  readonly fills: readonly Fill[]
 }
 
 /** The entry to serve stale: the newest of the candidates still within grace. */

@@ -1,3 +1,5 @@
+import { cloneDeep } from '../tiers/protect.js'
+
 /**
  * In-process single-flight: one load per key at a time; concurrent callers join it.
  * A flight also remembers whether its key was invalidated while it ran, so its result is returned
@@ -14,14 +16,38 @@ export class Flight<V = unknown> {
   private abortController: AbortController | undefined
   private abortReason: unknown
   private aborted = false
-  resolve!: (value: V) => void
+  /** Set with the value: true when callers must not share it (see {@link share}). */
+  private copyEach = false
+  private settle!: (value: V) => void
   reject!: (error: unknown) => void
 
-  constructor(readonly key: string) {
+  /** `copies`: the values of this cache may need a copy per caller (a protecting memory tier). */
+  constructor(
+    readonly key: string,
+    private readonly copies = false,
+  ) {
     this.promise = new Promise<V>((resolve, reject) => {
-      this.resolve = resolve
+      this.settle = resolve
       this.reject = reject
     })
+  }
+
+  /**
+   * Resolves the flight. `copyEach`: the value is one a memory tier clones on every read (or one not
+   * protected at all): each caller then gets a deep copy of its own, never `value` itself.
+   */
+  resolve(value: V, copyEach = false): void {
+    this.copyEach = copyEach
+    this.settle(value)
+  }
+
+  /**
+   * The flight's value for one caller (the one who started it, or one who joins): the value itself
+   * when callers may share it (frozen, or nothing protects values), else a copy of its own.
+   */
+  share(): Promise<V> {
+    if (!this.copies) return this.promise
+    return this.promise.then((value) => (this.copyEach ? cloneDeep(value) : value))
   }
 
   /** The loader's AbortController, made on first use: most reads are hits and never call a loader. */
@@ -76,12 +102,15 @@ export class Flights {
   joins = 0
   private closedWith: { readonly reason: unknown } | undefined
 
+  /** `copies`: see {@link Flight}; true when the cache's memory tier protects its values. */
+  constructor(private readonly copies = false) {}
+
   get(key: string): Flight | undefined {
     return this.byKey.get(key)
   }
 
   start(key: string): Flight {
-    const flight = new Flight(key)
+    const flight = new Flight(key, this.copies)
     // A load whose tier read was under way when the cache closed must not call its loader either.
     if (this.closedWith !== undefined) flight.abort(this.closedWith.reason)
     this.byKey.set(key, flight)

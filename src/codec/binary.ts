@@ -5,11 +5,15 @@
  * small Buffers into Node's shared 8 KB pool, which holds other copies' bytes.
  */
 export function copyBinary<T extends ArrayBufferView>(view: T): T {
-  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
-  const owned = new ArrayBuffer(view.byteLength)
-  new Uint8Array(owned).set(bytes)
-  if (Buffer.isBuffer(view)) return Buffer.from(owned) as unknown as T
-  if (view instanceof DataView) return new DataView(owned) as unknown as T
-  const TypedArray = view.constructor as new (buffer: ArrayBuffer) => T
-  return new TypedArray(owned)
+  if (Buffer.isBuffer(view)) {
+    // allocUnsafeSlow never uses the pool; every byte is overwritten at once.
+    const copy = Buffer.allocUnsafeSlow(view.byteLength)
+    copy.set(view)
+    return copy as unknown as T
+  }
+  if (view instanceof DataView) {
+    return new DataView(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength)) as unknown as T
+  }
+  // %TypedArray%.prototype.slice copies into a new buffer of exactly this array's length.
+  return (view as unknown as Uint8Array).slice() as unknown as T
 }

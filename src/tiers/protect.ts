@@ -69,11 +69,12 @@ export interface Protected {
 }
 
 /*
- * Both walks below are iterative (an explicit list of objects still to fill) rather than recursive:
- * a value read back from Redis may be nested 200,000 deep, and recursion would throw a RangeError
- * out of the read. Each object gets its copy (or read-only twin) when first met, so cycles and shared
- * references come out as they went in; its members are filled when it is taken off the list. Long
- * arrays are walked by the elements they hold, not by their declared length (see array-elements.ts).
+ * Neither walk below can overflow the stack: a value read back from Redis may be nested 200,000 deep,
+ * and plain recursion would throw a RangeError out of the read. Freezing (once per fill) is iterative,
+ * with an explicit list of objects still to fill; cloning (on every read) recurses up to a fixed depth
+ * and puts deeper objects on such a list. Each object gets its copy (or read-only twin) when first
+ * met, so cycles and shared references come out as they went in. Long arrays are walked by the
+ * elements they hold, not by their declared length (see array-elements.ts).
  */
 
 /**
@@ -160,63 +161,82 @@ class FreezeWalk {
 export function cloneDeep<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value
   const walk = new CloneWalk()
-  const copy = walk.copy(value)
+  const copy = walk.copy(value, 0)
   walk.run()
   return copy as T
 }
 
+/**
+ * Nesting a clone fills by recursion (fast for the values caches hold); deeper objects wait on the
+ * walk's list, so no depth can overflow the stack.
+ */
+const CLONE_RECURSION_LIMIT = 256
+
 class CloneWalk {
   /** Each object met, and its copy. */
   private readonly seen = new Map<object, unknown>()
-  /** Objects whose copies are still to fill. */
+  /** Objects met deeper than {@link CLONE_RECURSION_LIMIT} whose copies are still to fill. */
   private readonly pending: object[] = []
 
-  /** The copy of `value`, made empty when it has members; {@link run} fills it. */
-  copy(value: unknown): unknown {
+  /** The copy of `value` at nesting `depth`, filled now or (when deep) by {@link run}. */
+  copy(value: unknown, depth: number): unknown {
     if (value === null || typeof value !== 'object') return value
     const known = this.seen.get(value)
     if (known !== undefined) return known
-    const copy = this.shell(value)
+    const leaf = leafCopy(value)
+    if (leaf !== undefined) {
+      this.seen.set(value, leaf)
+      return leaf
+    }
+    const copy = emptyCopy(value)
     this.seen.set(value, copy)
+    if (depth < CLONE_RECURSION_LIMIT) this.fill(value, depth + 1)
+    else this.pending.push(value)
     return copy
   }
 
   run(): void {
     const { pending } = this
-    while (pending.length > 0) this.fill(pending.pop() as object)
+    while (pending.length > 0) this.fill(pending.pop() as object, 0)
   }
 
-  private shell(value: object): unknown {
-    if (ArrayBuffer.isView(value)) return copyBinary(value)
-    if (value instanceof ArrayBuffer) return value.slice(0)
-    if (value instanceof Date) return new Date(value.getTime())
-    if (value instanceof RegExp) return new RegExp(value.source, value.flags)
-    this.pending.push(value)
-    if (value instanceof Map) return new Map()
-    if (value instanceof Set) return new Set()
-    if (Array.isArray(value)) return new Array(value.length)
-    return Object.create(Object.getPrototypeOf(value))
-  }
-
-  private fill(source: object): void {
+  private fill(source: object, depth: number): void {
     const copy = this.seen.get(source)
     if (source instanceof Map) {
-      for (const [key, inner] of source) (copy as Map<unknown, unknown>).set(this.copy(key), this.copy(inner))
+      const map = copy as Map<unknown, unknown>
+      for (const [key, inner] of source) map.set(this.copy(key, depth), this.copy(inner, depth))
       return
     }
     if (source instanceof Set) {
-      for (const inner of source) (copy as Set<unknown>).add(this.copy(inner))
+      for (const inner of source) (copy as Set<unknown>).add(this.copy(inner, depth))
       return
     }
     if (Array.isArray(source) && isIndexWalkable(source)) {
       const elements = copy as unknown[]
-      for (let i = 0; i < source.length; i++) elements[i] = this.copy(source[i])
+      for (let i = 0; i < source.length; i++) elements[i] = this.copy(source[i], depth)
       return
     }
     const record = source as Record<string, unknown>
     const target = copy as Record<string, unknown>
-    for (const key of Object.keys(record)) setOwn(target, key, this.copy(record[key]))
+    for (const key of Object.keys(record)) setOwn(target, key, this.copy(record[key], depth))
   }
+}
+
+/** A copy of a value without members (binary data, Date, RegExp); undefined for anything else. */
+function leafCopy(value: object): object | undefined {
+  if (ArrayBuffer.isView(value)) return copyBinary(value)
+  if (value instanceof ArrayBuffer) return value.slice(0)
+  if (value instanceof Date) return new Date(value.getTime())
+  if (value instanceof RegExp) return new RegExp(value.source, value.flags)
+  return undefined
+}
+
+/** An empty copy of a value with members, of the same kind (and prototype), for `fill` to fill. */
+function emptyCopy(value: object): object {
+  if (value instanceof Map) return new Map()
+  if (value instanceof Set) return new Set()
+  if (Array.isArray(value)) return new Array(value.length)
+  return Object.create(Object.getPrototypeOf(value))
 }
 
 /** `target[key] = value`, except that `"__proto__"` becomes an own property instead of the prototype. */

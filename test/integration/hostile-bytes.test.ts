@@ -229,6 +229,25 @@ describe('deep nesting', () => {
   )
 })
 
+describe('deep nesting in the v8 format', () => {
+  test('a payload too deep for the v8 deserializer is a counted decode error: the loader value, the key repaired', async () => {
+    const cache = await makeCache()
+    const depth = 200_000
+    // v8 wire format: header, then `depth` dense arrays of one element around a null.
+    const deep = Buffer.concat([
+      Buffer.from([0xff, 0x0f]),
+      Buffer.from('A\x01'.repeat(depth), 'latin1'),
+      Buffer.from('0', 'latin1'),
+      Buffer.from('$\x00\x01'.repeat(depth), 'latin1'),
+    ])
+    await plant('deep', deep)
+    expect(await cache.getOrLoad('deep', () => 'loader')).toBe('loader')
+    expect(cache.stats().tiers[1]?.decodeErrors).toBeGreaterThanOrEqual(1)
+    await cache.idle()
+    expect(await stored('deep')).toBe('loader')
+  })
+})
+
 describe('own "__proto__" keys', () => {
   function expectPlain(value: unknown): void {
     const record = value as Record<string, unknown>

@@ -345,6 +345,25 @@ function objectText(members: readonly (readonly [string, unknown])[]): string {
   return `{${members.map(([key, value]) => `${JSON.stringify(key)}:${toText(value)}`).join(',')}}`
 }
 
+describe('values read from Redis', () => {
+  test.each(['clone', 'freeze'] as const)(
+    'protection %s: the caller of a Redis hit does not hold the object the memory tier keeps',
+    async (protection) => {
+      const cache = await makeCache({ protection })
+      const original = () => ({ list: [1], bin: Buffer.from([1]) })
+      await plant('k', v8Serializer.serialize(original()))
+      const first = (await cache.getOrLoad('k', original)) as ReturnType<typeof original>
+      try {
+        first.list.push(2)
+      } catch {
+        // frozen
+      }
+      first.bin[0] = 9
+      expect(await cache.get('k')).toEqual(original()) // a memory hit now
+    },
+  )
+})
+
 describe('binary values', () => {
   test('own exactly their bytes: no view onto the Redis reply and its other values', async () => {
     const cache = await makeCache()

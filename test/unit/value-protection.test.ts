@@ -40,7 +40,7 @@ function mutate(value: unknown): void {
   }
 }
 
-type Path = 'getOrLoad' | 'getMany' | 'stale' | 'refreshAhead' | 'warm'
+type Path = 'get' | 'getOrLoad' | 'getMany' | 'stale' | 'refreshAhead' | 'warm'
 
 /** Reads `key` by `path` so that at least two callers receive the value; returns what each got. */
 async function readTwice(
@@ -55,6 +55,9 @@ async function readTwice(
   // Slow enough that callers arriving meanwhile share the load (or get the stale value).
   const slow = () => new Promise<Product>((resolve) => setTimeout(() => resolve(product(binary)), 20))
   switch (path) {
+    case 'get':
+      await cache.set(key, product(binary), options)
+      return [await cache.get(key), await cache.get(key)]
     case 'getOrLoad':
       return Promise.all([cache.getOrLoad(key, loader, options), cache.getOrLoad(key, loader, options)])
     case 'getMany': {
@@ -92,13 +95,15 @@ describe('every read path serves protected values', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom<ValueProtection>('freeze', 'clone'),
-        fc.constantFrom<Path>('getOrLoad', 'getMany', 'stale', 'refreshAhead', 'warm'),
+        fc.constantFrom<Path>('get', 'getOrLoad', 'getMany', 'stale', 'refreshAhead', 'warm'),
         fc.boolean(),
         fc.option(fc.constant(['t']), { nil: undefined }),
         async (protection, path, binary, tags) => {
           const cache = createCache({ namespace: `vp${run++}`, tiers: [memoryTier({ protection })] })
           try {
             const [first, second] = (await readTwice(cache, path, 'k', binary, tags)) as unknown[]
+            // A tagged get in a memory-only cache cannot check its tags without a load: a miss.
+            if (path === 'get' && tags) return
             expect(first).toEqual(product(binary))
             mutate(first)
             expect(second).toEqual(product(binary))

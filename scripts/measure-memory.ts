@@ -90,6 +90,7 @@ function makeTier(policy: MemoryPolicyName, maxEntries: number, maxBytes: number
     serializers: new Map([[v8Serializer.id, v8Serializer]]),
     events: new CacheEvents(),
     maxKeyBytes: 1024,
+    maxValueBytes: 16 * 1024 * 1024,
   }
   return memoryTier({ policy, maxEntries, maxBytes }).create(context) as MemoryTier
 }

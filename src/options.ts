@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_VALUE_BYTES } from './codec/entry-codec.js'
 import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } from './codec/serializer.js'
 import {
   type Duration,
@@ -11,6 +12,7 @@ import { checkLogger, type Logger } from './health-log.js'
 import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TAGS } from './keys.js'
 import { resolveBusOptions } from './sync/bus-options.js'
 import type { SyncOptions } from './sync/synchronizer.js'
+import { parseByteSize } from './tiers/memory.js'
 import type { TierDefinition } from './tiers/tier.js'
 
 /** Options of {@link createCache}. */
@@ -37,6 +39,12 @@ export interface CacheOptions {
   maxKeyBytes?: number
   /** Most tags one entry may carry (1-65535); more is an `InvalidOptionError`. Default 64. */
   maxTags?: number
+  /**
+   * Largest serialized value (before compression) the cache writes or reads back, as a number or a
+   * string like `'16mb'`. A larger value is refused with `UnencodableValueError`; bytes read from a
+   * Redis tier that are (or would inflate to) more are a counted decode error, i.e. a miss. Default `'16mb'`.
+   */
+  maxValueBytes?: number | string
   /**
    * How long a deletion is remembered in Redis tiers, so a load that started before the delete cannot
    * write its older value afterwards. Loads running longer than this do not fill any tier. Default `'30s'`.
@@ -114,6 +122,7 @@ export interface ResolvedCacheOptions {
   readonly serializers: ReadonlyMap<number, Serializer>
   readonly maxKeyBytes: number
   readonly maxTags: number
+  readonly maxValueBytes: number
   readonly tombstoneTtlMs: number
   readonly coordinator: string | undefined
   readonly sync: SyncOptions
@@ -186,6 +195,7 @@ export function resolveCacheOptions(
     serializers,
     maxKeyBytes,
     maxTags,
+    maxValueBytes: parseByteSize(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes'),
     tombstoneTtlMs: Math.max(1, toMilliseconds(options.tombstoneTtl ?? '30s', 'tombstoneTtl')),
     coordinator: options.coordinator,
     sync: resolveSync(options.sync, maxKeyBytes),

@@ -10,7 +10,7 @@ import {
   lookupKey,
   type TagCheck,
 } from './read-path.js'
-import type { Fill, SyncTier, Tier, WriteOutcome } from './tiers/tier.js'
+import type { Fill, ServedValue, SyncTier, Tier, WriteOutcome } from './tiers/tier.js'
 import { Trend } from './trend.js'
 import { VersionClock } from './versions.js'
 
@@ -190,6 +190,14 @@ export class TierStack {
     this.background.add(tracked)
     void tracked.then(() => this.background.delete(tracked))
     return tracked
+  }
+
+  /**
+   * The value callers get for a loaded `value` whose fill (if any) was just written: protected as the
+   * memory tier in front protects its hits, so that what a load returns is no less safe than a hit.
+   */
+  served(fill: Fill | undefined, value: unknown): ServedValue {
+    return fill !== undefined && this.l1 !== undefined ? this.l1.served(fill) : { value, cloneOnRead: false }
   }
 
   /** Resolves when every background write started so far has finished. */

@@ -45,7 +45,6 @@ export function assembleCache(options: CacheOptions): CacheParts {
   const definitions = validateTierDefinitions(options)
   const resolved = resolveCacheOptions(options, definitions)
   const events = new CacheEvents()
-  const flights = new Flights(resolved.load.joinableMs)
   const health = new HealthLog(resolved.logger, resolved.namespace, events)
   const context: TierContext = {
     namespace: resolved.namespace,
@@ -54,6 +53,7 @@ export function assembleCache(options: CacheOptions): CacheParts {
     events,
     maxKeyBytes: resolved.maxKeyBytes,
     health,
+    maxValueBytes: resolved.maxValueBytes,
   }
   const tiers = definitions.map((definition) => definition.create(context))
   // The stack checks tags through the synchronizer, which needs the stack's coordinator: tie the knot.
@@ -61,6 +61,7 @@ export function assembleCache(options: CacheOptions): CacheParts {
   const stack = new TierStack(tiers, resolved.coordinator, (entries) =>
     (sync as Synchronizer).tags.validate(entries),
   )
+  const flights = new Flights(resolved.load.joinableMs, stack.l1?.protects === true)
   sync = new Synchronizer(
     tiers,
     stack.coordinator as SyncCoordinator | undefined,

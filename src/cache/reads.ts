@@ -6,6 +6,7 @@ import { type BatchLoader, loadMany } from '../load/batch.js'
 import { dueForRefresh } from '../load/entries.js'
 import type { Loader } from '../load/loads.js'
 import type { LoadOptions, ResolvedWriteOptions, WriteOptions } from '../options.js'
+import { cloneDeep } from '../tiers/protect.js'
 import type { SyncHit, SyncTier } from '../tiers/tier.js'
 import type { CacheParts } from './parts.js'
 
@@ -129,7 +130,9 @@ export class CacheReads {
       if (entry.tags.length === 0 || sync.tags.validSync(entry)) {
         if (now < entry.freshUntil) {
           if (resolved.refreshAhead > 0 && dueForRefresh(entry, now, resolved.refreshAhead)) {
-            loads.refreshAhead(key, loader, resolved, entry.value as V)
+            // A value cloned for this read is this caller's: the refresh shares a copy of its own.
+            const current = hit.cloneOnRead ? cloneDeep(entry.value) : entry.value
+            loads.refreshAhead(key, loader, resolved, current as V, hit.cloneOnRead)
           }
           return (hit.settled ?? Promise.resolve(entry.value)) as Promise<V>
         }

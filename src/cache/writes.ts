@@ -21,7 +21,7 @@ export class CacheWrites {
     if (value === undefined)
       throw new InvalidOptionError('cannot set undefined; use delete() to remove a key')
     const resolved = writeOptions.resolve(options)
-    const payload = serializeOrThrow(cache.serializer, value, key)
+    const payload = serializeOrThrow(cache.serializer, value, key, cache.maxValueBytes)
     await this.started()
     const now = Date.now()
     flights.invalidate(key)

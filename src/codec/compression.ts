@@ -28,7 +28,22 @@ export function createCompressor(options: CompressionOptions | true): Compressor
   }
 }
 
-/** Inflates a payload; `maxBytes` guards against decompression bombs written under our keys. */
-export function decompress(payload: Uint8Array, maxBytes: number): Buffer {
-  return zlib.inflateRawSync(payload, { maxOutputLength: maxBytes })
+/** {@link decompress}'s answer for a payload that would inflate past its limit. */
+export const OVER_LIMIT = Symbol('over the limit')
+/** {@link decompress}'s answer for bytes that are not DEFLATE data. */
+export const CORRUPT = Symbol('corrupt')
+
+/**
+ * Inflates a payload, stopping as soon as it would exceed `maxBytes` (a decompression bomb written
+ * under our keys costs at most that much).
+ */
+export function decompress(
+  payload: Uint8Array,
+  maxBytes: number,
+): Buffer | typeof OVER_LIMIT | typeof CORRUPT {
+  try {
+    return zlib.inflateRawSync(payload, { maxOutputLength: maxBytes })
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' ? OVER_LIMIT : CORRUPT
+  }
 }

@@ -1,7 +1,7 @@
 import type { Entry } from '../entry.js'
 import { NO_TAGS } from '../entry.js'
 import type { Compressor } from './compression.js'
-import { decompress } from './compression.js'
+import { CORRUPT, decompress, OVER_LIMIT } from './compression.js'
 import { deserializeFrom, type Serializer } from './serializer.js'
 
 /*
@@ -31,8 +31,11 @@ const FLAG_COMPRESSED = 1
 const FLAG_TOMBSTONE = 2
 const FLAG_TAGS = 4
 
-/** Largest payload we inflate: Redis' own string limit. */
-const MAX_INFLATED_BYTES = 512 * 1024 * 1024
+/**
+ * Default of the cache option `maxValueBytes`: the largest serialized value a cache writes, and reads
+ * back (compressed payloads stop inflating there, so a small decompression bomb costs no more).
+ */
+export const DEFAULT_MAX_VALUE_BYTES = 16 * 1024 * 1024
 
 export interface EncodeOptions {
   serializer: Serializer
@@ -122,9 +125,14 @@ export function entryVersion(bytes: Buffer): number | undefined {
 
 /**
  * Decodes bytes read from a tier. Never throws: anything that is not a well-formed entry of a known
- * format and serializer comes back as `{ ok: false, reason }`, which callers count as a miss.
+ * format and serializer, or whose serialized value is over `maxValueBytes` (raw or once inflated),
+ * comes back as `{ ok: false, reason }`, which callers count as a miss.
  */
-export function decodeEntry(bytes: Uint8Array, serializers: ReadonlyMap<number, Serializer>): DecodeResult {
+export function decodeEntry(
+  bytes: Uint8Array,
+  serializers: ReadonlyMap<number, Serializer>,
+  maxValueBytes = DEFAULT_MAX_VALUE_BYTES,
+): DecodeResult {
   if (bytes.byteLength < HEADER_BYTES) return fail(`too short (${bytes.byteLength} bytes)`)
   if (bytes[0] !== ENTRY_MAGIC) return fail('not a tiercache entry (bad magic byte)')
   if (bytes[1] !== ENTRY_FORMAT) return fail(`unknown entry format ${bytes[1]}`)
@@ -160,15 +168,21 @@ export function decodeEntry(bytes: Uint8Array, serializers: ReadonlyMap<number, 
   }
   const serializer = serializers.get(buffer[3] as number)
   if (!serializer) return fail(`unknown serializer id ${buffer[3]}`)
+  let payload = buffer
+  let payloadStart = offset
+  if (flags & FLAG_COMPRESSED) {
+    const inflated = decompress(buffer.subarray(offset), maxValueBytes)
+    if (inflated === OVER_LIMIT) return fail(`value inflates past maxValueBytes (${maxValueBytes})`)
+    if (inflated === CORRUPT) return fail('compressed payload does not inflate')
+    payload = inflated
+    payloadStart = 0
+  } else if (buffer.byteLength - offset > maxValueBytes) {
+    return fail(`value of ${buffer.byteLength - offset} bytes is over maxValueBytes (${maxValueBytes})`)
+  }
   try {
-    let payload = buffer
-    let start = offset
-    if (flags & FLAG_COMPRESSED) {
-      payload = decompress(buffer.subarray(offset), MAX_INFLATED_BYTES)
-      start = 0
-    }
-    const value = deserializeFrom(serializer, payload, start)
-    return new Decoded({ value, version, createdAt, freshUntil, staleUntil, tags, tombstone }, payload, start)
+    const value = deserializeFrom(serializer, payload, payloadStart)
+    const entry = { value, version, createdAt, freshUntil, staleUntil, tags, tombstone }
+    return new Decoded(entry, payload, payloadStart)
   } catch (error) {
     return fail(
       `${serializer.name} payload does not decode: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,5 +1,6 @@
 import v8 from 'node:v8'
 import { UnencodableValueError } from '../errors.js'
+import { copyBinary } from './binary.js'
 
 /**
  * Turns values into bytes and back. `id` is written into every entry so that bytes written by one
@@ -34,9 +35,30 @@ export const v8Serializer: Serializer = {
     return Buffer.from(`\u0000${JSON.stringify(value)}`, 'utf8')
   },
   deserialize(bytes) {
-    if (bytes[0] !== JSON_MARK) return v8.deserialize(bytes)
+    if (bytes[0] !== JSON_MARK) return deserializeV8(bytes)
     return JSON.parse(asBuffer(bytes).toString('utf8', 1))
   },
+}
+
+/**
+ * Node's v8 deserializer, except that every Buffer and typed array it makes owns exactly its bytes.
+ * Node's own returns views into the bytes decoded (for a value read from Redis, the whole reply,
+ * with other keys' values), or copies into Node's shared Buffer pool.
+ */
+class OwnBytesDeserializer extends v8.DefaultDeserializer {
+  _readHostObject(): unknown {
+    // Declared on Node's DefaultDeserializer, though not in its type definitions.
+    const read = (v8.DefaultDeserializer.prototype as unknown as { _readHostObject(): unknown })
+      ._readHostObject
+    const view = read.call(this)
+    return ArrayBuffer.isView(view) ? copyBinary(view) : view
+  }
+}
+
+function deserializeV8(bytes: Uint8Array): unknown {
+  const deserializer = new OwnBytesDeserializer(asBuffer(bytes))
+  deserializer.readHeader()
+  return deserializer.readValue()
 }
 
 /**
@@ -122,10 +144,19 @@ function rejectNonJson(this: unknown, key: string, value: unknown): unknown {
 
 export const builtInSerializers: readonly Serializer[] = [v8Serializer, jsonSerializer]
 
-/** Serializes or throws {@link UnencodableValueError} naming what could not be encoded. */
-export function serializeOrThrow(serializer: Serializer, value: unknown, key: string): Uint8Array {
+/**
+ * Serializes or throws {@link UnencodableValueError} naming what could not be encoded, or saying that
+ * the value is over `maxValueBytes` (what no cache would read back).
+ */
+export function serializeOrThrow(
+  serializer: Serializer,
+  value: unknown,
+  key: string,
+  maxValueBytes: number,
+): Uint8Array {
+  let payload: Uint8Array
   try {
-    return serializer.serialize(value)
+    payload = serializer.serialize(value)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     throw new UnencodableValueError(
@@ -133,4 +164,10 @@ export function serializeOrThrow(serializer: Serializer, value: unknown, key: st
       error,
     )
   }
+  if (payload.byteLength > maxValueBytes) {
+    throw new UnencodableValueError(
+      `value for key "${key}" is ${payload.byteLength} bytes serialized, over maxValueBytes (${maxValueBytes})`,
+    )
+  }
+  return payload
 }

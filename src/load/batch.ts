@@ -3,6 +3,8 @@ import { InvalidOptionError } from '../errors.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { TierStack } from '../stack.js'
+import { cloneDeep } from '../tiers/protect.js'
+import type { ServedValue } from '../tiers/tier.js'
 import { CachingChoice, type TagLimits, writeOptionsFor } from './caching-choice.js'
 import { fillLoaded, type LoadedValue } from './entries.js'
 import type { Flight, Flights } from './flights.js'
@@ -43,7 +45,7 @@ export async function loadMany<V>(
     const running = flights.get(key)
     if (running) {
       flights.joins++
-      joined.push([key, running.promise])
+      joined.push([key, running.share()])
     } else {
       started.push(flights.start(key))
     }
@@ -79,15 +81,25 @@ async function runBatch<V>(
       events,
     )
     const loaded = pickLoaded(keys, result)
-    for (const [key, value] of loaded) values.set(key, value)
     const cached = choices.cached(loaded, options)
     const filling =
       cached.length > 0
         ? fillLoaded(stack, context.options, cached, startVersion, options, started)
-        : Promise.resolve()
-    for (const flight of started) flight.resolve(values.get(flight.key))
+        : { done: Promise.resolve(), fills: [] }
+    // What callers get is protected as the memory tier protects its hits (see TierStack.served).
+    const fillOf = new Map(filling.fills.map((fill) => [fill.key, fill]))
+    const served = new Map<string, ServedValue>()
+    for (const [key, value] of loaded) {
+      const one = stack.served(fillOf.get(key), value)
+      served.set(key, one)
+      values.set(key, one.cloneOnRead ? cloneDeep(one.value) : one.value)
+    }
+    for (const flight of started) {
+      const one = served.get(flight.key)
+      flight.resolve(one?.value, one?.cloneOnRead)
+    }
     // As for single loads: the caller has its values now; the flights end when the tiers hold them.
-    void filling.then(() => {
+    void filling.done.then(() => {
       for (const flight of started) flights.finish(flight)
     })
   } catch (error) {

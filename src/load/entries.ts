@@ -38,7 +38,7 @@ export type LoadedValue = readonly [key: string, value: unknown, options?: Resol
  * since seen a delete or a newer set refuses it; this process's memory tier skips keys invalidated
  * while their load ran, and loads older than `tombstoneTtl` write nothing (their tombstones may be
  * gone). Serializes before anything is written, so an unencodable value throws and changes nothing.
- * The memory tiers are written at once; the returned promise settles when the shared tiers are.
+ * The memory tiers are written at once; the returned `done` settles when the shared tiers are.
  * `lease` goes with the fill of its key, for the coordinator to release along with its write.
  */
 export function fillLoaded(
@@ -49,17 +49,17 @@ export function fillLoaded(
   options: ResolvedWriteOptions,
   flights: readonly Pick<Flight, 'key' | 'invalidated' | 'startedAt'>[],
   lease?: LeaseHandoff,
-): Promise<void> {
+): Filling {
   const observedAt = flights.reduce(
     (min, flight) => Math.min(min, flight.startedAt),
     Number.POSITIVE_INFINITY,
   )
-  if (performance.now() - observedAt > cache.tombstoneTtlMs) return Promise.resolve()
+  if (performance.now() - observedAt > cache.tombstoneTtlMs) return { done: Promise.resolve(), fills: [] }
   const now = Date.now()
   const fills: Fill[] = loaded.map(([key, value, own]) => ({
     key,
     entry: makeEntry(value, startVersion, own ?? options, now, cache),
-    payload: serializeOrThrow(cache.serializer, value, key),
+    payload: serializeOrThrow(cache.serializer, value, key, cache.maxValueBytes),
     versioning: 'given',
     observedAt,
     lease: lease?.key === key ? lease : undefined,
@@ -67,7 +67,15 @@ export function fillLoaded(
   const invalidated = new Set<string>()
   for (const flight of flights) if (flight.invalidated) invalidated.add(flight.key)
   const local = invalidated.size === 0 ? fills : fills.filter((fill) => !invalidated.has(fill.key))
-  return stack.track(stack.writeGiven(fills, now, local))
+  return { done: stack.track(stack.writeGiven(fills, now, local)), fills }
+}
+
+/** What {@link fillLoaded} started: the shared tiers' writes, and the fills (in the order loaded). */
+export interface Filling {
+  /** Settles (never rejects) when the shared tiers hold the values. */
+  readonly done: Promise<void>
+  /** Empty when the load was too old to fill anything. */
+  readonly fills: readonly Fill[]
 }
 
 /** The entry to serve stale: the newest of the candidates still within grace. */

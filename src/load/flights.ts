@@ -1,3 +1,4 @@
+import { cloneDeep } from '../tiers/protect.js'
 import { CachingChoice, type TagLimits } from './caching-choice.js'
 import type { LoaderContext } from './loader-context.js'
 
@@ -21,14 +22,38 @@ export class Flight<V = unknown> {
   private abandon: ((reason: unknown) => void) | undefined
   /** What the loader chose about caching its value, if it chose anything (made on first use). */
   choice: CachingChoice | undefined
-  resolve!: (value: V) => void
+  /** Set with the value: true when callers must not share it (see {@link share}). */
+  private copyEach = false
+  private settle!: (value: V) => void
   reject!: (error: unknown) => void
 
-  constructor(readonly key: string) {
+  /** `copies`: the values of this cache may need a copy per caller (a protecting memory tier). */
+  constructor(
+    readonly key: string,
+    private readonly copies = false,
+  ) {
     this.promise = new Promise<V>((resolve, reject) => {
-      this.resolve = resolve
+      this.settle = resolve
       this.reject = reject
     })
+  }
+
+  /**
+   * Resolves the flight. `copyEach`: the value is one a memory tier clones on every read (or one not
+   * protected at all): each caller then gets a deep copy of its own, never `value` itself.
+   */
+  resolve(value: V, copyEach = false): void {
+    this.copyEach = copyEach
+    this.settle(value)
+  }
+
+  /**
+   * The flight's value for one caller (the one who started it, or one who joins): the value itself
+   * when callers may share it (frozen, or nothing protects values), else a copy of its own.
+   */
+  share(): Promise<V> {
+    if (!this.copies) return this.promise
+    return this.promise.then((value) => (this.copyEach ? cloneDeep(value) : value))
   }
 
   /** The loader's AbortController, made on first use: most reads are hits and never call a loader. */
@@ -105,8 +130,12 @@ export class Flights {
    * @param joinableMs how long a flight takes new callers: a load older than its lease (which another
    *   process may have taken over by now) is left to the callers already waiting, and the next caller
    *   starts a new one, so a loader that never settles cannot hold its key for good.
+   * @param copies see {@link Flight}; true when the cache's memory tier protects its values.
    */
-  constructor(private readonly joinableMs = Number.POSITIVE_INFINITY) {}
+  constructor(
+    private readonly joinableMs = Number.POSITIVE_INFINITY,
+    private readonly copies = false,
+  ) {}
   /** Every flight not yet finished, joinable or detached: `close()` aborts them all. */
   private readonly running = new Set<FlightHandle>()
   /** Callers that joined an existing flight instead of starting a load. */
@@ -122,7 +151,7 @@ export class Flights {
   }
 
   start(key: string): Flight {
-    const flight = new Flight(key)
+    const flight = new Flight(key, this.copies)
     // A load whose tier read was under way when the cache closed must not call its loader either.
     if (this.closedWith !== undefined) flight.abort(this.closedWith.reason)
     this.byKey.set(key, flight)

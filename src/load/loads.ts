@@ -4,6 +4,7 @@ import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { Hit, KeyLookup } from '../read-path.js'
 import type { TierStack } from '../stack.js'
+import { cloneDeep } from '../tiers/protect.js'
 import { Trend } from '../trend.js'
 import { writeOptionsFor } from './caching-choice.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
@@ -70,7 +71,7 @@ export class Loads {
     const running = this.flights.get(key)
     if (running !== undefined) {
       this.flights.joins++
-      return running.promise as Promise<V>
+      return running.share() as Promise<V>
     }
     const { stack } = this
     if (stack.slowPathStart === stack.tiers.length) {
@@ -104,18 +105,18 @@ export class Loads {
       if (early !== undefined) this.giveBack(key, early)
       const { entry } = hit.stored
       if (options.refreshAhead > 0 && dueForRefresh(entry, Date.now(), options.refreshAhead))
-        this.refreshAhead(key, loader, options, entry.value as V)
+        this.refreshAhead(key, loader, options, cloneDeep(entry.value) as V, true)
       return entry.value as V
     }
     const running = this.flights.get(key)
     if (running !== undefined) {
       if (early !== undefined) this.giveBack(key, early)
       this.flights.joins++
-      return running.promise as Promise<V>
+      return running.share() as Promise<V>
     }
     const flight = this.flights.start(key) as Flight<V>
     void this.runFlight(flight, loader, options, l1Stale, found, early)
-    return flight.promise
+    return flight.share()
   }
 
   /** Releases a lease requested along with a read that turned out not to need it. */
@@ -123,11 +124,20 @@ export class Loads {
     void this.stack.track(early.then((lease) => this.leases?.release(key, lease)))
   }
 
-  /** Refreshes a still-fresh `current` value in the background (refresh-ahead), unless already under way. */
-  refreshAhead<V>(key: string, loader: Loader<V>, options: ResolvedWriteOptions, current: V): void {
+  /**
+   * Refreshes a still-fresh `current` value in the background (refresh-ahead), unless already under
+   * way. `copyEach`: `current` is a copy no caller holds, and each caller joining gets a copy of it.
+   */
+  refreshAhead<V>(
+    key: string,
+    loader: Loader<V>,
+    options: ResolvedWriteOptions,
+    current: V,
+    copyEach = false,
+  ): void {
     if (this.flights.get(key) !== undefined || this.backingOff(key)) return
     const flight = this.flights.start(key) as Flight<V>
-    flight.resolve(current) // callers joining meanwhile get the current value, still fresh
+    flight.resolve(current, copyEach) // callers joining meanwhile get the current value, still fresh
     void this.revalidate(flight, loader, options).finally(() => this.flights.finish(flight))
   }
 
@@ -197,12 +207,13 @@ export class Loads {
     let lease = await this.leaseAfterRead(flight.key, early, seenVersion)
     if (lease.kind === 'changed') {
       const hit = await this.readAgain(flight.key)
-      if (hit !== undefined) return flight.resolve(hit.stored.entry.value as V)
+      // Values read from a tier are shared by this flight's callers: each gets a copy (if protected).
+      if (hit !== undefined) return flight.resolve(hit.stored.entry.value as V, true)
       lease = await this.tryLease(flight.key)
     }
     if (lease.kind === 'taken') {
       const waited = await this.waitForHolder(flight)
-      if (waited.found) return flight.resolve(waited.value as V)
+      if (waited.found) return flight.resolve(waited.value as V, true)
       lease = waited.lease
     }
     try {
@@ -263,8 +274,9 @@ export class Loads {
         [flight],
         handoff,
       )
-      flight.resolve(value)
-      await filling
+      const served = this.stack.served(filling.fills[0], value)
+      flight.resolve(served.value as V, served.cloneOnRead)
+      await filling.done
     } finally {
       await this.leases?.release(key, lease, handoff)
     }
@@ -322,7 +334,8 @@ export class Loads {
   private serveStale<V>(flight: Flight<V>, stale: Entry, reason: StaleReason): void {
     this.staleServed++
     this.events.report('staleServed', { key: flight.key, reason })
-    flight.resolve(stale.value as V)
+    // A stale value may be a memory tier's frozen one or one read from Redis: a copy for each caller.
+    flight.resolve(stale.value as V, true)
   }
 
   private backOff(key: string): void {

@@ -1,3 +1,5 @@
+import { heldKeys, isIndexWalkable } from './array-elements.js'
+
 /**
  * Estimates of what values cost on the V8 heap, for the memory tier's byte accounting. They follow
  * V8's object layout (64-bit, with or without pointer compression) closely enough for a byte bound
@@ -43,12 +45,31 @@ export function numberBytes(value: number): number {
 /**
  * Heap bytes of a value and everything it holds (each object counted once). Primitives held in
  * fields cost nothing beyond the field, except strings and non-small numbers.
+ *
+ * Iterative (a list of objects still to count), so a value nested 200,000 deep cannot overflow the
+ * stack; a long array is counted by the elements it holds, not by its declared length.
  */
 export function estimateHeapBytes(value: unknown): number {
-  return valueBytes(value, undefined)
+  if (value === null || typeof value !== 'object') return primitiveBytes(value)
+  const seen = new Set<object>([value])
+  const pending: object[] = [value]
+  let bytes = 0
+  const count = (inner: unknown): void => {
+    if (inner === null || typeof inner !== 'object') bytes += primitiveBytes(inner)
+    else if (!seen.has(inner)) {
+      seen.add(inner)
+      pending.push(inner)
+    }
+  }
+  while (pending.length > 0) {
+    // Not `bytes += objectBytes(…)`: that would read `bytes` before `count` adds the members to it.
+    const own = objectBytes(pending.pop() as object, count)
+    bytes += own
+  }
+  return bytes
 }
 
-function valueBytes(value: unknown, seen: Set<object> | undefined): number {
+function primitiveBytes(value: unknown): number {
   switch (typeof value) {
     case 'string':
       return stringBytes(value)
@@ -56,40 +77,44 @@ function valueBytes(value: unknown, seen: Set<object> | undefined): number {
       return numberBytes(value)
     case 'bigint':
       return align(WORD + 8 * Math.ceil(value.toString(16).length / 16))
-    case 'object':
-      return value === null ? 0 : objectBytes(value, seen ?? new Set())
     default:
       return 0
   }
 }
 
-function objectBytes(value: object, seen: Set<object>): number {
-  if (seen.has(value)) return 0
-  seen.add(value)
+/** The object's own bytes; each member goes to `count`. */
+function objectBytes(value: object, count: (inner: unknown) => void): number {
   if (ArrayBuffer.isView(value)) return EXOTIC_HEADER + align(value.byteLength)
   if (value instanceof ArrayBuffer) return EXOTIC_HEADER + align(value.byteLength)
   if (value instanceof Date) return EXOTIC_HEADER
   if (value instanceof Map) {
-    let bytes = EXOTIC_HEADER + value.size * 4 * WORD
-    for (const [key, inner] of value) bytes += valueBytes(key, seen) + valueBytes(inner, seen)
-    return bytes
+    for (const [key, inner] of value) {
+      count(key)
+      count(inner)
+    }
+    return EXOTIC_HEADER + value.size * 4 * WORD
   }
   if (value instanceof Set) {
-    let bytes = EXOTIC_HEADER + value.size * 3 * WORD
-    for (const inner of value) bytes += valueBytes(inner, seen)
-    return bytes
+    for (const inner of value) count(inner)
+    return EXOTIC_HEADER + value.size * 3 * WORD
   }
-  if (Array.isArray(value)) {
-    let bytes = ARRAY_HEADER + value.length * WORD
-    for (const inner of value) bytes += valueBytes(inner, seen)
-    return bytes
-  }
+  if (Array.isArray(value)) return arrayBytes(value, count)
   const keys = Object.keys(value)
+  for (const key of keys) count((value as Record<string, unknown>)[key])
   // Properties beyond the in-object ones live in a separate array (header + one field each).
   const outOfObject = keys.length > IN_OBJECT_PROPERTIES ? 2 * WORD : 0
-  let bytes = OBJECT_HEADER + Math.max(keys.length, IN_OBJECT_PROPERTIES) * WORD + outOfObject
-  for (const key of keys) bytes += valueBytes((value as Record<string, unknown>)[key], seen)
-  return bytes
+  return OBJECT_HEADER + Math.max(keys.length, IN_OBJECT_PROPERTIES) * WORD + outOfObject
+}
+
+function arrayBytes(value: readonly unknown[], count: (inner: unknown) => void): number {
+  if (isIndexWalkable(value)) {
+    for (const inner of value) count(inner)
+    return ARRAY_HEADER + value.length * WORD
+  }
+  // A long array is a dictionary when sparse: key, value and details per element it holds.
+  const held = heldKeys(value)
+  for (const key of held) count((value as unknown as Record<string, unknown>)[key])
+  return ARRAY_HEADER + held.length * 3 * WORD
 }
 
 function align(bytes: number): number {

@@ -16,7 +16,16 @@ import { clockPolicy } from './policies/clock.js'
 import { lfuPolicy } from './policies/lfu.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 import { cloneDeep, freezeOwned, type ValueProtection } from './protect.js'
-import type { Fill, SyncHit, SyncTier, TierContext, TierDefinition, TierRead, WriteOutcome } from './tier.js'
+import type {
+  Fill,
+  ServedValue,
+  SyncHit,
+  SyncTier,
+  TierContext,
+  TierDefinition,
+  TierRead,
+  WriteOutcome,
+} from './tier.js'
 
 /** Options of {@link memoryTier}. */
 export interface MemoryTierOptions {
@@ -113,6 +122,7 @@ export class MemoryTier implements SyncTier {
   readonly coordinator = false
   readonly counters = new TierCounters()
   readonly ttlMs: number | undefined
+  readonly protects: boolean
   private readonly store: EvictionPolicy<MemoryRecord>
   /** Bytes per entry of the policy's own structures. */
   private readonly policyBytes: number
@@ -125,6 +135,7 @@ export class MemoryTier implements SyncTier {
     private readonly settings: MemorySettings,
   ) {
     this.ttlMs = settings.ttlMs
+    this.protects = settings.protection !== 'none'
     this.policyBytes = policyEntryBytes(settings.policy)
     this.store = settings.policy<MemoryRecord>({
       maxEntries: settings.maxEntries,
@@ -261,8 +272,11 @@ export class MemoryTier implements SyncTier {
     return { settled, plainUntil, epoch, policySlot: 0, entry, expiresAt, cloneOnRead, fencedAt }
   }
 
-  /** Makes the copy this tier keeps; see {@link ValueProtection}. */
-  private protect(fill: Fill): { value: unknown; cloneOnRead: boolean } {
+  /**
+   * Makes the copy this tier keeps; see {@link ValueProtection}. An owned value is also what the read
+   * that decoded it returns: it is kept itself only when frozen whole, else this tier keeps a copy.
+   */
+  private protect(fill: Fill): ServedValue {
     const value = fill.entry.value
     if (this.settings.protection === 'none' || value === null || typeof value !== 'object') {
       return { value, cloneOnRead: false }
@@ -273,8 +287,28 @@ export class MemoryTier implements SyncTier {
       : fill.payload
         ? this.context.serializer.deserialize(fill.payload)
         : cloneDeep(value)
-    if (this.settings.protection === 'clone') return { value: copy, cloneOnRead: true }
-    return freezeOwned(copy)
+    if (this.settings.protection === 'clone') {
+      return { value: fill.owned ? cloneDeep(copy) : copy, cloneOnRead: true }
+    }
+    const frozen = freezeOwned(copy)
+    // Binary members cannot be frozen: the reader holding `value` could still change them here.
+    if (frozen.cloneOnRead && fill.owned) return { value: cloneDeep(frozen.value), cloneOnRead: true }
+    return frozen
+  }
+
+  served(fill: Fill): ServedValue {
+    const record = this.store.peek(fill.key)
+    const { entry } = fill
+    if (
+      record !== undefined &&
+      record.epoch === this.epoch &&
+      !record.entry.tombstone &&
+      record.entry.version === entry.version &&
+      record.entry.createdAt === entry.createdAt
+    ) {
+      return { value: record.entry.value, cloneOnRead: record.cloneOnRead }
+    }
+    return this.protect(fill)
   }
 
   discard(key: string, version: number): void {
@@ -355,7 +389,7 @@ function isNewer(existing: MemoryRecord, fill: Fill): boolean {
 
 /** A hit on a value cloned on every read: its own copy, no shared promise. */
 function copyHit(entry: Entry): SyncHit {
-  return { entry: copyEntry(entry), settled: undefined, plainUntil: NEVER_PLAIN }
+  return { entry: copyEntry(entry), settled: undefined, plainUntil: NEVER_PLAIN, cloneOnRead: true }
 }
 
 function copyEntry(entry: Entry): Entry {

@@ -97,7 +97,7 @@ export class TierReads {
       return undefined
     }
     if (!(raw instanceof Uint8Array)) return this.undecodable(key, `unexpected reply type ${typeof raw}`)
-    const result = decodeEntry(raw, this.context.serializers)
+    const result = decodeEntry(raw, this.context.serializers, this.context.maxValueBytes)
     if (!result.ok) return this.undecodable(key, result.reason)
     const { entry } = result
     if (isFresh(entry, now)) this.counters.hits++

@@ -245,7 +245,8 @@ export class RedisTier implements Tier, WatchedTier {
   ) {
     const payload = entry.tombstone
       ? undefined
-      : (fill.payload ?? serializeOrThrow(this.context.serializer, entry.value, fill.key))
+      : (fill.payload ??
+        serializeOrThrow(this.context.serializer, entry.value, fill.key, this.context.maxValueBytes))
     const bytes = encodeEntry(entry, payload, this.context.serializer.id, this.settings.compressor)
     const { layout, writer } = this
     if (leaseToken !== undefined) {

@@ -13,6 +13,8 @@ export interface TierContext {
   readonly maxKeyBytes: number
   /** Follows tier states and says what happens to the logger (absent in unit tests of a single tier). */
   readonly health?: import('../health-log.js').HealthLog
+  /** Largest serialized value written or read back (see the cache option `maxValueBytes`). */
+  readonly maxValueBytes: number
 }
 
 /** One key's value on its way into tiers: the entry plus its serialized value, made once for all tiers. */
@@ -74,6 +76,15 @@ export interface SyncHit {
    * itself (another object, and another cache miss when the tier is large).
    */
   readonly plainUntil: number
+  /** True when `entry.value` is a copy made for this read (the tier clones this value on every read). */
+  readonly cloneOnRead: boolean
+}
+
+/** A value as a memory tier hands it to callers: protected, and whether each caller needs its own copy. */
+export interface ServedValue {
+  readonly value: unknown
+  /** True when callers must not share `value`: each gets a deep copy of it. */
+  readonly cloneOnRead: boolean
 }
 
 /** A tier's answer to a read: an entry (or nothing) per key asked, in order. */
@@ -122,6 +133,13 @@ export interface Tier {
 export interface SyncTier extends Tier {
   readSync(key: string, now: number): Entry | undefined
   readHit(key: string, now: number): SyncHit | undefined
+  /** Whether this tier protects the values it serves from callers who mutate them (not `'none'`). */
+  readonly protects: boolean
+  /**
+   * What callers get for a fill this tier was just given: the protected copy it now holds, or a new
+   * one when it did not keep the fill (so values served from a load are protected like hits).
+   */
+  served(fill: Fill): ServedValue
 }
 
 /** What `memoryTier()` and `redisTier()` return: a recipe the cache turns into a tier bound to itself. */

@@ -19,6 +19,7 @@ async function flightReads(size: number): Promise<number> {
     serializers: options.serializers,
     events: new CacheEvents(),
     maxKeyBytes: options.maxKeyBytes,
+    maxValueBytes: options.maxValueBytes,
   })
   const stack = new TierStack([tier], undefined, async (entries) => entries.map(() => true))
   let reads = 0

@@ -23,10 +23,13 @@ describe('value protection', () => {
     await cache.close()
   })
 
-  test("'freeze': the loader's own object is copied, not frozen under the caller", async () => {
+  test("'freeze': the loader's own object is copied, not frozen under the caller; callers get the frozen copy", async () => {
     const cache = createCache({ namespace: 'p', tiers: [memoryTier()] })
     const mine = { count: 1 }
-    expect(await cache.getOrLoad('k', () => mine)).toBe(mine)
+    const loaded = await cache.getOrLoad('k', () => mine)
+    expect(loaded).toEqual({ count: 1 })
+    expect(Object.isFrozen(loaded)).toBe(true)
+    expect(Object.isFrozen(mine)).toBe(false)
     mine.count = 2
     expect(await cache.get('k')).toEqual({ count: 1 })
     await cache.close()

@@ -19,6 +19,7 @@ const context = {
   serializers: new Map([[v8Serializer.id, v8Serializer]]),
   events: new CacheEvents(),
   maxKeyBytes: 1024,
+  maxValueBytes: 16 * 1024 * 1024,
 }
 const now = 1_700_000_000_000
 

@@ -43,7 +43,7 @@ const printed: Record<string, (calls: unknown[][]) => void> = {
     // us-east (no memory tier): the first get answered by the global tier, the second by its local one.
     // On a busy machine a local read slower than its 20 ms budget also asks the levels behind it, which
     // count hits too: the local level's single hit and the global level's are what the comments promise.
-    const [local, regional, global] = (calls[2]?.[0] as string[]).map((line) =>
+    const [local, regional, global] = ((calls[2]?.[0] ?? []) as string[]).map((line) =>
       Number(line.split(': ')[1]?.split(' ')[0]),
     )
     expect(calls[2]?.[0]).toEqual([

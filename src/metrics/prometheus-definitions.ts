@@ -101,7 +101,7 @@ export function metricDefinitions(p: string): MetricDefinition[] {
     ),
     gauge(
       'tier_up',
-      '1 when the tier is in use (connected, circuit closed), else 0.',
+      '1 when the tier is in use (state up: a Redis tier connected with its circuit closed, a memory tier not bypassed), else 0.',
       perTier((t) => (t.state === 'up' ? 1 : 0)),
     ),
     {

@@ -22,6 +22,7 @@ import { TierReads } from './redis-reads.js'
 import { TierRecovery, UNANSWERED } from './redis-recovery.js'
 import { asArray, chunk } from './redis-replies.js'
 import { NamespaceScan } from './redis-scan.js'
+import { RedisTierState } from './redis-tier-state.js'
 import type { Fill, Tier, TierContext, TierRead, WriteOutcome } from './tier.js'
 
 export interface RedisTierSettings {
@@ -72,18 +73,7 @@ export class RedisTier implements Tier, WatchedTier {
   private audited = false
   /** performance.now() when the connection last became ready. */
   private upSince = 0
-  private stateValue: TierState = 'connecting'
-  /** True once the tier was first in use, or its connect timeout passed. */
-  private startupOver = false
-  private everUp = false
-  private lastConnectionError: unknown
-  /** Fires when the tier has been unreachable for its connect timeout: at start, or in an outage. */
-  private unreachableTimer: NodeJS.Timeout
-  private markStarted!: () => void
-  /** Settles once the tier was first in use, or its connect timeout passed without that. */
-  readonly started = new Promise<void>((resolve) => {
-    this.markStarted = resolve
-  })
+  private readonly status: RedisTierState
 
   constructor(
     readonly name: string,
@@ -102,7 +92,7 @@ export class RedisTier implements Tier, WatchedTier {
       context.events,
       settings.breaker,
       () => this.probe(),
-      () => this.refreshState(),
+      () => this.status.refresh(),
     )
     this.reads = new TierReads(
       name,
@@ -119,8 +109,7 @@ export class RedisTier implements Tier, WatchedTier {
       write: (fill, now, recovery) => this.writeOne(fill, now, recovery),
       clear: (recovery) => this.scan.clear(recovery),
     })
-    this.unreachableTimer = setTimeout(() => this.connectTimedOut(), settings.connectTimeoutMs)
-    this.unreachableTimer.unref()
+    this.status = new RedisTierState(name, connection, this.guard, settings.connectTimeoutMs, context)
     context.health?.watch(this)
     this.unsubscribe = connection.onStateChange((ready) => this.onConnectionChange(ready))
     if (connection.isReady()) this.onConnectionChange(true)
@@ -145,8 +134,12 @@ export class RedisTier implements Tier, WatchedTier {
 
   /** `'up'` when in use; see {@link TierState} for the others. */
   get state(): TierState {
-    this.refreshState()
-    return this.stateValue
+    return this.status.current
+  }
+
+  /** Settles once the tier was first in use, or its connect timeout passed without that. */
+  get started(): Promise<void> {
+    return this.status.started
   }
 
   /** The circuit breaker's own state, when the tier has one. */
@@ -311,7 +304,7 @@ export class RedisTier implements Tier, WatchedTier {
   /** A connection attempt failed or the connection broke (clients tiercache created report each one). */
   connectionFailed(error: unknown): void {
     this.counters.errors++
-    this.lastConnectionError = error
+    this.status.lastConnectionError = error
     this.context.events.report('tierError', { tier: this.name, operation: 'connect', error })
   }
 
@@ -319,71 +312,21 @@ export class RedisTier implements Tier, WatchedTier {
     if (!ready) {
       if (this.guard.inService && this.settings.countLostConnections) this.counters.errors++
       this.guard.inService = false
-      if (this.everUp) this.watchOutage()
+      this.status.connectionLost()
     } else {
       // Loads that started before now may carry values whose tombstones this server lost: see writeOne.
       this.upSince = performance.now()
       // With the breaker open, its probe brings the tier back; otherwise it comes back now.
       if (this.guard.breaker?.state !== 'open')
-        void this.recovery.returnToService().then(() => this.refreshState())
+        void this.recovery.returnToService().then(() => this.status.refresh())
     }
-    this.refreshState()
+    this.status.refresh()
     if (ready && !this.audited) {
       this.audited = true
       this.audit().catch((error: unknown) =>
         this.context.events.report('tierError', { tier: this.name, operation: 'audit', error }),
       )
     }
-  }
-
-  /** Works out the tier's state and reports it when it changed (once per change, never per call). */
-  private refreshState(): void {
-    const state = this.currentState()
-    if (state === this.stateValue) return
-    this.stateValue = state
-    if (state === 'up') {
-      this.everUp = true
-      clearTimeout(this.unreachableTimer)
-      this.markStarted()
-    }
-    const error = state === 'down' ? this.lastConnectionError : undefined
-    this.context.events.report('tierState', {
-      tier: this.name,
-      state,
-      ...(this.guard.breaker ? { breaker: this.guard.breaker.state } : {}),
-      ...(error !== undefined ? { error } : {}),
-    })
-  }
-
-  private currentState(): TierState {
-    if (!this.connection.isReady()) return this.everUp || this.startupOver ? 'down' : 'connecting'
-    if (!this.everUp && !this.guard.inService) return 'connecting' // connected, replaying before first use
-    const breaker = this.guard.breaker?.state ?? 'closed'
-    return this.guard.inService && breaker === 'closed' ? 'up' : 'degraded'
-  }
-
-  /** The first connection did not come within the connect timeout: stop holding operations back, and say so. */
-  private connectTimedOut(): void {
-    this.startupOver = true
-    this.markStarted()
-    this.reportIfUnreachable(true)
-  }
-
-  /** The connection broke: if it is not back within the connect timeout, that is said too. */
-  private watchOutage(): void {
-    clearTimeout(this.unreachableTimer)
-    this.unreachableTimer = setTimeout(() => this.reportIfUnreachable(false), this.settings.connectTimeoutMs)
-    this.unreachableTimer.unref()
-  }
-
-  private reportIfUnreachable(atStart: boolean): void {
-    if (this.state !== 'down') return
-    this.context.health?.unreachable(
-      this.name,
-      this.settings.connectTimeoutMs,
-      this.lastConnectionError,
-      atStart,
-    )
   }
 
   /** Checks the server's configuration against this tier's role (a cluster: every master's). */
@@ -404,8 +347,7 @@ export class RedisTier implements Tier, WatchedTier {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.unreachableTimer)
-    this.markStarted()
+    this.status.close()
     this.unsubscribe()
     this.guard.dispose()
     await Promise.all([

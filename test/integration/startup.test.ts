@@ -1,3 +1,4 @@
+import Fastify from 'fastify'
 import { afterEach, describe, expect, test } from 'vitest'
 import {
   createCache,
@@ -85,6 +86,41 @@ describe('the first moments after createCache', () => {
     await redis(warmPort)
     expect(await cache.ready({ timeout: '10s' })).toBe(true)
     expect(cache.stats().tiers.map((tier) => tier.state)).toEqual(['up', 'up', 'up'])
+  })
+})
+
+describe('the logger option', () => {
+  test("the Fastify logger (pino) fits: a tier's state changes and the bus's arrive once each, as structured lines", async () => {
+    const server = await redis()
+    const lines: { level: number; msg: string; tier?: string; state?: string }[] = []
+    const app = Fastify({
+      logger: { level: 'debug', stream: { write: (line: string) => lines.push(JSON.parse(line)) } },
+    })
+    const cache = track(
+      createCache({
+        namespace: 'logged',
+        logger: app.log,
+        tiers: [memoryTier(), redisTier({ name: 'redis', url: server.url })],
+      }),
+    )
+    expect(await cache.ready()).toBe(true)
+    await server.kill9()
+    await waitFor(() => cache.stats().tiers[1]?.state === 'down', { what: 'the tier down' })
+    await server.restart()
+    expect(await cache.ready({ timeout: '10s' })).toBe(true)
+    const said = lines.map((line) => line.msg)
+    expect(said.filter((msg) => msg === 'tiercache[logged]: tier "redis" is up')).toHaveLength(2)
+    expect(said.filter((msg) => /^tiercache\[logged\]: tier "redis" is down/.test(msg))).toHaveLength(1)
+    expect(said.filter((msg) => /invalidation bus is down/.test(msg))).toHaveLength(1)
+    expect(said.filter((msg) => /invalidation bus is up/.test(msg))).toHaveLength(2)
+    expect(lines.find((line) => line.state === 'down')).toMatchObject({ level: 40, tier: 'redis' })
+    await app.close()
+  })
+
+  test('a logger without the four methods is refused before anything connects', () => {
+    expect(() => createCache({ logger: { info: () => undefined } as never, tiers: [memoryTier()] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
   })
 })
 

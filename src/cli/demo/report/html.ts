@@ -41,7 +41,7 @@ export function renderReport(summary: DemoSummary, run: RunDescription): string 
   .headline p { margin: .3rem 0; } .headline { font-size: 1.05rem; }
   table { border-collapse: collapse; margin: 1rem 0 .5rem; }
   th, td { padding: .3rem .8rem; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
-  th:first-child, td:first-child { text-align: left; }
+  th:first-child, td:first-child, table.tiers td:last-child, table.tiers th:last-child { text-align: left; }
   .note { color: #555; font-size: .9rem; margin: 0 0 1.5rem; }
   .verdict { font-weight: 600; }
   .ok { color: #2b8a3e; } .bad { color: #c92a2a; }

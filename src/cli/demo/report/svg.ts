@@ -13,7 +13,7 @@ export interface Series {
 
 const WIDTH = 720
 const PLOT_HEIGHT = 220
-const MARGIN = { top: 52, right: 24, bottom: 44, left: 70 }
+const MARGIN = { top: 62, right: 24, bottom: 44, left: 70 }
 const LEGEND_ROW = 20
 /** A generous estimate of the width of a character of the 12px legend and tick text. */
 const CHAR_WIDTH = 7.2
@@ -70,6 +70,8 @@ interface Axes {
   readonly x: (value: number) => number
   readonly y: (value: number) => number
   readonly parts: string[]
+  /** Drawn over the series: where the warm-up ends. */
+  readonly overlay: string[]
   readonly plotBottom: number
 }
 
@@ -91,12 +93,15 @@ function timeAxes(options: {
   const x = (value: number) => MARGIN.left + ((value - xMin) / (xMax - xMin)) * plotWidth
   const y = (value: number) => plotBottom - (Math.min(value, yMax) / yMax) * PLOT_HEIGHT
   const parts: string[] = []
+  const overlay: string[] = []
   if (xMin < 0) {
     parts.push(
       `<rect x="${x(xMin)}" y="${MARGIN.top}" width="${x(0) - x(xMin)}" height="${PLOT_HEIGHT}" fill="#f1f3f5" class="warmup"/>`,
-      `<text x="${x(0) - 6}" y="${MARGIN.top + 14}" text-anchor="end" class="tick">warm-up</text>`,
-      `<text x="${x(0) + 6}" y="${MARGIN.top + 14}" class="tick">measured</text>`,
-      `<line x1="${x(0)}" x2="${x(0)}" y1="${MARGIN.top}" y2="${plotBottom}" class="axis"/>`,
+    )
+    overlay.push(
+      `<line x1="${x(0)}" x2="${x(0)}" y1="${MARGIN.top - 8}" y2="${plotBottom}" stroke="#222" stroke-dasharray="3 3"/>`,
+      `<text x="${x(0) - 6}" y="${MARGIN.top - 2}" text-anchor="end" class="tick">◂ warm-up</text>`,
+      `<text x="${x(0) + 6}" y="${MARGIN.top - 2}" class="tick">measured ▸</text>`,
     )
   }
   for (const tick of yTicks) {
@@ -112,15 +117,15 @@ function timeAxes(options: {
     `<text x="${MARGIN.left + plotWidth / 2}" y="${plotBottom + 36}" text-anchor="middle" class="label">seconds since measuring began</text>`,
     `<text transform="translate(16 ${MARGIN.top + PLOT_HEIGHT / 2}) rotate(-90)" text-anchor="middle" class="label">${escapeXml(options.yLabel)}</text>`,
   )
-  return { x, y, parts, plotBottom }
+  return { x, y, parts, overlay, plotBottom }
 }
 
 function frame(title: string, subtitle: string | undefined, height: number, body: readonly string[]): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="${escapeXml(title)}" class="chart">`,
     `<title>${escapeXml(title)}</title>`,
-    `<text x="${MARGIN.left}" y="22" class="title">${escapeXml(title)}</text>`,
-    ...(subtitle ? [`<text x="${MARGIN.left}" y="40" class="label">${escapeXml(subtitle)}</text>`] : []),
+    `<text x="16" y="22" class="title">${escapeXml(title)}</text>`,
+    ...(subtitle ? [`<text x="16" y="40" class="label">${escapeXml(subtitle)}</text>`] : []),
     ...body,
     '</svg>',
   ].join('\n')
@@ -150,6 +155,7 @@ export function lineChart(options: {
       `<path d="${path.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''} class="series" data-series="${escapeXml(s.name)}"/>`,
     )
   }
+  parts.push(...axes.overlay)
   const key = legend(
     options.series.map((s) => ({ ...s, swatch: 'line' as const })),
     axes.plotBottom + MARGIN.bottom + 12,
@@ -191,6 +197,7 @@ export function stackedChart(options: {
       below[i] = value
     })
   }
+  parts.push(...axes.overlay)
   const key = legend(
     options.series.map((s) => ({ ...s, swatch: 'box' as const })),
     axes.plotBottom + MARGIN.bottom + 12,

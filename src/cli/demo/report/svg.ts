@@ -58,7 +58,7 @@ function legend(
     svg.push(
       entry.swatch === 'line'
         ? `<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${entry.color}" stroke-width="3"${entry.dashed ? ' stroke-dasharray="6 4"' : ''}/>`
-        : `<rect x="${x + 4}" y="${y - 7}" width="16" height="14" fill="${entry.color}" fill-opacity="0.8"/>`,
+        : `<rect x="${x + 4}" y="${y - 7}" width="16" height="14" fill="${entry.color}"/>`,
       `<text x="${x + 30}" y="${y + 4}" class="legend">${escapeXml(entry.name)}</text>`,
     )
     x += width
@@ -191,7 +191,7 @@ export function stackedChart(options: {
       .reverse()
     if (xs.length > 0)
       parts.push(
-        `<polygon points="${[...upper, ...lower].join(' ')}" fill="${s.color}" fill-opacity="0.8" class="band" data-series="${escapeXml(s.name)}"/>`,
+        `<polygon points="${[...upper, ...lower].join(' ')}" fill="${s.color}" class="band" data-series="${escapeXml(s.name)}"/>`,
       )
     above.forEach((value, i) => {
       below[i] = value

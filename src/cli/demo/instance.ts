@@ -268,9 +268,13 @@ async function writeOne(count: number): Promise<void> {
   }
 }
 
+/** When this instance was told to start, for the samples' times. */
+let startedAt = 0
+
 function sample(tick: number): InstanceSample {
   return {
     tick,
+    atMs: performance.now() - startedAt,
     ...counters,
     answeredBy: { ...counters.answeredBy },
     tiers: (cache?.stats().tiers ?? []).map(({ name, hits, misses }) => ({ name, hits, misses })),
@@ -296,6 +300,7 @@ function intervalSample(tick: number): InstanceSample {
 
 async function run(measure: Promise<void>, finish: Promise<void>): Promise<void> {
   let tick = 0
+  startedAt = performance.now()
   const sampler = setInterval(
     () => send({ type: 'sample', sample: intervalSample(++tick) }),
     settings.sampleEveryMs,

@@ -50,7 +50,7 @@ export interface PhaseProgress {
 }
 
 /** Counters summed over every instance (cumulative since the phase started). */
-export type Totals = Omit<InstanceSample, 'tick' | 'interval' | 'cpuMicros'>
+export type Totals = Omit<InstanceSample, 'tick' | 'atMs' | 'interval' | 'cpuMicros'>
 
 export interface TimelinePoint extends Totals {
   /** Seconds since the measured phase began (negative during the warm-up). */
@@ -158,7 +158,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       settled,
       loadAverage,
       measuredMs: results.reduce((total, result) => total + result.measuredMs, 0) / results.length,
-      timeline: timeline(samples, options.sampleEveryMs, warmupMs),
+      timeline: timeline(samples, warmupMs),
       readers: results,
       writer,
       readLogs,
@@ -276,7 +276,7 @@ function sumLatest(samples: readonly (readonly InstanceSample[])[]): Totals {
 }
 
 /** The counters of `samples` added up (each instance's sample at the same moment). */
-export function sumTotals(samples: readonly Omit<InstanceSample, 'tick' | 'interval'>[]): Totals {
+export function sumTotals(samples: readonly Omit<InstanceSample, 'tick' | 'atMs' | 'interval'>[]): Totals {
   const tiers = new Map<string, { name: string; hits: number; misses: number }>()
   const totals = { requests: 0, served: 0, failed: 0, dbReads: 0, dbWrites: 0 }
   const answeredBy = { memory: 0, redis: 0, database: 0 }
@@ -303,22 +303,19 @@ export function sumTotals(samples: readonly Omit<InstanceSample, 'tick' | 'inter
  * Per sampling tick, the sum over instances of their latest sample at or before that tick, with the
  * request latency p99 over the readers' samples of that tick and each instance's event-loop delay.
  */
-function timeline(
-  samples: readonly (readonly InstanceSample[])[],
-  everyMs: number,
-  warmupMs: number,
-): TimelinePoint[] {
+function timeline(samples: readonly (readonly InstanceSample[])[], warmupMs: number): TimelinePoint[] {
   const lastTick = Math.min(...samples.map((list) => list.at(-1)?.tick ?? 0))
   const points: TimelinePoint[] = []
   for (let tick = 1; tick <= lastTick; tick++) {
     const atTick = samples.map((list) => list.filter((sample) => sample.tick <= tick).at(-1))
     const present = atTick.filter((sample) => sample !== undefined)
+    const current = present.filter((sample) => sample.tick === tick)
     const requests = new LatencyHistogram()
-    for (const sample of atTick)
-      if (sample?.tick === tick && sample.interval.requestLatency)
-        requests.merge(sample.interval.requestLatency)
+    for (const sample of current)
+      if (sample.interval.requestLatency) requests.merge(sample.interval.requestLatency)
+    const atMs = current.reduce((total, sample) => total + sample.atMs, 0) / (current.length || 1)
     points.push({
-      at: (tick * everyMs - warmupMs) / 1000,
+      at: (atMs - warmupMs) / 1000,
       ...sumTotals(present),
       requestP99: requests.count > 0 ? requests.percentile(99) : Number.NaN,
       eventLoopP99: atTick.map((sample) =>

@@ -41,6 +41,8 @@ export interface AnsweredBy {
 /** Figures of one instance, sent every `sampleEveryMs`: counters cumulative since the run started. */
 export interface InstanceSample {
   readonly tick: number
+  /** Since the instance was told to start (a timer may fire late on a busy machine, so not tick × period). */
+  readonly atMs: number
   readonly requests: number
   readonly served: number
   readonly failed: number

@@ -85,6 +85,7 @@ function measured(result: InstanceResult): InstanceSample {
   const { final, measureStart: start } = result
   return {
     tick: final.tick,
+    atMs: final.atMs,
     requests: final.requests - start.requests,
     served: final.served - start.served,
     failed: final.failed - start.failed,

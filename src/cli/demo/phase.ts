@@ -210,7 +210,7 @@ function watchWarmup(
         dbReads: readerTotals.dbReads,
         memory: readerTotals.answeredBy.memory,
       })
-      if (stage.name === 'warm-up' && hasSettled(history)) settle(true)
+      if (stage.name === 'warm-up' && hasSettled(history, settleWindowRequests(options))) settle(true)
       options.onProgress({ stage: stage.name, elapsedMs: performance.now() - stage.at, totals })
     })
   })
@@ -223,6 +223,14 @@ function watchWarmup(
       return stage.at - started
     },
   }
+}
+
+/**
+ * Requests per settle window: what the instances serve in a second at their offered rate, so that a
+ * starved run (fewer requests a second) takes longer windows instead of settling early.
+ */
+function settleWindowRequests(options: PhaseOptions): number {
+  return options.instances * options.rate
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

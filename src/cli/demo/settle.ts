@@ -11,8 +11,12 @@ export interface SettleSample {
   readonly memory: number
 }
 
-/** Samples per window; the last window is compared with the one before it. */
-export const SETTLE_WINDOW = 3
+/**
+ * The shortest window, in time and in requests served: the last window is compared with the one
+ * before it. Counted in requests as well because the tiers fill per request, not per second: on a
+ * starved machine a time window sees few requests, and shares that barely move in it have not settled.
+ */
+export const SETTLE_WINDOW_MS = 1500
 /** Largest change, in points of all requests served, in the share answered without the database or by memory. */
 export const SETTLE_SHARE_POINTS = 0.02
 /** Largest relative change in requests served per second. */
@@ -38,15 +42,13 @@ function windowOf(from: SettleSample, to: SettleSample): Window | undefined {
 /**
  * Whether the last two windows of samples agree: the share of requests answered without the database
  * and by the memory tier within {@link SETTLE_SHARE_POINTS}, the throughput within
- * {@link SETTLE_RATE_CHANGE}. Without the cache both shares stay 0 and only throughput counts.
+ * {@link SETTLE_RATE_CHANGE}. Each window spans at least {@link SETTLE_WINDOW_MS} and `windowRequests`
+ * requests served. Without the cache both shares stay 0 and only throughput counts.
  */
-export function hasSettled(samples: readonly SettleSample[]): boolean {
-  const n = samples.length
-  const [start, middle, end] = [
-    samples[n - 1 - 2 * SETTLE_WINDOW],
-    samples[n - 1 - SETTLE_WINDOW],
-    samples[n - 1],
-  ]
+export function hasSettled(samples: readonly SettleSample[], windowRequests: number): boolean {
+  const end = samples.at(-1)
+  const middle = end && windowStart(samples, end, windowRequests)
+  const start = middle && windowStart(samples, middle, windowRequests)
   if (!start || !middle || !end) return false
   const before = windowOf(start, middle)
   const after = windowOf(middle, end)
@@ -55,5 +57,16 @@ export function hasSettled(samples: readonly SettleSample[]): boolean {
     Math.abs(after.withoutDatabase - before.withoutDatabase) <= SETTLE_SHARE_POINTS &&
     Math.abs(after.fromMemory - before.fromMemory) <= SETTLE_SHARE_POINTS &&
     Math.abs(after.perSecond - before.perSecond) <= SETTLE_RATE_CHANGE * before.perSecond
+  )
+}
+
+/** The latest sample at least a window (in time and in requests) before `end`. */
+function windowStart(
+  samples: readonly SettleSample[],
+  end: SettleSample,
+  windowRequests: number,
+): SettleSample | undefined {
+  return samples.findLast(
+    (sample) => sample.atMs <= end.atMs - SETTLE_WINDOW_MS && sample.served <= end.served - windowRequests,
   )
 }

@@ -102,6 +102,7 @@ function phase(
     eventLoopDelay: { p50: 1000, p90: 5000, p99: 15_000, p999: 40_000, max: 90_000 },
     eventLoopP99PerInstance: [15_000, 15_000, 15_000, 3000],
     loadAverage: 6,
+    cpuPressure: 0.9,
     cpu: [
       { name: 'instance 1', share: 0.11 },
       { name: 'instance 2', share: 0.1 },

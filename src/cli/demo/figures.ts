@@ -112,9 +112,13 @@ function p99Explanation(summary: DemoSummary, cachedP99: number, directP99: numb
   const { cached, direct } = summary
   const query = (row: TierRow | undefined) => formatMicros(row?.latency?.p99)
   const loop = (phase: PhaseSummary | undefined) => formatMicros(phase?.eventLoopDelay?.p99)
+  const pressure =
+    cached.cpuPressure !== undefined
+      ? ` and some process was waiting for a CPU ${formatPercent(cached.cpuPressure)} of the last minute`
+      : ''
   const load =
     cached.loadAverage > 0
-      ? ` The machine's load average was ${cached.loadAverage.toFixed(1)} on ${plural(availableParallelism(), 'core')}: these processes waited for a CPU.`
+      ? ` The machine's load average was ${cached.loadAverage.toFixed(1)} on ${plural(availableParallelism(), 'core')}${pressure}: every wake-up waits for a CPU, and a miss through the cache waits for a Redis round trip before its query, so it wakes its instance at least twice where a direct read wakes it once.`
       : ''
   return `p99 is higher with tiercache (${formatMicros(cachedP99)} against ${formatMicros(directP99)}): its slowest 1 % are among the ${share(cached.answeredBy.database, cached)} of requests that still read the database, whose queries took up to ${query(summary.tiers.find((row) => row.name === 'database'))} (p99; ${query(summary.directDatabase)} without the cache), and the instances' event loops ran up to ${loop(cached)} late (p99; ${loop(direct)} without).${load}`
 }

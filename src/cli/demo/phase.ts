@@ -3,6 +3,7 @@ import { loadavg } from 'node:os'
 import path from 'node:path'
 import { CliError } from '../errors.js'
 import type { CpuProbe } from './cpu.js'
+import { cpuPressure } from './cpu-pressure.js'
 import { LatencyHistogram } from './histogram.js'
 import { instanceScript } from './instance-script.js'
 import type {
@@ -76,6 +77,8 @@ export interface PhaseResult {
   readonly measuredMs: number
   /** The machine's 1-minute load average at the end of the measured phase (0 where unknown). */
   readonly loadAverage: number
+  /** The share of the last minute some process waited for a CPU (Linux), at the same moment. */
+  readonly cpuPressure: number | undefined
   readonly timeline: readonly TimelinePoint[]
   readonly readers: readonly InstanceResult[]
   readonly writer: InstanceResult
@@ -157,6 +160,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       warmupMs,
       settled,
       loadAverage,
+      cpuPressure: cpuPressure(),
       measuredMs: results.reduce((total, result) => total + result.measuredMs, 0) / results.length,
       timeline: timeline(samples, warmupMs),
       readers: results,

@@ -50,6 +50,8 @@ export interface PhaseSummary {
   readonly eventLoopP99PerInstance: readonly number[]
   /** The machine's 1-minute load average when the measured phase ended (0 where unknown). */
   readonly loadAverage: number
+  /** The share of the last minute some process waited for a CPU (Linux only). */
+  readonly cpuPressure: number | undefined
   /** CPU time per process over the measured phase, as a share of one core. */
   readonly cpu: readonly { readonly name: string; readonly share: number }[]
   /** Readers, and the writer when it did not settle; the warm-up has negative `at`. */
@@ -128,6 +130,7 @@ function phaseSummary(phase: PhaseResult): PhaseSummary {
       LatencyHistogram.from(r.eventLoopDelay).percentile(99),
     ),
     loadAverage: phase.loadAverage,
+    cpuPressure: phase.cpuPressure,
     cpu: phase.cpu.map(({ name, cpuMicros }) => ({ name, share: cpuMicros / 1e6 / seconds })),
     timeline: phase.timeline,
   }

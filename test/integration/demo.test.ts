@@ -107,10 +107,11 @@ describe('a short demo on the embedded PostgreSQL', () => {
     expect(result.stderr).toMatch(
       /^with tiercache warming up [\d.]+ s \(until hit ratios settle, at most 10 s\)/m,
     )
-    expect(result.stderr).toMatch(/^with tiercache measuring 100 % 3\.0\/3 s {2}[\d,]+ served\/s/m)
-    expect(result.stderr).toMatch(
-      /^with tiercache done: warm-up [\d.]+ s( \(not settled\))?, measured [\d.]+ s$/m,
-    )
+    expect(result.stderr).toMatch(/^with tiercache measuring \d+ % [\d.]+\/3 s {2}[\d,]+ served\/s/m)
+    // Measured for the whole --duration, however long the hand-over from the warm-up took.
+    const measured =
+      /^with tiercache done: warm-up [\d.]+ s(?: \(not settled\))?, measured ([\d.]+) s$/m.exec(result.stderr)
+    expect(Number(measured?.[1])).toBeGreaterThanOrEqual(3)
     expect(result.stderr.includes('\r') || result.stderr.includes('\u001b[')).toBe(false)
     expect(readdirSync(tmp)).toEqual([]) // redis files, read logs: all removed
   }, 180_000)

@@ -298,7 +298,7 @@ function intervalSample(tick: number): InstanceSample {
   }
 }
 
-async function run(measure: Promise<void>, finish: Promise<void>): Promise<void> {
+async function run(measure: Promise<ControlMessage>): Promise<void> {
   let tick = 0
   startedAt = performance.now()
   const sampler = setInterval(
@@ -306,10 +306,9 @@ async function run(measure: Promise<void>, finish: Promise<void>): Promise<void>
     settings.sampleEveryMs,
   )
   const work = settings.role === 'writer' ? runWriter() : runReader()
-  await measure
+  const order = await measure
   await beginMeasuring(tick)
-  send({ type: 'measuring' })
-  await finish
+  await sleep(order.type === 'measure' ? order.durationMs : 0)
   phase.finishing = true
   await work
   const measuredMs = performance.now() - phase.measureStartedAt
@@ -351,10 +350,9 @@ async function main(): Promise<void> {
   if (cache && !(await cache.ready({ timeout: '10s' })))
     throw new Error('the invalidation bus did not come up within 10 s')
   const measure = messageOf('measure')
-  const finish = messageOf('finish')
   process.on('message', (message: ControlMessage) => {
     if (message.type === 'start') {
-      run(measure, finish).then(
+      run(measure).then(
         () => process.disconnect?.(),
         (error: unknown) => fail(error),
       )
@@ -363,12 +361,12 @@ async function main(): Promise<void> {
   send({ type: 'ready' })
 }
 
-function messageOf(type: ControlMessage['type']): Promise<void> {
+function messageOf(type: ControlMessage['type']): Promise<ControlMessage> {
   return new Promise((resolve) => {
     const listener = (message: ControlMessage) => {
       if (message.type !== type) return
       process.off('message', listener)
-      resolve()
+      resolve(message)
     }
     process.on('message', listener)
   })

@@ -140,17 +140,14 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     for (const child of children) child.send({ type: 'start' } satisfies ControlMessage)
     const settled = await warmup.settled
     const cpuBefore = await options.cpuOfOthers()
-    const measuring = children.map((child) => expect(child, 'measuring', 30_000, options.signal))
-    for (const child of children) child.send({ type: 'measure' } satisfies ControlMessage)
-    const warmupMs = warmup.stageStarted('measuring')
-    await Promise.all(measuring)
-    await abortableSleep(options.durationMs - (performance.now() - warmup.started - warmupMs), options.signal)
     const done = children.map((child) =>
-      expect(child, 'done', 60_000, options.signal).then(
+      expect(child, 'done', options.durationMs + 60_000, options.signal).then(
         (message) => (message as Extract<InstanceMessage, { type: 'done' }>).result,
       ),
     )
-    for (const child of children) child.send({ type: 'finish' } satisfies ControlMessage)
+    for (const child of children)
+      child.send({ type: 'measure', durationMs: options.durationMs } satisfies ControlMessage)
+    const warmupMs = warmup.stageStarted('measuring')
     const results = await Promise.all(done)
     const cpuAfter = await options.cpuOfOthers()
     const [loadAverage = 0] = loadavg()
@@ -191,7 +188,7 @@ function watchWarmup(
   children: readonly ChildProcess[],
   samples: InstanceSample[][],
   options: PhaseOptions,
-): { settled: Promise<boolean>; started: number; stageStarted(stage: Stage): number } {
+): { settled: Promise<boolean>; stageStarted(stage: Stage): number } {
   const started = performance.now()
   let stage: { name: Stage; at: number } = { name: 'warm-up', at: started }
   const history: SettleSample[] = []
@@ -221,7 +218,6 @@ function watchWarmup(
   void settled.then(() => clearTimeout(limit))
   return {
     settled,
-    started,
     stageStarted(name) {
       stage = { name, at: performance.now() }
       return stage.at - started
@@ -237,20 +233,6 @@ function settleWindowRequests(options: PhaseOptions): number {
   return options.instances * options.rate
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(new CliError('interrupted'))
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
 /** Resolves with the child's first message of `type`; rejects if it fails, exits or takes too long. */
 function expect(
   child: ChildProcess,
@@ -262,7 +244,7 @@ function expect(
     const finish = (error: Error | undefined, message?: InstanceMessage) => {
       clearTimeout(timer)
       child.off('message', onMessage)
-      child.off('exit', onExit)
+      child.off('close', onExit)
       signal.removeEventListener('abort', onAbort)
       if (error) reject(error)
       else resolve(message as InstanceMessage)
@@ -278,7 +260,8 @@ function expect(
       timeoutMs,
     )
     child.on('message', onMessage)
-    child.once('exit', onExit)
+    // 'close', not 'exit': a process may exit before its last (large) message has been read.
+    child.once('close', onExit)
     signal.addEventListener('abort', onAbort, { once: true })
   })
 }

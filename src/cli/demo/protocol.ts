@@ -98,18 +98,17 @@ export interface InstanceResult {
 export type InstanceMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'sample'; readonly sample: InstanceSample }
-  | { readonly type: 'measuring' }
   | { readonly type: 'done'; readonly result: InstanceResult }
   | { readonly type: 'failed'; readonly message: string }
 
 /**
- * 'start' begins the warm-up; 'measure' ends it (the instance lets its requests in flight finish,
- * notes its counters and starts fresh histograms, then answers 'measuring'); 'finish' ends the run.
+ * 'start' begins the warm-up; 'measure' ends it: the instance lets its requests in flight finish,
+ * notes its counters, starts fresh histograms, measures for `durationMs` of its own time (so a slow
+ * hand-over does not shorten it), then reports 'done'.
  */
 export type ControlMessage =
   | { readonly type: 'start' }
-  | { readonly type: 'measure' }
-  | { readonly type: 'finish' }
+  | { readonly type: 'measure'; readonly durationMs: number }
   | { readonly type: 'stop' }
 
 export const SETTINGS_ENV = 'TIERCACHE_DEMO_INSTANCE'

@@ -3,9 +3,18 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { renderReport } from '../../src/cli/demo/report/html.js'
 import { PRESETS } from '../../src/cli/redis/presets.js'
 import { launchChromium } from '../support/chromium.js'
 import { runCli, startCli } from '../support/cli.js'
+import {
+  checkFiguresAgree,
+  htmlTables,
+  layoutBoxes,
+  textOutsideItsChart,
+  textTable,
+} from '../support/demo-figures.js'
+import { fixedDemoSummary } from '../support/demo-summary.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 
 /** A demo run sized for a test: a few seconds, two instances, a few thousand products. */
@@ -14,6 +23,8 @@ const SHORT = [
   '3s',
   '--baseline',
   '2s',
+  '--warmup',
+  '10s',
   '--instances',
   '2',
   '--rate',
@@ -81,13 +92,27 @@ describe('a short demo on the embedded PostgreSQL', () => {
       expect(output).toMatch(
         new RegExp(`^${tier}\\s+[\\d,]+\\s+[\\d,]+\\s+[\\d.]+ %\\s+[\\d.]+ (µs|ms)`, 'm'),
       )
-    expect(output).toMatch(/^database\s+[\d,]+ queries\s+[\d.]+ (µs|ms)/m)
+    expect(output).toMatch(/^database\s+[\d,]+ reads\s+[\d.]+ (µs|ms)/m)
     expect(output).toMatch(/^\s+with tiercache\s+without \(database only\)/m)
     expect(output).toMatch(/^requests served\s+[\d,]+\s+[\d,]+/m)
-    expect(output).toMatch(/^queries per request\s+0\.\d+\s+1\.000/m)
-    expect(output).toMatch(/stale reads observed: 0 \(must be 0\) — [\d,]+ reads of updated products checked/)
+    expect(output).toMatch(/^database reads per request\s+0\.\d+\s+1\.000/m)
+    expect(output).toMatch(/^database writes \(updates\)\s+[\d,]+ \([\d,]+\/s\)\s+[\d,]+ \([\d,]+\/s\)/m)
+    expect(output).toMatch(/^(At steady state|NOT AT STEADY STATE)/m)
+    expect(output).toMatch(
+      /stale reads observed: 0 \(must be 0\) — [\d,]+ reads? of updated products checked/,
+    )
     expect(output).toContain(`report: ${report()}`)
-    expect(result.stderr).toMatch(/with tiercache 100 %/)
+    expect(output).toMatch(/^tiercache demo: 2 instances × 300 requests\/s, 5,000 products/m)
+    // Not a terminal: whole plain lines, a warm-up line, then the measured phase to its end.
+    expect(result.stderr).toMatch(
+      /^with tiercache warming up [\d.]+ s \(until hit ratios settle, at most 10 s\)/m,
+    )
+    expect(result.stderr).toMatch(/^with tiercache measuring \d+ % [\d.]+\/3 s {2}[\d,]+ served\/s/m)
+    // Measured for the whole --duration, however long the hand-over from the warm-up took.
+    const measured =
+      /^with tiercache done: warm-up [\d.]+ s(?: \(not settled\))?, measured ([\d.]+) s$/m.exec(result.stderr)
+    expect(Number(measured?.[1])).toBeGreaterThanOrEqual(3)
+    expect(result.stderr.includes('\r') || result.stderr.includes('\u001b[')).toBe(false)
     expect(readdirSync(tmp)).toEqual([]) // redis files, read logs: all removed
   }, 180_000)
 
@@ -106,18 +131,30 @@ describe('a short demo on the embedded PostgreSQL', () => {
       await page.setViewportSize({ width: 1000, height: 900 })
       await page.goto(`file://${report()}`)
       const charts = page.locator('svg.chart')
-      expect(await charts.count()).toBe(3)
-      expect(await charts.nth(0).getAttribute('aria-label')).toBe('Hit ratio per tier over time')
-      expect(await charts.nth(0).locator('path.series').count()).toBe(4) // memory, hot, warm, no database
-      expect(await charts.nth(1).locator('rect.bar').count()).toBe(5) // memory, hot, warm, database ×2
-      expect(await charts.nth(2).locator('path.series').count()).toBe(3)
+      expect(await charts.count()).toBe(6)
+      expect(await charts.nth(0).getAttribute('aria-label')).toBe(
+        'What answered the requests, with tiercache',
+      )
+      expect(await charts.nth(0).locator('polygon.band').count()).toBe(3) // memory, Redis, database
+      expect(await charts.nth(1).locator('path.series').count()).toBe(2) // requests/s with and without
+      expect(await charts.nth(2).locator('path.series').count()).toBe(2) // database reads/s
+      expect(await charts.nth(4).getAttribute('aria-label')).toBe('Event-loop delay p99 per instance')
+      expect(await charts.nth(4).locator('path.series').count()).toBe(6) // 2 instances + writer, ×2 runs
+      expect(await charts.nth(5).locator('rect.bar').count()).toBe(7) // requests ×2, tiers, database ×2
+      expect(await textOutsideItsChart(page)).toEqual([])
+
+      // Every figure of the report is the terminal's, and they add up.
+      const reportTables = await htmlTables(page)
+      expect(reportTables.comparison).toEqual(textTable(output, /^\s+with tiercache/))
+      expect(reportTables.tiers).toEqual(textTable(output, /^tier\s+hits/))
+      checkFiguresAgree(output)
       expect(await page.locator('.verdict.ok').textContent()).toMatch(/Stale reads observed: 0/)
       expect(requested).toEqual([])
 
       const screenshot = await page.screenshot({ fullPage: true })
       writeFileSync(path.join(scratch, 'report.png'), screenshot)
-      const hitRatio = await charts.nth(0).screenshot()
-      const pixels = await countColors(page, hitRatio, {
+      const answered = await charts.nth(0).screenshot()
+      const pixels = await countColors(page, answered, {
         memory: [0x2b, 0x8a, 0x3e],
         hot: [0xe8, 0x59, 0x0c],
       })
@@ -129,6 +166,27 @@ describe('a short demo on the embedded PostgreSQL', () => {
     }
   }, 60_000)
 })
+
+test('the report of fixed figures keeps its layout: charts, legends and tables where they were', async () => {
+  const file = path.join(scratch, 'fixed.html')
+  writeFileSync(
+    file,
+    renderReport(fixedDemoSummary(), { title: 'tiercache demo: fixed figures', lines: ['stack: fixed'] }),
+  )
+  const browser = await launchChromium()
+  try {
+    const page = await browser.context.newPage()
+    await page.setViewportSize({ width: 1000, height: 900 })
+    await page.goto(`file://${file}`)
+    expect(await textOutsideItsChart(page)).toEqual([])
+    writeFileSync(path.join(scratch, 'fixed.png'), await page.screenshot({ fullPage: true }))
+    await expect((await layoutBoxes(page)).join('\n')).toMatchFileSnapshot(
+      '__snapshots__/demo-report-layout.txt',
+    )
+  } finally {
+    await browser.close()
+  }
+}, 60_000)
 
 /**
  * Decodes a PNG in the page (a canvas does it, so no image library is needed) and counts the pixels
@@ -169,7 +227,7 @@ test('Ctrl-C stops the demo: instances and redis-server children gone, temporary
   const tmp = privateTmp('interrupted')
   const demo = startCli(['demo', ...SHORT, '--duration', '20s'], { ...NO_SERVERS, TMPDIR: tmp })
   // The first progress line with figures: instances and servers are all up and serving.
-  await demo.waitFor(/with tiercache \d+ % [\d.]+\/20 s\s+[\d,]+ served\/s/, 120_000)
+  await demo.waitFor(/with tiercache (warming up|measuring) .*\s+[\d,]+ served\/s/, 120_000)
   const urls = [...demo.output().matchAll(/(hot|warm) (redis:\/\/127\.0\.0\.1:\d+)/g)].map(
     (m) => m[2] as string,
   )

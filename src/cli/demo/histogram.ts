@@ -27,6 +27,13 @@ export class LatencyHistogram {
     if (value > this.max) this.max = value
   }
 
+  reset(): void {
+    this.counts.fill(0)
+    this.count = 0
+    this.sum = 0
+    this.max = 0
+  }
+
   merge(other: HistogramData): void {
     other.counts.forEach((value, index) => {
       this.counts[index] = (this.counts[index] ?? 0) + value

@@ -9,6 +9,7 @@ import type { TierCache } from '../../cache.js'
 import { createCache } from '../../cache.js'
 import { memoryTier } from '../../tiers/memory.js'
 import { redisTier } from '../../tiers/redis.js'
+import { EventLoopDelay } from './event-loop-delay.js'
 import { LatencyHistogram } from './histogram.js'
 import type {
   ControlMessage,
@@ -61,10 +62,21 @@ const cache: TierCache | undefined =
 const readLog =
   settings.role === 'reader' && settings.readLog ? new ReadLogWriter(settings.readLog) : undefined
 
-const counters = { requests: 0, served: 0, failed: 0, dbQueries: 0, writes: 0 }
+const counters = {
+  requests: 0,
+  served: 0,
+  failed: 0,
+  dbReads: 0,
+  dbWrites: 0,
+  answeredBy: { memory: 0, redis: 0, database: 0 },
+}
+/** Histograms of the measured phase (the warm-up's are discarded when it ends). */
 const requestLatency = new LatencyHistogram()
 const memoryLatency = new LatencyHistogram()
 const databaseLatency = new LatencyHistogram()
+/** Request latency since the previous sample, for the report's charts over time. */
+const intervalLatency = new LatencyHistogram()
+const eventLoopDelay = new EventLoopDelay()
 const writes: WriteLogEntry[] = []
 let readsLogged = 0
 
@@ -75,7 +87,8 @@ const updateSql = `UPDATE ${settings.table} SET price_cents = price_cents + 1, v
 async function query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
   const started = performance.now()
   const { rows } = await pool.query<R>(sql, params)
-  counters.dbQueries++
+  if (settings.role === 'writer') counters.dbWrites++
+  else counters.dbReads++
   databaseLatency.record((performance.now() - started) * 1000)
   return rows
 }
@@ -88,28 +101,45 @@ const NOT_SETTLED = Symbol('not settled')
 const settledMarker = Promise.resolve(NOT_SETTLED)
 
 /**
- * Reads through the cache; a call answered by the memory tier returns an already settled promise,
- * which is how its latency is told apart (the memory tier does no I/O the cache could time).
+ * Reads through the cache and notes what answered: a call answered by the memory tier returns an
+ * already settled promise (which is also how its latency is told apart: the memory tier does no I/O the
+ * cache could time); a call whose own loader ran went to the database; any other was answered after a
+ * round trip to Redis (see AnsweredBy).
  */
 async function cached<V>(key: string, loader: (context: { key: string }) => Promise<V>, tags?: string[]) {
+  let loaded = false
+  const ownLoader = (context: { key: string }) => {
+    loaded = true
+    return loader(context)
+  }
   const started = performance.now()
-  const pending = (cache as TierCache).getOrLoad(key, loader, tags ? { tags } : undefined)
+  const pending = (cache as TierCache).getOrLoad(key, ownLoader, tags ? { tags } : undefined)
   const callMicros = (performance.now() - started) * 1000
   const first = await Promise.race([pending, settledMarker])
   if (first !== NOT_SETTLED) {
     memoryLatency.record(callMicros)
+    counters.answeredBy.memory++
     return first as V
   }
-  return pending
+  const value = await pending
+  if (loaded) counters.answeredBy.database++
+  else counters.answeredBy.redis++
+  return value
 }
 
 async function readProduct(id: number): Promise<Product | null> {
-  if (!cache) return (await query<Product>(productSql, [id]))[0] ?? null
+  if (!cache) {
+    counters.answeredBy.database++
+    return (await query<Product>(productSql, [id]))[0] ?? null
+  }
   return cached(`product:${id}`, loadProduct)
 }
 
 async function readListing(category: number): Promise<readonly ListingRow[]> {
-  if (!cache) return query<ListingRow>(listingSql, [category])
+  if (!cache) {
+    counters.answeredBy.database++
+    return query<ListingRow>(listingSql, [category])
+  }
   return cached(`category:${category}:products`, loadListing, [`category:${category}`])
 }
 
@@ -129,29 +159,76 @@ async function serveOne(): Promise<void> {
       }
     }
     counters.served++
-    requestLatency.record((performance.now() - started) * 1000)
+    const micros = (performance.now() - started) * 1000
+    requestLatency.record(micros)
+    intervalLatency.record(micros)
   } catch {
     counters.failed++
   }
 }
 
 /**
+ * The run's phases. Work goes through {@link task}, so that the end of the warm-up can wait for the
+ * requests in flight and note the counters between two requests: every request then belongs to one
+ * phase, and the measured figures add up exactly.
+ */
+const phase = {
+  finishing: false,
+  gate: undefined as Promise<void> | undefined,
+  inFlight: 0,
+  drained: undefined as (() => void) | undefined,
+  measureStart: undefined as InstanceSample | undefined,
+  measureStartedAt: 0,
+}
+
+async function task(work: () => Promise<void>): Promise<void> {
+  while (phase.gate) await phase.gate
+  phase.inFlight++
+  try {
+    await work()
+  } finally {
+    phase.inFlight--
+    if (phase.inFlight === 0) phase.drained?.()
+  }
+}
+
+/** Ends the warm-up: pauses new work, waits for the work in flight, notes the counters, resumes. */
+async function beginMeasuring(tick: number): Promise<void> {
+  let release = () => {}
+  phase.gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  if (phase.inFlight > 0) await new Promise<void>((resolve) => (phase.drained = resolve))
+  phase.drained = undefined
+  await cache?.idle()
+  phase.measureStart = sample(tick)
+  phase.measureStartedAt = performance.now()
+  for (const histogram of [requestLatency, memoryLatency, databaseLatency]) histogram.reset()
+  eventLoopDelay.restart()
+  phase.gate = undefined
+  release()
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
  * `users` shoppers, each asking for a page, waiting for it, and asking again on a schedule that caps
  * the instance at `rate` requests a second. When pages are slow (the database is saturated) the
  * shoppers wait, as people do, so fewer requests are served.
  */
-async function runReader(durationMs: number): Promise<void> {
-  const deadline = performance.now() + durationMs
+async function runReader(): Promise<void> {
   const intervalMs = (settings.users * 1000) / settings.rate
   const shopper = async (offset: number) => {
     let next = performance.now() + offset
     for (;;) {
       const wait = next - performance.now()
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-      if (performance.now() >= deadline) return
+      if (wait > 0) await sleep(wait)
+      if (phase.finishing) return
       next = Math.max(next + intervalMs, performance.now())
-      counters.requests++
-      await serveOne()
+      await task(async () => {
+        counters.requests++
+        await serveOne()
+      })
     }
   }
   await Promise.all(
@@ -159,50 +236,90 @@ async function runReader(durationMs: number): Promise<void> {
   )
 }
 
-/** Updates products one at a time at `rate` a second: the database first, then the cache. */
-async function runWriter(durationMs: number): Promise<void> {
-  const started = performance.now()
-  let count = 0
-  for (;;) {
-    const due = started + (count * 1000) / settings.rate
-    if (due - started >= durationMs) break
-    const wait = due - performance.now()
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    count++
-    try {
-      const id = pickProduct(settings, random)
-      const [row] = await query<Product>(updateSql, [id])
-      if (!row) continue
-      if (cache) {
-        if (count % 2 === 0) await cache.set(`product:${id}`, row)
-        else await cache.delete(`product:${id}`)
-        await cache.invalidateTags([`category:${categoryOf(id, settings.categories)}`])
-      }
-      writes.push({ id, version: row.version, acknowledgedAt: now() })
-      counters.writes++
-    } catch {
-      counters.failed++
-    }
+/**
+ * Updates products one at a time at most `rate` a second: the database first, then the cache. After a
+ * stall it carries on from now rather than catching up in a burst.
+ */
+async function runWriter(): Promise<void> {
+  const intervalMs = 1000 / settings.rate
+  let next = performance.now()
+  for (let count = 0; ; count++) {
+    const wait = next - performance.now()
+    if (wait > 0) await sleep(wait)
+    if (phase.finishing) return
+    next = Math.max(next + intervalMs, performance.now())
+    await task(() => writeOne(count))
   }
 }
+
+async function writeOne(count: number): Promise<void> {
+  try {
+    const id = pickProduct(settings, random)
+    const [row] = await query<Product>(updateSql, [id])
+    if (!row) return
+    if (cache) {
+      if (count % 2 === 0) await cache.set(`product:${id}`, row)
+      else await cache.delete(`product:${id}`)
+      await cache.invalidateTags([`category:${categoryOf(id, settings.categories)}`])
+    }
+    writes.push({ id, version: row.version, acknowledgedAt: now() })
+  } catch {
+    counters.failed++
+  }
+}
+
+/** When this instance was told to start, for the samples' times. */
+let startedAt = 0
 
 function sample(tick: number): InstanceSample {
   return {
     tick,
+    atMs: performance.now() - startedAt,
     ...counters,
+    answeredBy: { ...counters.answeredBy },
     tiers: (cache?.stats().tiers ?? []).map(({ name, hits, misses }) => ({ name, hits, misses })),
+    cpuMicros: cpuMicros(),
+    interval: { eventLoopP99: 0, requestLatency: undefined },
   }
 }
 
-async function run(durationMs: number): Promise<void> {
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
+
+/** A sample for the timeline: the counters, and the latencies since the previous one. */
+function intervalSample(tick: number): InstanceSample {
+  const requests = structuredClone(intervalLatency.toJSON())
+  intervalLatency.reset()
+  return {
+    ...sample(tick),
+    interval: { eventLoopP99: eventLoopDelay.takeInterval(), requestLatency: requests },
+  }
+}
+
+async function run(measure: Promise<ControlMessage>): Promise<void> {
   let tick = 0
-  const sampler = setInterval(() => send({ type: 'sample', sample: sample(++tick) }), settings.sampleEveryMs)
-  await (settings.role === 'writer' ? runWriter(durationMs) : runReader(durationMs))
+  startedAt = performance.now()
+  const sampler = setInterval(
+    () => send({ type: 'sample', sample: intervalSample(++tick) }),
+    settings.sampleEveryMs,
+  )
+  const work = settings.role === 'writer' ? runWriter() : runReader()
+  const order = await measure
+  await beginMeasuring(tick)
+  await sleep(order.type === 'measure' ? order.durationMs : 0)
+  phase.finishing = true
+  await work
+  const measuredMs = performance.now() - phase.measureStartedAt
   clearInterval(sampler)
+  eventLoopDelay.stop()
   await cache?.idle()
   const stats = cache?.stats()
   const result: InstanceResult = {
+    measureStart: phase.measureStart as InstanceSample,
     final: sample(tick + 1),
+    measuredMs,
     tiers: (stats?.tiers ?? []).map((tier) => ({
       name: tier.name,
       hits: tier.hits,
@@ -210,10 +327,11 @@ async function run(durationMs: number): Promise<void> {
       errors: tier.errors,
       latency: tier.latencyMicros,
     })),
-    loads: stats?.loads ?? counters.dbQueries,
+    loads: stats?.loads ?? counters.dbReads,
     requestLatency: requestLatency.toJSON(),
     memoryLatency: memoryLatency.toJSON(),
     databaseLatency: databaseLatency.toJSON(),
+    eventLoopDelay: eventLoopDelay.total.toJSON(),
     writes,
     readsLogged,
   }
@@ -231,15 +349,27 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: settings.poolSize }, () => pool.query('SELECT 1')))
   if (cache && !(await cache.ready({ timeout: '10s' })))
     throw new Error('the invalidation bus did not come up within 10 s')
+  const measure = messageOf('measure')
   process.on('message', (message: ControlMessage) => {
     if (message.type === 'start') {
-      run(message.durationMs).then(
+      run(measure).then(
         () => process.disconnect?.(),
         (error: unknown) => fail(error),
       )
     } else if (message.type === 'stop') process.exit(0)
   })
   send({ type: 'ready' })
+}
+
+function messageOf(type: ControlMessage['type']): Promise<ControlMessage> {
+  return new Promise((resolve) => {
+    const listener = (message: ControlMessage) => {
+      if (message.type !== type) return
+      process.off('message', listener)
+      resolve(message)
+    }
+    process.on('message', listener)
+  })
 }
 
 function fail(error: unknown): void {

@@ -11,7 +11,9 @@ import { formatCount, formatPercent } from '../format.js'
 import { connectClient, connectOnce } from '../redis/client.js'
 import { assertRedisServerInstalled, startLocalRedis } from '../redis/local-server.js'
 import { PRESETS } from '../redis/presets.js'
+import { cpuProbe } from './cpu.js'
 import { openDatabase } from './database.js'
+import { plural } from './figures.js'
 import { type PhaseResult, runPhase, type Totals } from './phase.js'
 import { renderSummary } from './print.js'
 import { ProgressBar } from './progress.js'
@@ -20,9 +22,12 @@ import { summarize } from './summary.js'
 import { categoriesFor, type WorkloadShape } from './workload.js'
 
 export interface DemoOptions {
+  /** Length of the measured phase of the run with the cache (after its warm-up). */
   readonly durationMs: number
-  /** Length of the comparison run without the cache; 0 skips it. */
+  /** Length of the measured phase of the comparison run without the cache; 0 skips that run. */
   readonly baselineMs: number
+  /** The longest warm-up of each run: measuring starts then even if the figures still move. */
+  readonly maxWarmupMs: number
   readonly instances: number
   /** Requests per second offered by each instance. */
   readonly rate: number
@@ -114,7 +119,7 @@ async function run(options: DemoOptions, cleanup: Cleanup, signal: AbortSignal):
   cleanup.add(() => database.close())
   throwIfAborted(signal)
 
-  const title = `tiercache demo: ${options.instances} instances × ${formatCount(options.rate)} requests/s, ${formatCount(options.products)} products (${formatCount(shape.popular)} get ${formatPercent(options.skew)} of views), ${formatCount(options.writeRate)} updates/s`
+  const title = `tiercache demo: ${plural(options.instances, 'instance')} × ${formatCount(options.rate)} requests/s, ${plural(options.products, 'product')} (${formatCount(shape.popular)} get ${formatPercent(options.skew)} of views), ${plural(options.writeRate, 'update')}/s`
   const lines = [
     `stack: memory (per instance) → Redis hot → Redis warm → ${database.kind}`,
     `Redis: ${audits.join('; ')}`,
@@ -133,8 +138,13 @@ async function run(options: DemoOptions, cleanup: Cleanup, signal: AbortSignal):
     namespace,
     workDir,
     sampleEveryMs: 500,
+    maxWarmupMs: options.maxWarmupMs,
     seed: options.seed,
     signal,
+    cpuOfOthers: cpuProbe(
+      external ? {} : urls,
+      database.kind === 'PostgreSQL' ? 'demo process' : 'demo process with PGlite',
+    ),
   }
   const cached = await measured('with tiercache', {
     ...common,
@@ -147,7 +157,7 @@ async function run(options: DemoOptions, cleanup: Cleanup, signal: AbortSignal):
       : undefined
 
   const summary = summarize(cached, direct)
-  process.stdout.write(`\n${renderSummary(summary)}\n`)
+  process.stdout.write(`${renderSummary(summary)}\n`)
   const reportPath = path.resolve(options.reportPath)
   mkdirSync(path.dirname(reportPath), { recursive: true })
   writeFileSync(reportPath, renderReport(summary, { title, lines }))
@@ -159,25 +169,31 @@ async function measured(
   label: string,
   options: Omit<Parameters<typeof runPhase>[0], 'onProgress'>,
 ): Promise<PhaseResult> {
-  const bar = new ProgressBar(process.stderr, label, options.durationMs)
-  let previous = { elapsedMs: 0, totals: undefined as Totals | undefined }
-  bar.update(0, 'starting instances')
+  const bar = new ProgressBar(process.stderr, label)
+  let previous = { at: performance.now(), totals: undefined as Totals | undefined }
   const result = await runPhase({
     ...options,
-    onProgress({ elapsedMs, totals }) {
-      const seconds = (elapsedMs - previous.elapsedMs) / 1000
-      const served = (totals.served - (previous.totals?.served ?? 0)) / seconds
-      const queries = (totals.dbQueries - (previous.totals?.dbQueries ?? 0)) / seconds
-      const memory = totals.tiers.find((tier) => tier.name === 'memory')
-      const ratio = memory
-        ? `  memory hit ratio ${formatPercent(memory.hits / (memory.hits + memory.misses || 1))}`
-        : ''
-      bar.update(elapsedMs, `${formatCount(served)} served/s  ${formatCount(queries)} db queries/s${ratio}`)
-      previous = { elapsedMs, totals }
+    onProgress({ stage, elapsedMs, totals }) {
+      const now = performance.now()
+      const seconds = (now - previous.at) / 1000
+      const served = totals.served - (previous.totals?.served ?? 0)
+      const reads = totals.dbReads - (previous.totals?.dbReads ?? 0)
+      const memory = totals.answeredBy.memory - (previous.totals?.answeredBy.memory ?? 0)
+      const detail = [
+        `${formatCount(served / seconds)} served/s`,
+        `${formatCount(reads / seconds)} db reads/s`,
+        ...(options.mode === 'cache'
+          ? [`${formatPercent(served ? memory / served : Number.NaN)} from memory`]
+          : []),
+      ].join('  ')
+      if (stage === 'warm-up') bar.warming(elapsedMs, options.maxWarmupMs, detail)
+      else bar.measuring(elapsedMs, options.durationMs, detail)
+      previous = { at: now, totals }
     },
   })
-  bar.update(options.durationMs, 'done')
-  bar.done()
+  bar.done(
+    `done: warm-up ${(result.warmupMs / 1000).toFixed(1)} s${result.settled ? '' : ' (not settled)'}, measured ${(result.measuredMs / 1000).toFixed(1)} s`,
+  )
   return result
 }
 

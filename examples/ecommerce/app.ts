@@ -1,13 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
-import type { TierCache } from '../../src/index.js'
+import type { CacheOptions } from 'tiercache'
+import { tiercachePlugin } from 'tiercache/fastify'
 import { productQueries } from './database.js'
 
 export interface AppOptions {
   db: pg.Pool
-  cache: TierCache
-  /** Where GET /metrics reads from; the cache's metrics must be registered there. */
+  /** The cache the app registers (tiercache/fastify): `app.cache`, closed with the app. */
+  cache: CacheOptions
+  /** Where GET /metrics reads from. */
   registry: Registry
   /** Sent as the x-instance header, to see which instance answered. */
   instance: string
@@ -36,8 +38,15 @@ const productChanges = {
  * through memory → hot → warm → PostgreSQL; an update writes the database first, then invalidates the
  * product and the listings it appears in, in every instance.
  */
-export function buildApp({ db, cache, registry, instance }: AppOptions): FastifyInstance {
+export async function buildApp({
+  db,
+  cache: options,
+  registry,
+  instance,
+}: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false })
+  await app.register(tiercachePlugin, { options, metrics: { registry, labels: { instance } } })
+  const { cache } = app
   const queries = productQueries(db)
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-instance', instance)
@@ -81,11 +90,6 @@ export function buildApp({ db, cache, registry, instance }: AppOptions): Fastify
       return product
     },
   )
-
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', registry.contentType)
-    return registry.metrics()
-  })
 
   app.get('/health', async () => ({ ok: true, instance, synced: cache.stats().synced }))
   return app

@@ -9,7 +9,7 @@
  */
 import pg from 'pg'
 import { Registry } from 'prom-client'
-import { createCache, memoryTier, prometheusMetrics, redisTier } from '../../src/index.js'
+import { memoryTier, redisTier } from 'tiercache'
 import { buildApp } from './app.js'
 
 function required(name: string): string {
@@ -24,22 +24,22 @@ function required(name: string): string {
 const port = Number(process.env.PORT ?? 3000)
 const instance = process.env.INSTANCE ?? String(port)
 const db = new pg.Pool({ connectionString: required('DATABASE_URL'), max: 10 })
-const cache = createCache({
-  namespace: 'shop',
-  tiers: [
-    memoryTier({ maxEntries: 10_000, ttl: '1m' }),
-    redisTier({ name: 'hot', url: required('REDIS_HOT_URL'), ttl: '30m', role: 'hot', timeout: '100ms' }),
-    redisTier({ name: 'warm', url: required('REDIS_WARM_URL'), ttl: '24h', role: 'warm', compress: true }),
-  ],
+const app = await buildApp({
+  db,
+  registry: new Registry(),
+  instance,
+  cache: {
+    namespace: 'shop',
+    tiers: [
+      memoryTier({ maxEntries: 10_000, ttl: '1m' }),
+      redisTier({ name: 'hot', url: required('REDIS_HOT_URL'), ttl: '30m', role: 'hot', timeout: '100ms' }),
+      redisTier({ name: 'warm', url: required('REDIS_WARM_URL'), ttl: '24h', role: 'warm', compress: true }),
+    ],
+  },
 })
-const registry = new Registry()
-const metrics = prometheusMetrics(cache, { registry, labels: { instance } })
-const app = buildApp({ db, cache, registry, instance })
 
 async function shutdown(): Promise<void> {
-  await app.close()
-  metrics.stop()
-  await cache.close()
+  await app.close() // closes the cache and stops its metrics too
   await db.end()
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -51,6 +51,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-await cache.ready({ timeout: '10s' })
+await app.cache.ready({ timeout: '10s' })
 await app.listen({ port, host: '127.0.0.1' })
 console.log(`instance ${instance} listening on http://127.0.0.1:${port}`)

@@ -14,7 +14,7 @@ export interface MetricsRegistry extends PrometheusRegistry {
 export interface TiercachePluginOptions {
   /** A cache made elsewhere; the plugin closes it when Fastify closes unless `close` is false. */
   cache?: TierCache
-  /** Options to make the cache with; `logger` defaults to Fastify's logger (`app.log`). */
+  /** Options to make the cache with; `logger` defaults to Fastify's logger (`app.log`) when Fastify logs. */
   options?: CacheOptions
   /** Close the cache in Fastify's `onClose` hook. Default true. */
   close?: boolean
@@ -66,7 +66,16 @@ function cacheFor(app: FastifyInstance, settings: TiercachePluginOptions): TierC
   const { cache, options } = settings ?? {}
   if ((cache === undefined) === (options === undefined))
     throw new InvalidOptionError('tiercachePlugin needs exactly one of { cache } or { options }')
-  return cache ?? createCache({ logger: app.log, ...(options as CacheOptions) })
+  return cache ?? createCache({ ...fastifyLogger(app), ...(options as CacheOptions) })
+}
+
+/**
+ * Fastify's logger when it logs: with `logger: false` (or level 'silent') Fastify's logger drops every
+ * line, so the cache keeps its own default instead, a process warning when a tier is unreachable.
+ */
+function fastifyLogger(app: FastifyInstance): { logger?: FastifyInstance['log'] } {
+  const level = (app.log as { level?: string }).level
+  return level === undefined || level === 'silent' ? {} : { logger: app.log }
 }
 
 function serveMetrics(

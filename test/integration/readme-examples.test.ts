@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
@@ -7,15 +7,23 @@ import { type RedisServer, startRedis } from '../support/redis-server.js'
 import { makeCertificates, startTlsRedis, type TestCertificates } from '../support/tls.js'
 
 /**
- * Every README block marked `<!-- example: name -->` must run as written (against a private Redis) and
- * print what its comments say. The blocks run verbatim, in their first milliseconds after
- * `createCache` as a user's program would: nothing is added to them.
+ * Every block marked `<!-- example: name -->` in the README and in docs/*.md must run as written
+ * (against a private Redis) and print what its comments say. The blocks run verbatim, in their first
+ * milliseconds after `createCache` as a user's program would: nothing is added to them.
  */
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-const examples = [...readme.matchAll(/<!-- example: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g)].map((m) => ({
-  name: m[1] as string,
-  code: m[2] as string,
-}))
+const docs = new URL('../../docs/', import.meta.url)
+const pages = [
+  new URL('../../README.md', import.meta.url),
+  ...readdirSync(docs)
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => new URL(file, docs)),
+]
+const examples = pages.flatMap((page) =>
+  [...readFileSync(page, 'utf8').matchAll(/<!-- example: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g)].map((m) => ({
+    name: m[1] as string,
+    code: m[2] as string,
+  })),
+)
 const directory = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '.examples')
 
 /** What each example prints (its console.log calls, in order), checked against its comments. */
@@ -65,6 +73,27 @@ const printed: Record<string, (calls: unknown[][]) => void> = {
   'load-protection': (calls) => {
     expect(calls).toEqual([[{ price: 19.9 }, 1]])
   },
+  'keyv-cache-manager': (calls) => {
+    expect(calls).toEqual([[{ name: 'Ada' }], [{ name: 'Grace' }]])
+  },
+  'bentocache-before': (calls) => {
+    expect(calls).toEqual([[{ id: 1, name: 'Lamp' }]])
+  },
+  'bentocache-after': (calls) => {
+    expect(calls).toEqual([[{ id: 1, name: 'Lamp' }]])
+  },
+  'cache-manager-before': (calls) => {
+    expect(calls).toEqual([[{ id: 1, name: 'Ada' }]])
+  },
+  'cache-manager-after': (calls) => {
+    expect(calls).toEqual([[{ id: 1, name: 'Ada' }]])
+  },
+  'adaptive-caching': (calls) => {
+    expect(calls).toEqual([[42], [{ key: 'quote:A' }, { key: 'quote:B' }]])
+  },
+  fastify: (calls) => {
+    expect(calls).toEqual([[{ id: 7 }], [true]])
+  },
   tls: (calls) => {
     expect(calls).toEqual([['hot tier over TLS ready:', true]])
   },
@@ -102,37 +131,34 @@ afterAll(async () => {
   tls?.certificates.remove()
 })
 
-test('the README has runnable examples, and each one is checked', () => {
+test('the README and docs have runnable examples, and each one is checked', () => {
   expect(examples.map((example) => example.name)).toEqual(expect.arrayContaining(['quick-start', 'hot-warm']))
   expect(Object.keys(printed).sort()).toEqual(examples.map((example) => example.name).sort())
 })
 
-test.each(examples)(
-  'README example "$name" runs as written and prints what it says',
-  async ({ name, code }) => {
-    const file = path.join(directory, `${name}.ts`)
-    writeFileSync(file, `${code}\nexport {}\n`)
-    const commands = await watchCommands(redis)
-    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined)
-    let calls: unknown[][]
-    try {
-      await import(file)
-      calls = log.mock.calls.map((call) => [...call])
-    } finally {
-      log.mockRestore()
-      await commands.stop()
-    }
-    printed[name]?.(calls)
-    if (name === 'quick-start') {
-      // "loader, then both tiers filled": the loaded value reached Redis before the set replaced it.
-      const writes = commands.lines.filter((line) => line.includes('"redis:quickstart:user:1"'))
-      const fill = writes.findIndex((line) => line.includes('Ada Lovelace'))
-      const set = writes.findIndex((line) => line.includes('Ada King'))
-      expect(fill).toBeGreaterThanOrEqual(0)
-      expect(set).toBeGreaterThan(fill)
-    }
-  },
-)
+test.each(examples)('example "$name" runs as written and prints what it says', async ({ name, code }) => {
+  const file = path.join(directory, `${name}.ts`)
+  writeFileSync(file, `${code}\nexport {}\n`)
+  const commands = await watchCommands(redis)
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined)
+  let calls: unknown[][]
+  try {
+    await import(file)
+    calls = log.mock.calls.map((call) => [...call])
+  } finally {
+    log.mockRestore()
+    await commands.stop()
+  }
+  printed[name]?.(calls)
+  if (name === 'quick-start') {
+    // "loader, then both tiers filled": the loaded value reached Redis before the set replaced it.
+    const writes = commands.lines.filter((line) => line.includes('"redis:quickstart:user:1"'))
+    const fill = writes.findIndex((line) => line.includes('Ada Lovelace'))
+    const set = writes.findIndex((line) => line.includes('Ada King'))
+    expect(fill).toBeGreaterThanOrEqual(0)
+    expect(set).toBeGreaterThan(fill)
+  }
+})
 
 /** Every command the server runs meanwhile (MONITOR), as the lines it prints. */
 async function watchCommands(server: RedisServer) {

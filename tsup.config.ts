@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup'
 export default defineConfig([
   {
     // The library and its subpath exports: ESM + CJS with type declarations.
-    entry: { index: 'src/index.ts', keyv: 'src/integrations/keyv.ts' },
+    entry: { index: 'src/index.ts', keyv: 'src/integrations/keyv.ts', otel: 'src/integrations/otel.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

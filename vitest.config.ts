@@ -26,6 +26,7 @@ export default defineConfig({
     // README examples import from 'tiercache'; tests run them against the source.
     alias: {
       'tiercache/keyv': fileURLToPath(new URL('./src/integrations/keyv.ts', import.meta.url)),
+      'tiercache/otel': fileURLToPath(new URL('./src/integrations/otel.ts', import.meta.url)),
       tiercache: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },

@@ -2,8 +2,10 @@ import { CacheLifecycle } from './cache/lifecycle.js'
 import { assembleCache, type CacheParts } from './cache/parts.js'
 import { CacheReads } from './cache/reads.js'
 import { type CacheStats, collectStats } from './cache/stats.js'
+import { CacheTracing } from './cache/tracing.js'
 import { tierKeys, warm } from './cache/warming.js'
 import { CacheWrites } from './cache/writes.js'
+import { isTraced, operationChannels as traced } from './channels.js'
 import type { Duration } from './duration.js'
 import { CacheClosedError } from './errors.js'
 import type { CacheEventMap, CacheEventName } from './events.js'
@@ -32,12 +34,14 @@ export class TierCache {
   private readonly reads: CacheReads
   private readonly writes: CacheWrites
   private readonly lifecycle: CacheLifecycle
+  private readonly tracing: CacheTracing
 
   constructor(options: CacheOptions) {
     this.parts = assembleCache(options)
     this.reads = new CacheReads(this.parts)
     this.writes = new CacheWrites(this.parts)
     this.lifecycle = new CacheLifecycle(this.parts)
+    this.tracing = new CacheTracing(this.parts)
   }
 
   /** The namespace every key of this cache lives in. */
@@ -51,6 +55,7 @@ export class TierCache {
    */
   get<V = unknown>(key: string): Promise<V | undefined> {
     if (this.lifecycle.closed) return Promise.reject(new CacheClosedError('get'))
+    if (isTraced(traced.get)) return this.tracing.key('get', key, () => this.reads.get<V>(key))
     return this.reads.get<V>(key)
   }
 
@@ -63,6 +68,9 @@ export class TierCache {
    */
   getOrLoad<V>(key: string, loader: Loader<V>, options?: LoadOptions): Promise<V> {
     if (this.lifecycle.closed) return Promise.reject(new CacheClosedError('getOrLoad'))
+    if (isTraced(traced.getOrLoad)) {
+      return this.tracing.key('getOrLoad', key, () => this.reads.getOrLoad(key, loader, options))
+    }
     return this.reads.getOrLoad(key, loader, options)
   }
 
@@ -77,12 +85,16 @@ export class TierCache {
     options?: WriteOptions,
   ): Promise<(V | undefined)[]> {
     this.lifecycle.assertOpen('getMany')
+    if (isTraced(traced.getMany)) {
+      return this.tracing.keys('getMany', keys, () => this.reads.getMany<V>(keys, batchLoader, options))
+    }
     return this.reads.getMany(keys, batchLoader, options)
   }
 
   /** True when some tier holds a fresh value for `key`. Does not back-fill. */
   async has(key: string): Promise<boolean> {
     this.lifecycle.assertOpen('has')
+    if (isTraced(traced.has)) return this.tracing.key('has', key, () => this.reads.has(key))
     return this.reads.has(key)
   }
 
@@ -95,6 +107,7 @@ export class TierCache {
    */
   async set<V>(key: string, value: V, options?: WriteOptions): Promise<void> {
     this.lifecycle.assertOpen('set')
+    if (isTraced(traced.set)) return this.tracing.key('set', key, () => this.writes.set(key, value, options))
     return this.writes.set(key, value, options)
   }
 
@@ -110,6 +123,7 @@ export class TierCache {
    */
   async deleteMany(keys: readonly string[]): Promise<void> {
     this.lifecycle.assertOpen('delete')
+    if (isTraced(traced.delete)) return this.tracing.keys('delete', keys, () => this.writes.deleteMany(keys))
     return this.writes.deleteMany(keys)
   }
 
@@ -122,6 +136,9 @@ export class TierCache {
    */
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.lifecycle.assertOpen('invalidateTags')
+    if (isTraced(traced.invalidateTags)) {
+      return this.tracing.keys('invalidateTags', tags, () => this.writes.invalidateTags(tags))
+    }
     return this.writes.invalidateTags(tags)
   }
 
@@ -131,6 +148,7 @@ export class TierCache {
    */
   async clear(): Promise<void> {
     this.lifecycle.assertOpen('clear')
+    if (isTraced(traced.clear)) return this.tracing.keys('clear', undefined, () => this.writes.clear())
     return this.writes.clear()
   }
 

@@ -1,3 +1,4 @@
+import { isTraced, type TierMessage, tierChannel } from '../channels.js'
 import type { Compressor } from '../codec/compression.js'
 import { encodeEntry } from '../codec/entry-codec.js'
 import { serializeOrThrow } from '../codec/serializer.js'
@@ -15,7 +16,7 @@ import {
 } from '../topology/audit.js'
 import type { BreakerOptions, BreakerState } from './circuit-breaker.js'
 import { RedisCoordinator } from './redis-coordinator.js'
-import { NO_ANSWER, TierGuard } from './redis-guard.js'
+import { NO_ANSWER, type NoAnswer, TierGuard } from './redis-guard.js'
 import { type KeyLayout, keyLayout } from './redis-keys.js'
 import { TierReads } from './redis-reads.js'
 import { TierRecovery, UNANSWERED } from './redis-recovery.js'
@@ -156,7 +157,8 @@ export class RedisTier implements Tier {
       this.layout.topology === 'standalone'
         ? fill.lease
         : undefined
-    const reply = await this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token)
+    const write = () => this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token)
+    const reply = await (isTraced(tierChannel) ? this.traceWrite(write) : write())
     if (reply === NO_ANSWER) {
       this.remember(fill)
       return UNANSWERED
@@ -217,6 +219,22 @@ export class RedisTier implements Tier {
     const keys = issue ? [layout.entry(fill.key), layout.clock] : [layout.entry(fill.key)]
     const args = [bytes, String(px), issue ? 'issue' : 'given', String(entry.version)]
     return this.guard.call('write', writer, () => runScript(writer, WRITE_IF_NEWER, keys, args), recovery)
+  }
+
+  /** One conditional write published on `tiercache:tier`, its outcome filled in before it resolves. */
+  private traceWrite<T>(write: () => Promise<T | NoAnswer>): Promise<T | NoAnswer> {
+    const message: TierMessage = {
+      tier: this.name,
+      command: 'write',
+      keyCount: 1,
+      serverAddress: this.writer.address,
+    }
+    return tierChannel.tracePromise(async () => {
+      const reply = await write()
+      message.outcome =
+        reply === NO_ANSWER ? 'unanswered' : Number(asArray(reply)[0]) === 1 ? 'written' : 'refused'
+      return reply
+    }, message)
   }
 
   /** Remembers a set or delete this tier missed, to replay when it is back (see replay-log.ts). */

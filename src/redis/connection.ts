@@ -70,6 +70,9 @@ export interface NodeRedisLike {
     listener: (message: Buffer, channel: Buffer) => void,
     bufferMode: true,
   ): Promise<unknown>
+  readonly options?: {
+    readonly socket?: { readonly host?: string; readonly port?: number; readonly path?: string }
+  }
 }
 
 /** The structural slice of an ioredis client we use. */
@@ -117,6 +120,7 @@ export function fromNodeRedis(client: NodeRedisLike, owned: boolean): RedisConne
   const connection: RedisConnection = {
     driver: 'node-redis',
     topology: 'standalone',
+    address: hostAndPort(client.options?.socket),
     isReady: () => client.isReady,
     send: (args) => client.sendCommand(args, NODE_REDIS_OPTIONS),
     onStateChange: (listener) => watchNodeRedis(client, listener),
@@ -133,10 +137,17 @@ export function fromNodeRedis(client: NodeRedisLike, owned: boolean): RedisConne
   return connection
 }
 
+/** `host:port` from a client's socket options, for tracing; `undefined` for a Unix socket or none given. */
+function hostAndPort(socket: { host?: string; port?: number } | undefined): string | undefined {
+  if (socket?.port === undefined) return undefined
+  return `${socket.host ?? '127.0.0.1'}:${socket.port}`
+}
+
 export function fromIoredis(client: IoredisLike, owned: boolean): RedisConnection {
   const connection: RedisConnection = {
     driver: 'ioredis',
     topology: 'standalone',
+    address: hostAndPort(client.options),
     isReady: () => client.status === 'ready',
     send: ([command, ...args]) => client.callBuffer(String(command), ...args),
     onStateChange(listener) {

@@ -223,6 +223,13 @@ export class TierCache {
     return this
   }
 
+  /** Subscribes to the next occurrence of an event only. */
+  once<E extends CacheEventName>(event: E, listener: (...args: CacheEventMap[E]) => void): this {
+    this.parts.events.once(event, listener as never)
+    return this
+  }
+
+  /** Removes a listener added with {@link on} or {@link once}. */
   off<E extends CacheEventName>(event: E, listener: (...args: CacheEventMap[E]) => void): this {
     this.parts.events.off(event, listener as never)
     return this
@@ -235,6 +242,14 @@ export class TierCache {
    */
   close(): Promise<void> {
     return this.lifecycle.close()
+  }
+
+  /**
+   * Closes the cache (see {@link close}) when it goes out of scope:
+   * `await using cache = createCache({ … })`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
   }
 }
 

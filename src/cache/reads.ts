@@ -6,7 +6,7 @@ import { type BatchLoader, loadMany } from '../load/batch.js'
 import { dueForRefresh } from '../load/entries.js'
 import type { Loader } from '../load/loads.js'
 import type { LoadOptions, ResolvedWriteOptions, WriteOptions } from '../options.js'
-import type { SyncHit, SyncTier } from '../tiers/tier.js'
+import type { SyncHit, SyncTier, Tier } from '../tiers/tier.js'
 import type { CacheParts } from './parts.js'
 
 /**
@@ -21,12 +21,20 @@ export class CacheReads {
   /** The options of a call that passes none. */
   private readonly defaults: ResolvedWriteOptions
   private readonly refreshAheadByDefault: boolean
+  /** Whether an L1 hit may return at once: no refresh ahead by default, and no `hit` listener to tell. */
+  private fastHits: boolean
+  private hitListened = false
 
   constructor(private readonly parts: CacheParts) {
     this.l1 = parts.stack.l1
     this.maxKeyBytes = parts.options.maxKeyBytes
     this.defaults = parts.writeOptions.resolve(undefined)
     this.refreshAheadByDefault = this.defaults.refreshAhead > 0
+    this.fastHits = !this.refreshAheadByDefault
+    parts.events.watch('hit', (listened) => {
+      this.hitListened = listened
+      this.fastHits = !listened && !this.refreshAheadByDefault
+    })
   }
 
   get<V>(key: string): Promise<V | undefined> {
@@ -37,13 +45,14 @@ export class CacheReads {
       return Promise.reject(error)
     }
     const hit = this.l1Hit(key)
-    if (hit !== undefined) return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
-    return stack.readKey(
-      key,
-      stack.slowPathStart,
-      Date.now(),
-      ({ hit }) => hit?.stored.entry.value as V | undefined,
-    )
+    if (hit !== undefined) {
+      if (this.hitListened) this.reportL1Hit(key)
+      return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
+    }
+    return stack.readKey(key, stack.slowPathStart, Date.now(), ({ hit }) => {
+      this.reportRead(key, hit?.tierIndex)
+      return hit?.stored.entry.value as V | undefined
+    })
   }
 
   /**
@@ -62,7 +71,7 @@ export class CacheReads {
     ) {
       const now = coarseNow()
       const hit = l1.readHit(key, now)
-      if (hit !== undefined && isBeforePlain(now, hit.plainUntil) && !this.refreshAheadByDefault) {
+      if (hit !== undefined && isBeforePlain(now, hit.plainUntil) && this.fastHits) {
         return hit.settled as Promise<V>
       }
       return this.afterL1(key, loader, this.defaults, hit, now)
@@ -107,6 +116,7 @@ export class CacheReads {
           if (resolved.refreshAhead > 0 && dueForRefresh(entry, now, resolved.refreshAhead)) {
             loads.refreshAhead(key, loader, resolved, entry.value as V)
           }
+          if (this.hitListened) this.reportL1Hit(key)
           return (hit.settled ?? Promise.resolve(entry.value)) as Promise<V>
         }
         l1Stale = entry
@@ -150,11 +160,26 @@ export class CacheReads {
     const values = new Map<string, unknown>()
     const found = await stack.read([...new Set(keys)], from, Date.now())
     for (const [key, hit] of found.hits) values.set(key, hit.stored.entry.value)
+    if (events.listened('hit') || events.listened('miss')) {
+      for (const [key, hit] of found.hits) this.reportRead(key, hit.tierIndex)
+      for (const key of found.missing) this.reportRead(key, undefined)
+    }
     if (batchLoader !== undefined && found.missing.length > 0) {
       const context = { stack, flights, events, options, counters: loads.loaderCounters }
       await loadMany(context, found.missing, batchLoader, resolved, values)
     }
     return values
+  }
+
+  private reportL1Hit(key: string): void {
+    this.parts.events.report('hit', { key, tier: (this.l1 as SyncTier).name })
+  }
+
+  /** Reports a read of `key` that hit the tier at `tierIndex`, or missed every tier. */
+  private reportRead(key: string, tierIndex: number | undefined): void {
+    const { events, tiers } = this.parts
+    if (tierIndex === undefined) events.report('miss', { key })
+    else if (events.listened('hit')) events.report('hit', { key, tier: (tiers[tierIndex] as Tier).name })
   }
 
   /**

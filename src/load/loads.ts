@@ -4,6 +4,7 @@ import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { Hit, KeyLookup } from '../read-path.js'
 import type { TierStack } from '../stack.js'
+import type { Tier } from '../tiers/tier.js'
 import { Trend } from '../trend.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
@@ -104,6 +105,7 @@ export class Loads {
   ): V | Promise<V> {
     const { hit } = found
     this.misses.note(hit === undefined)
+    this.reportRead(key, hit)
     if (hit !== undefined) {
       if (early !== undefined) this.giveBack(key, early)
       const { entry } = hit.stored
@@ -120,6 +122,15 @@ export class Loads {
     const flight = this.flights.start(key) as Flight<V>
     void this.runFlight(flight, loader, options, l1Stale, found, early)
     return flight.promise
+  }
+
+  /** Tells `hit` and `miss` listeners what a read found. */
+  private reportRead(key: string, hit: Hit | undefined): void {
+    const { events } = this
+    if (hit === undefined) events.report('miss', { key })
+    else if (events.listened('hit')) {
+      events.report('hit', { key, tier: (this.stack.tiers[hit.tierIndex] as Tier).name })
+    }
   }
 
   /** Releases a lease requested along with a read that turned out not to need it. */

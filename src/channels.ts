@@ -68,28 +68,28 @@ export interface TierMessage {
   error?: unknown
 }
 
-const operationNames: readonly TracedOperation[] = [
-  'get',
-  'getOrLoad',
-  'getMany',
-  'has',
-  'set',
-  'delete',
-  'invalidateTags',
-  'clear',
-]
+function operationChannel(operation: TracedOperation): TracingChannel<unknown, OperationMessage> {
+  return tracingChannel(`tiercache:${operation}`)
+}
 
-/** The channel of each public operation, created once. */
-export const operationChannels = Object.fromEntries(
-  operationNames.map((operation) => [operation, tracingChannel(`tiercache:${operation}`)]),
-) as { readonly [O in TracedOperation]: TracingChannel<unknown, OperationMessage> }
+/** The channel of each public operation, created once (an object literal, so its shape is fixed). */
+export const operationChannels = {
+  get: operationChannel('get'),
+  getOrLoad: operationChannel('getOrLoad'),
+  getMany: operationChannel('getMany'),
+  has: operationChannel('has'),
+  set: operationChannel('set'),
+  delete: operationChannel('delete'),
+  invalidateTags: operationChannel('invalidateTags'),
+  clear: operationChannel('clear'),
+} as const satisfies { readonly [O in TracedOperation]: TracingChannel<unknown, OperationMessage> }
 
 export const loadChannel: TracingChannel<unknown, LoadMessage> = tracingChannel('tiercache:load')
 export const tierChannel: TracingChannel<unknown, TierMessage> = tracingChannel('tiercache:tier')
 
 /** The names of every channel, for subscribers. */
 export const channelNames = {
-  operations: operationNames.map((operation) => `tiercache:${operation}`),
+  operations: Object.keys(operationChannels).map((operation) => `tiercache:${operation}`),
   load: 'tiercache:load',
   tier: 'tiercache:tier',
 } as const

@@ -4,7 +4,6 @@ import {
   type Attributes,
   type Context,
   context,
-  type Meter,
   type MeterProvider,
   metrics,
   type Span,
@@ -15,6 +14,7 @@ import {
   trace,
 } from '@opentelemetry/api'
 import { channelNames, type LoadMessage, type OperationMessage, type TierMessage } from '../channels.js'
+import { createInstruments, type Instruments } from './otel-instruments.js'
 
 /** Options of {@link instrumentTiercache}. */
 export interface OtelOptions {
@@ -85,30 +85,6 @@ export function instrumentTiercache(options: OtelOptions = {}): OtelInstrumentat
     disable: () => {
       for (const unsubscribe of unsubscribes) unsubscribe()
     },
-  }
-}
-
-interface Instruments {
-  readonly hits: ReturnType<Meter['createCounter']>
-  readonly misses: ReturnType<Meter['createCounter']>
-  readonly loads: ReturnType<Meter['createCounter']>
-  readonly operationDuration: ReturnType<Meter['createHistogram']>
-  readonly tierDuration: ReturnType<Meter['createHistogram']>
-}
-
-function createInstruments(meter: Meter): Instruments {
-  return {
-    hits: meter.createCounter('tiercache.hits', { description: 'Reads answered by a tier' }),
-    misses: meter.createCounter('tiercache.misses', { description: 'Reads no tier answered' }),
-    loads: meter.createCounter('tiercache.loads', { description: 'Loader runs' }),
-    operationDuration: meter.createHistogram('tiercache.operation.duration', {
-      description: 'Duration of a public cache call',
-      unit: 's',
-    }),
-    tierDuration: meter.createHistogram('tiercache.tier.duration', {
-      description: 'Duration of one round trip to one Redis tier',
-      unit: 's',
-    }),
   }
 }
 

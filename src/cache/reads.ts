@@ -178,8 +178,9 @@ export class CacheReads {
   /** Reports a read of `key` that hit the tier at `tierIndex`, or missed every tier. */
   private reportRead(key: string, tierIndex: number | undefined): void {
     const { events, tiers } = this.parts
-    if (tierIndex === undefined) events.report('miss', { key })
-    else if (events.listened('hit')) events.report('hit', { key, tier: (tiers[tierIndex] as Tier).name })
+    if (tierIndex === undefined) {
+      if (events.listened('miss')) events.report('miss', { key })
+    } else if (events.listened('hit')) events.report('hit', { key, tier: (tiers[tierIndex] as Tier).name })
   }
 
   /**

@@ -127,8 +127,9 @@ export class Loads {
   /** Tells `hit` and `miss` listeners what a read found. */
   private reportRead(key: string, hit: Hit | undefined): void {
     const { events } = this
-    if (hit === undefined) events.report('miss', { key })
-    else if (events.listened('hit')) {
+    if (hit === undefined) {
+      if (events.listened('miss')) events.report('miss', { key })
+    } else if (events.listened('hit')) {
       events.report('hit', { key, tier: (this.stack.tiers[hit.tierIndex] as Tier).name })
     }
   }

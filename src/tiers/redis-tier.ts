@@ -157,8 +157,9 @@ export class RedisTier implements Tier {
       this.layout.topology === 'standalone'
         ? fill.lease
         : undefined
-    const write = () => this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token)
-    const reply = await (isTraced(tierChannel) ? this.traceWrite(write) : write())
+    const reply = isTraced(tierChannel)
+      ? await this.traceWrite(() => this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token))
+      : await this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token)
     if (reply === NO_ANSWER) {
       this.remember(fill)
       return UNANSWERED

@@ -41,7 +41,7 @@ export class TierCache {
     this.reads = new CacheReads(this.parts)
     this.writes = new CacheWrites(this.parts)
     this.lifecycle = new CacheLifecycle(this.parts)
-    this.tracing = new CacheTracing(this.parts)
+    this.tracing = new CacheTracing(this.parts, this.reads, this.writes)
   }
 
   /** The namespace every key of this cache lives in. */
@@ -55,7 +55,7 @@ export class TierCache {
    */
   get<V = unknown>(key: string): Promise<V | undefined> {
     if (this.lifecycle.closed) return Promise.reject(new CacheClosedError('get'))
-    if (isTraced(traced.get)) return this.tracing.key('get', key, () => this.reads.get<V>(key))
+    if (isTraced(traced.get)) return this.tracing.get<V>(key)
     return this.reads.get<V>(key)
   }
 
@@ -69,7 +69,7 @@ export class TierCache {
   getOrLoad<V>(key: string, loader: Loader<V>, options?: LoadOptions): Promise<V> {
     if (this.lifecycle.closed) return Promise.reject(new CacheClosedError('getOrLoad'))
     if (isTraced(traced.getOrLoad)) {
-      return this.tracing.key('getOrLoad', key, () => this.reads.getOrLoad(key, loader, options))
+      return this.tracing.getOrLoad(key, loader, options)
     }
     return this.reads.getOrLoad(key, loader, options)
   }
@@ -86,7 +86,7 @@ export class TierCache {
   ): Promise<(V | undefined)[]> {
     this.lifecycle.assertOpen('getMany')
     if (isTraced(traced.getMany)) {
-      return this.tracing.keys('getMany', keys, () => this.reads.getMany<V>(keys, batchLoader, options))
+      return this.tracing.getMany(keys, batchLoader, options)
     }
     return this.reads.getMany(keys, batchLoader, options)
   }
@@ -94,7 +94,7 @@ export class TierCache {
   /** True when some tier holds a fresh value for `key`. Does not back-fill. */
   async has(key: string): Promise<boolean> {
     this.lifecycle.assertOpen('has')
-    if (isTraced(traced.has)) return this.tracing.key('has', key, () => this.reads.has(key))
+    if (isTraced(traced.has)) return this.tracing.has(key)
     return this.reads.has(key)
   }
 
@@ -107,7 +107,7 @@ export class TierCache {
    */
   async set<V>(key: string, value: V, options?: WriteOptions): Promise<void> {
     this.lifecycle.assertOpen('set')
-    if (isTraced(traced.set)) return this.tracing.key('set', key, () => this.writes.set(key, value, options))
+    if (isTraced(traced.set)) return this.tracing.set(key, value, options)
     return this.writes.set(key, value, options)
   }
 
@@ -123,7 +123,7 @@ export class TierCache {
    */
   async deleteMany(keys: readonly string[]): Promise<void> {
     this.lifecycle.assertOpen('delete')
-    if (isTraced(traced.delete)) return this.tracing.keys('delete', keys, () => this.writes.deleteMany(keys))
+    if (isTraced(traced.delete)) return this.tracing.deleteMany(keys)
     return this.writes.deleteMany(keys)
   }
 
@@ -137,7 +137,7 @@ export class TierCache {
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.lifecycle.assertOpen('invalidateTags')
     if (isTraced(traced.invalidateTags)) {
-      return this.tracing.keys('invalidateTags', tags, () => this.writes.invalidateTags(tags))
+      return this.tracing.invalidateTags(tags)
     }
     return this.writes.invalidateTags(tags)
   }
@@ -148,7 +148,7 @@ export class TierCache {
    */
   async clear(): Promise<void> {
     this.lifecycle.assertOpen('clear')
-    if (isTraced(traced.clear)) return this.tracing.keys('clear', undefined, () => this.writes.clear())
+    if (isTraced(traced.clear)) return this.tracing.clear()
     return this.writes.clear()
   }
 

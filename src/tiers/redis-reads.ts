@@ -47,7 +47,8 @@ export class TierReads {
       keyCount: keys.length,
       serverAddress: this.connection.address,
     }
-    return tierChannel.tracePromise(() => this.fetchNow(keys, message), message)
+    // fetchNow and its arguments, not a closure: a captured `keys` would cost a context on untraced reads too.
+    return tierChannel.tracePromise(this.fetchNow, message, this, keys, message)
   }
 
   /** Never rejects; fills in `message`'s outcome, if given, before resolving. */

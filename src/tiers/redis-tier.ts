@@ -16,7 +16,7 @@ import {
 } from '../topology/audit.js'
 import type { BreakerOptions, BreakerState } from './circuit-breaker.js'
 import { RedisCoordinator } from './redis-coordinator.js'
-import { NO_ANSWER, type NoAnswer, TierGuard } from './redis-guard.js'
+import { NO_ANSWER, TierGuard } from './redis-guard.js'
 import { type KeyLayout, keyLayout } from './redis-keys.js'
 import { TierReads } from './redis-reads.js'
 import { TierRecovery, UNANSWERED } from './redis-recovery.js'
@@ -158,7 +158,7 @@ export class RedisTier implements Tier {
         ? fill.lease
         : undefined
     const reply = isTraced(tierChannel)
-      ? await this.traceWrite(() => this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token))
+      ? await this.traceWrite(fill, px, issue, recovery, lease?.token)
       : await this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token)
     if (reply === NO_ANSWER) {
       this.remember(fill)
@@ -223,7 +223,13 @@ export class RedisTier implements Tier {
   }
 
   /** One conditional write published on `tiercache:tier`, its outcome filled in before it resolves. */
-  private traceWrite<T>(write: () => Promise<T | NoAnswer>): Promise<T | NoAnswer> {
+  private traceWrite(
+    fill: Fill,
+    px: number,
+    issue: boolean,
+    recovery: boolean,
+    leaseToken: string | undefined,
+  ): ReturnType<RedisTier['writeIfNewer']> {
     const message: TierMessage = {
       tier: this.name,
       command: 'write',
@@ -231,7 +237,7 @@ export class RedisTier implements Tier {
       serverAddress: this.writer.address,
     }
     return tierChannel.tracePromise(async () => {
-      const reply = await write()
+      const reply = await this.writeIfNewer(fill, fill.entry, px, issue, recovery, leaseToken)
       message.outcome =
         reply === NO_ANSWER ? 'unanswered' : Number(asArray(reply)[0]) === 1 ? 'written' : 'refused'
       return reply

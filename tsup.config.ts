@@ -7,6 +7,7 @@ export default defineConfig([
       index: 'src/index.ts',
       keyv: 'src/integrations/keyv.ts',
       fastify: 'src/integrations/fastify.ts',
+      otel: 'src/integrations/otel.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

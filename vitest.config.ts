@@ -27,6 +27,7 @@ export default defineConfig({
     alias: {
       'tiercache/fastify': fileURLToPath(new URL('./src/integrations/fastify.ts', import.meta.url)),
       'tiercache/keyv': fileURLToPath(new URL('./src/integrations/keyv.ts', import.meta.url)),
+      'tiercache/otel': fileURLToPath(new URL('./src/integrations/otel.ts', import.meta.url)),
       tiercache: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },

@@ -2,8 +2,10 @@ import { CacheLifecycle } from './cache/lifecycle.js'
 import { assembleCache, type CacheParts } from './cache/parts.js'
 import { CacheReads } from './cache/reads.js'
 import { type CacheStats, collectStats } from './cache/stats.js'
+import { CacheTracing } from './cache/tracing.js'
 import { tierKeys, warm } from './cache/warming.js'
 import { CacheWrites } from './cache/writes.js'
+import { isTraced, operationChannels as traced } from './channels.js'
 import type { Duration } from './duration.js'
 import { CacheClosedError } from './errors.js'
 import type { CacheEventMap, CacheEventName } from './events.js'
@@ -33,12 +35,14 @@ export class TierCache {
   private readonly reads: CacheReads
   private readonly writes: CacheWrites
   private readonly lifecycle: CacheLifecycle
+  private readonly tracing: CacheTracing
 
   constructor(options: CacheOptions) {
     this.parts = assembleCache(options)
     this.reads = new CacheReads(this.parts)
     this.writes = new CacheWrites(this.parts)
     this.lifecycle = new CacheLifecycle(this.parts)
+    this.tracing = new CacheTracing(this.parts, this.reads, this.writes)
   }
 
   /** The namespace every key of this cache lives in. */
@@ -52,6 +56,7 @@ export class TierCache {
    */
   get<V = unknown>(key: string): Promise<V | undefined> {
     if (this.lifecycle.closed) return Promise.reject(new CacheClosedError('get'))
+    if (isTraced(traced.get)) return this.tracing.get<V>(key)
     return this.reads.get<V>(key)
   }
 
@@ -64,6 +69,9 @@ export class TierCache {
    */
   getOrLoad<V>(key: string, loader: Loader<V>, options?: LoadOptions): Promise<V> {
     if (this.lifecycle.closed) return Promise.reject(new CacheClosedError('getOrLoad'))
+    if (isTraced(traced.getOrLoad)) {
+      return this.tracing.getOrLoad(key, loader, options)
+    }
     return this.reads.getOrLoad(key, loader, options)
   }
 
@@ -78,12 +86,16 @@ export class TierCache {
     options?: WriteOptions,
   ): Promise<(V | undefined)[]> {
     this.lifecycle.assertOpen('getMany')
+    if (isTraced(traced.getMany)) {
+      return this.tracing.getMany(keys, batchLoader, options)
+    }
     return this.reads.getMany(keys, batchLoader, options)
   }
 
   /** True when some tier holds a fresh value for `key`. Does not back-fill. */
   async has(key: string): Promise<boolean> {
     this.lifecycle.assertOpen('has')
+    if (isTraced(traced.has)) return this.tracing.has(key)
     return this.reads.has(key)
   }
 
@@ -97,6 +109,7 @@ export class TierCache {
    */
   async set<V>(key: string, value: V, options?: WriteOptions): Promise<void> {
     this.lifecycle.assertOpen('set')
+    if (isTraced(traced.set)) return this.tracing.set(key, value, options)
     return this.writes.set(key, value, options)
   }
 
@@ -112,6 +125,7 @@ export class TierCache {
    */
   async deleteMany(keys: readonly string[]): Promise<void> {
     this.lifecycle.assertOpen('delete')
+    if (isTraced(traced.delete)) return this.tracing.deleteMany(keys)
     return this.writes.deleteMany(keys)
   }
 
@@ -124,6 +138,9 @@ export class TierCache {
    */
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.lifecycle.assertOpen('invalidateTags')
+    if (isTraced(traced.invalidateTags)) {
+      return this.tracing.invalidateTags(tags)
+    }
     return this.writes.invalidateTags(tags)
   }
 
@@ -133,6 +150,7 @@ export class TierCache {
    */
   async clear(): Promise<void> {
     this.lifecycle.assertOpen('clear')
+    if (isTraced(traced.clear)) return this.tracing.clear()
     return this.writes.clear()
   }
 
@@ -210,6 +228,13 @@ export class TierCache {
     return this
   }
 
+  /** Subscribes to the next occurrence of an event only. */
+  once<E extends CacheEventName>(event: E, listener: (...args: CacheEventMap[E]) => void): this {
+    this.parts.events.once(event, listener as never)
+    return this
+  }
+
+  /** Removes a listener added with {@link on} or {@link once}. */
   off<E extends CacheEventName>(event: E, listener: (...args: CacheEventMap[E]) => void): this {
     this.parts.events.off(event, listener as never)
     return this
@@ -222,6 +247,14 @@ export class TierCache {
    */
   close(): Promise<void> {
     return this.lifecycle.close()
+  }
+
+  /**
+   * Closes the cache (see {@link close}) when it goes out of scope:
+   * `await using cache = createCache({ … })`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
   }
 }
 

@@ -43,6 +43,17 @@ export interface CacheEventMap {
   warm: [import('./load/warm.js').WarmProgress]
   /** A Redis tier's configuration was checked against its role. */
   audit: [import('./topology/audit.js').AuditReport]
+  /**
+   * A `get`, `getOrLoad` or `getMany` found `key` fresh in `tier` (the fastest that had it). Only while
+   * someone listens does an L1 hit leave the fast path to say so.
+   */
+  hit: [{ key: string; tier: string }]
+  /** A `get`, `getOrLoad` or `getMany` found `key` fresh in no tier (`getOrLoad` then loads it). */
+  miss: [{ key: string }]
+  /** A `set` of `key` was written. */
+  set: [{ key: string }]
+  /** A `delete` or `deleteMany` of `keys` was written. */
+  delete: [{ keys: readonly string[] }]
 }
 
 export type CacheEventName = keyof CacheEventMap
@@ -69,5 +80,22 @@ export class CacheEvents extends EventEmitter<CacheEventMap> {
     } else {
       emit.call(this, event, ...args)
     }
+  }
+
+  /** True when `event` has a listener: check it before building a payload on a hot path. */
+  listened(event: CacheEventName): boolean {
+    return this.listenerCount(event) > 0
+  }
+
+  /** Calls `changed` whenever a listener of `event` comes or goes, with whether any is left. */
+  watch(event: CacheEventName, changed: (listened: boolean) => void): void {
+    const emitter = this as unknown as EventEmitter
+    // 'newListener' comes before the listener is added, 'removeListener' after it is removed.
+    emitter.on('newListener', (name: string | symbol) => {
+      if (name === event) changed(true)
+    })
+    emitter.on('removeListener', (name: string | symbol) => {
+      if (name === event) changed(this.listened(event))
+    })
   }
 }

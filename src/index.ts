@@ -9,6 +9,15 @@ export type {
   TierStats,
 } from './cache.js'
 export { createCache, TierCache } from './cache.js'
+export {
+  channelNames,
+  type LoadMessage,
+  type OperationMessage,
+  type TierCommand,
+  type TierMessage,
+  type TierOutcome,
+  type TracedOperation,
+} from './channels.js'
 export type { CompressionOptions } from './codec/compression.js'
 export type { Serializer } from './codec/serializer.js'
 export { jsonSerializer, v8Serializer } from './codec/serializer.js'

@@ -7,7 +7,7 @@ import { dueForRefresh } from '../load/entries.js'
 import type { Loader } from '../load/loads.js'
 import type { LoadOptions, ResolvedWriteOptions, WriteOptions } from '../options.js'
 import { cloneDeep } from '../tiers/protect.js'
-import type { SyncHit, SyncTier } from '../tiers/tier.js'
+import type { SyncHit, SyncTier, Tier } from '../tiers/tier.js'
 import type { CacheParts } from './parts.js'
 
 /**
@@ -22,21 +22,31 @@ export class CacheReads {
   /** The options of a call that passes none. */
   private readonly defaults: ResolvedWriteOptions
   private readonly refreshAheadByDefault: boolean
+  /** Whether an L1 hit may return at once: no refresh ahead by default, and no `hit` listener to tell. */
+  private fastHits: boolean
+  private hitListened = false
 
   constructor(private readonly parts: CacheParts) {
     this.l1 = parts.stack.l1
     this.maxKeyBytes = parts.options.maxKeyBytes
     this.defaults = parts.writeOptions.resolve(undefined)
     this.refreshAheadByDefault = this.defaults.refreshAhead > 0
+    this.fastHits = !this.refreshAheadByDefault
+    parts.events.watch('hit', (listened) => {
+      this.hitListened = listened
+      this.fastHits = !listened && !this.refreshAheadByDefault
+    })
   }
 
   get<V>(key: string): Promise<V | undefined> {
-    const { stack } = this.parts
     // Only valid keys are ever written, so a memory hit needs no more than the fast path's check; the
     // full one (well-formed UTF-16 and, for long keys, the byte count) comes before any other read.
     const short = isShortValidKey(key, this.maxKeyBytes)
     const hit = short ? this.l1Hit(key) : undefined
-    if (hit !== undefined) return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
+    if (hit !== undefined) {
+      if (this.hitListened) this.reportL1Hit(key)
+      return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
+    }
     try {
       assertValidKey(key, this.maxKeyBytes)
     } catch (error) {
@@ -44,17 +54,22 @@ export class CacheReads {
     }
     if (!short) {
       const longHit = this.l1Hit(key)
-      if (longHit !== undefined)
+      if (longHit !== undefined) {
+        if (this.hitListened) this.reportL1Hit(key)
         return (longHit.settled ?? Promise.resolve(longHit.entry.value)) as Promise<V>
+      }
     }
-    const { startup } = this.parts
+    return this.getPastL1(key)
+  }
+
+  /** `get` past the memory tier; its own method, so that `get`'s L1 path allocates no closure context. */
+  private getPastL1<V>(key: string): Promise<V | undefined> {
+    const { stack, startup } = this.parts
     if (!startup.done) return startup.wait().then(() => this.get<V>(key))
-    return stack.readKey(
-      key,
-      stack.slowPathStart,
-      Date.now(),
-      ({ hit }) => hit?.stored.entry.value as V | undefined,
-    )
+    return stack.readKey(key, stack.slowPathStart, Date.now(), ({ hit }) => {
+      this.reportRead(key, hit?.tierIndex)
+      return hit?.stored.entry.value as V | undefined
+    })
   }
 
   /**
@@ -73,7 +88,7 @@ export class CacheReads {
     ) {
       const now = coarseNow()
       const hit = l1.readHit(key, now)
-      if (hit !== undefined && isBeforePlain(now, hit.plainUntil) && !this.refreshAheadByDefault) {
+      if (hit !== undefined && isBeforePlain(now, hit.plainUntil) && this.fastHits) {
         return hit.settled as Promise<V>
       }
       return this.afterL1(key, loader, this.defaults, hit, now)
@@ -134,6 +149,7 @@ export class CacheReads {
             const current = hit.cloneOnRead ? cloneDeep(entry.value) : entry.value
             loads.refreshAhead(key, loader, resolved, current as V, hit.cloneOnRead)
           }
+          if (this.hitListened) this.reportL1Hit(key)
           return (hit.settled ?? Promise.resolve(entry.value)) as Promise<V>
         }
         l1Stale = entry
@@ -186,11 +202,27 @@ export class CacheReads {
     const values = new Map<string, unknown>()
     const found = await stack.read([...new Set(keys)], from, Date.now())
     for (const [key, hit] of found.hits) values.set(key, hit.stored.entry.value)
+    if (events.listened('hit') || events.listened('miss')) {
+      for (const [key, hit] of found.hits) this.reportRead(key, hit.tierIndex)
+      for (const key of found.missing) this.reportRead(key, undefined)
+    }
     if (batchLoader !== undefined && found.missing.length > 0) {
       const context = { stack, flights, events, options, counters: loads.loaderCounters }
       await loadMany(context, found.missing, batchLoader, resolved, values)
     }
     return values
+  }
+
+  private reportL1Hit(key: string): void {
+    this.parts.events.report('hit', { key, tier: (this.l1 as SyncTier).name })
+  }
+
+  /** Reports a read of `key` that hit the tier at `tierIndex`, or missed every tier. */
+  private reportRead(key: string, tierIndex: number | undefined): void {
+    const { events, tiers } = this.parts
+    if (tierIndex === undefined) {
+      if (events.listened('miss')) events.report('miss', { key })
+    } else if (events.listened('hit')) events.report('hit', { key, tier: (tiers[tierIndex] as Tier).name })
   }
 
   /**

@@ -27,6 +27,7 @@ export class CacheWrites {
     flights.invalidate(key)
     const entry = makeEntry(value, 0, resolved, now, cache)
     await this.writeEverywhere([{ key, entry, payload, versioning: 'issue', durable: true }], now)
+    if (this.parts.events.listened('set')) this.parts.events.report('set', { key })
   }
 
   /**
@@ -53,6 +54,7 @@ export class CacheWrites {
       (key): Fill => ({ key, entry: tombstone, payload: undefined, versioning: 'issue', durable: true }),
     )
     await this.writeEverywhere(fills, now)
+    if (this.parts.events.listened('delete')) this.parts.events.report('delete', { keys: unique })
   }
 
   /** Records a new version per tag (in the coordinator, else locally) and tells every process. */

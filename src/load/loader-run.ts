@@ -1,3 +1,4 @@
+import { isTraced, loadChannel } from '../channels.js'
 import { LoaderError, LoaderTimeoutError } from '../errors.js'
 import type { CacheEvents } from '../events.js'
 
@@ -32,7 +33,9 @@ export async function runLoader<T>(
   counters.calls++
   const running = (async () => {
     try {
-      const value = await run()
+      const value = await (isTraced(loadChannel)
+        ? loadChannel.tracePromise(async () => run(), { key })
+        : run())
       events.report('load', { key, durationMs: performance.now() - started, ok: true })
       return value
     } catch (error) {

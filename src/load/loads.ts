@@ -5,6 +5,7 @@ import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { Hit, KeyLookup } from '../read-path.js'
 import type { TierStack } from '../stack.js'
 import { cloneDeep } from '../tiers/protect.js'
+import type { Tier } from '../tiers/tier.js'
 import { Trend } from '../trend.js'
 import { writeOptionsFor } from './caching-choice.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
@@ -101,6 +102,7 @@ export class Loads {
   ): V | Promise<V> {
     const { hit } = found
     this.misses.note(hit === undefined)
+    this.reportRead(key, hit)
     if (hit !== undefined) {
       if (early !== undefined) this.giveBack(key, early)
       const { entry } = hit.stored
@@ -117,6 +119,16 @@ export class Loads {
     const flight = this.flights.start(key) as Flight<V>
     void this.runFlight(flight, loader, options, l1Stale, found, early)
     return flight.share()
+  }
+
+  /** Tells `hit` and `miss` listeners what a read found. */
+  private reportRead(key: string, hit: Hit | undefined): void {
+    const { events } = this
+    if (hit === undefined) {
+      if (events.listened('miss')) events.report('miss', { key })
+    } else if (events.listened('hit')) {
+      events.report('hit', { key, tier: (this.stack.tiers[hit.tierIndex] as Tier).name })
+    }
   }
 
   /** Releases a lease requested along with a read that turned out not to need it. */

@@ -65,13 +65,15 @@ export interface NodeRedisLike {
   destroy?(): unknown
   connect?(): Promise<unknown>
   duplicate?(overrides?: object): NodeRedisLike
-  /** The client's resolved options; its socket options (host, TLS settings) are kept by our duplicates. */
-  readonly options?: { readonly socket?: object }
   subscribe?(
     channel: string,
     listener: (message: Buffer, channel: Buffer) => void,
     bufferMode: true,
   ): Promise<unknown>
+  /** The client's resolved options; its socket options (host, TLS settings) are kept by our duplicates. */
+  readonly options?: {
+    readonly socket?: { readonly host?: string; readonly port?: number; readonly path?: string }
+  }
 }
 
 /** The structural slice of an ioredis client we use. */
@@ -119,6 +121,7 @@ export function fromNodeRedis(client: NodeRedisLike, owned: boolean): RedisConne
   const connection: RedisConnection = {
     driver: 'node-redis',
     topology: 'standalone',
+    address: hostAndPort(client.options?.socket),
     isReady: () => client.isReady,
     send: (args) => client.sendCommand(args, NODE_REDIS_OPTIONS),
     onStateChange: (listener) => watchNodeRedis(client, listener),
@@ -135,10 +138,17 @@ export function fromNodeRedis(client: NodeRedisLike, owned: boolean): RedisConne
   return connection
 }
 
+/** `host:port` from a client's socket options, for tracing; `undefined` for a Unix socket or none given. */
+function hostAndPort(socket: { host?: string; port?: number } | undefined): string | undefined {
+  if (socket?.port === undefined) return undefined
+  return `${socket.host ?? '127.0.0.1'}:${socket.port}`
+}
+
 export function fromIoredis(client: IoredisLike, owned: boolean): RedisConnection {
   const connection: RedisConnection = {
     driver: 'ioredis',
     topology: 'standalone',
+    address: hostAndPort(client.options),
     isReady: () => client.status === 'ready',
     send: ([command, ...args]) => client.callBuffer(String(command), ...args),
     onStateChange(listener) {

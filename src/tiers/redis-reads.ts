@@ -1,3 +1,4 @@
+import { isTraced, type TierMessage, tierChannel } from '../channels.js'
 import { decodeEntry } from '../codec/entry-codec.js'
 import { isFresh, isServable } from '../entry.js'
 import type { TierCounters } from '../metrics/tier-counters.js'
@@ -37,8 +38,24 @@ export class TierReads {
     return this.fetch(keys).then((values) => ({ entries: values }))
   }
 
-  /** One round trip of MGETs (pipelined), merged back in order. Never rejects. */
-  private async fetch(keys: readonly string[]): Promise<readonly (Stored | undefined)[]> {
+  /** One round trip of MGETs (pipelined), merged back in order, published on `tiercache:tier` when traced. */
+  private fetch(keys: readonly string[]): Promise<readonly (Stored | undefined)[]> {
+    if (!isTraced(tierChannel)) return this.fetchNow(keys, undefined)
+    const message: TierMessage = {
+      tier: this.name,
+      command: 'read',
+      keyCount: keys.length,
+      serverAddress: this.connection.address,
+    }
+    // fetchNow and its arguments, not a closure: a captured `keys` would cost a context on untraced reads too.
+    return tierChannel.tracePromise(this.fetchNow, message, this, keys, message)
+  }
+
+  /** Never rejects; fills in `message`'s outcome, if given, before resolving. */
+  private async fetchNow(
+    keys: readonly string[],
+    message: TierMessage | undefined,
+  ): Promise<readonly (Stored | undefined)[]> {
     const started = process.hrtime.bigint()
     const batches = this.readBatches(keys)
     const replies = await this.guard.call('read', this.connection, () =>
@@ -46,6 +63,7 @@ export class TierReads {
     )
     if (replies === NO_ANSWER) {
       this.counters.misses += keys.length
+      if (message !== undefined) message.outcome = 'unanswered'
       return []
     }
     this.counters.recordLatency(started)
@@ -59,6 +77,7 @@ export class TierReads {
         values[position] = this.decode(keys[position] as string, raw[i], now)
       }
     }
+    if (message !== undefined) describeRead(message, values, now)
     return values
   }
 
@@ -112,6 +131,19 @@ export class TierReads {
     this.context.events.report('decodeError', { tier: this.name, key, reason })
     return undefined
   }
+}
+
+/** Fills in a traced read's outcome: `hit` when any key was fresh, else `stale` when any was within grace. */
+function describeRead(message: TierMessage, values: readonly (Stored | undefined)[], now: number): void {
+  let hits = 0
+  let stale = 0
+  for (const value of values) {
+    if (value === undefined) continue
+    if (isFresh(value.entry, now)) hits++
+    else stale++
+  }
+  message.hits = hits
+  message.outcome = hits > 0 ? 'hit' : stale > 0 ? 'stale' : 'miss'
 }
 
 /** How many keys one MGET of a read holds: every key when its positions are `undefined` (see readBatches). */

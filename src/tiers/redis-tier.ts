@@ -1,3 +1,4 @@
+import { isTraced, type TierMessage, tierChannel } from '../channels.js'
 import type { Compressor } from '../codec/compression.js'
 import { encodeEntry } from '../codec/entry-codec.js'
 import { serializeOrThrow } from '../codec/serializer.js'
@@ -188,7 +189,9 @@ export class RedisTier implements Tier, WatchedTier {
       this.layout.topology === 'standalone'
         ? fill.lease
         : undefined
-    const reply = await this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token)
+    const reply = isTraced(tierChannel)
+      ? await this.traceWrite(fill, px, issue, recovery, lease?.token)
+      : await this.writeIfNewer(fill, fill.entry, px, issue, recovery, lease?.token)
     if (reply === NO_ANSWER) {
       this.remember(fill)
       return UNANSWERED
@@ -250,6 +253,28 @@ export class RedisTier implements Tier, WatchedTier {
     const keys = issue ? [layout.entry(fill.key), layout.clock] : [layout.entry(fill.key)]
     const args = [bytes, String(px), issue ? 'issue' : 'given', String(entry.version)]
     return this.guard.call('write', writer, () => runScript(writer, WRITE_IF_NEWER, keys, args), recovery)
+  }
+
+  /** One conditional write published on `tiercache:tier`, its outcome filled in before it resolves. */
+  private traceWrite(
+    fill: Fill,
+    px: number,
+    issue: boolean,
+    recovery: boolean,
+    leaseToken: string | undefined,
+  ): ReturnType<RedisTier['writeIfNewer']> {
+    const message: TierMessage = {
+      tier: this.name,
+      command: 'write',
+      keyCount: 1,
+      serverAddress: this.writer.address,
+    }
+    return tierChannel.tracePromise(async () => {
+      const reply = await this.writeIfNewer(fill, fill.entry, px, issue, recovery, leaseToken)
+      message.outcome =
+        reply === NO_ANSWER ? 'unanswered' : Number(asArray(reply)[0]) === 1 ? 'written' : 'refused'
+      return reply
+    }, message)
   }
 
   /** Remembers a set or delete this tier missed, to replay when it is back (see replay-log.ts). */

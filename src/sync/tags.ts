@@ -88,6 +88,11 @@ export class TagVersions {
     if (current === undefined || version > current) this.known.set(tag, version)
   }
 
+  /** True when a version of `tag` at least as new as `version` is known here. */
+  knows(tag: string, version: number): boolean {
+    return (this.known.get(tag) ?? -1) >= version
+  }
+
   /** Forgets a tag's version (it changed to a version we do not know). */
   forget(tag: string): void {
     this.known.delete(tag)

@@ -56,6 +56,8 @@ export interface WriteOutcome {
   readonly written: boolean
   /** The version the write used (the issued one under `'issue'`). */
   readonly version: number | undefined
+  /** True when the tier did not answer (timed out, disconnected, circuit open): the write may be missing. */
+  readonly unanswered?: boolean
 }
 
 /**

@@ -175,7 +175,9 @@ export class TierStack {
     if (fills.length === 0) return undefined
     const shared = this.tiers.filter((tier) => !tier.readSync && tier !== skip)
     const outcomes = await Promise.all(shared.map((tier) => tier.write(fills, now)))
-    shared.forEach((tier, i) => unwritten?.note(tier, fills, outcomes[i] ?? []))
+    shared.forEach((tier, i) => {
+      unwritten?.note(tier, fills, outcomes[i] ?? [])
+    })
     const index = this.coordinator ? shared.indexOf(this.coordinator) : -1
     return index < 0 ? undefined : outcomes[index]
   }

@@ -518,23 +518,25 @@ describe('compression', () => {
 
 describe('versioned writes', () => {
   test('concurrent sets from two instances leave every tier with the same, newest version', async () => {
+    // Versions decide here, not time: a write timing out on a busy machine would leave a tier behind.
+    const patient = { timeout: '30s' }
     for (let round = 0; round < 10; round++) {
-      const a = await hotWarmCache('ver')
-      const b = await hotWarmCache('ver')
+      const a = await hotWarmCache('ver', patient)
+      const b = await hotWarmCache('ver', patient)
       await Promise.all([a.set('k', `a${round}`), b.set('k', `b${round}`)])
       const hotValue = await servedBy(a, async () => {
-        const fresh = await hotWarmCache('ver')
+        const fresh = await hotWarmCache('ver', patient)
         const value = await fresh.get('k')
         await fresh.close()
         return value
       })
       await hot.command('DEL', 'hot:ver:k')
-      const readWarm = await hotWarmCache('ver')
+      const readWarm = await hotWarmCache('ver', patient)
       const warmValue = await readWarm.get('k')
       expect(warmValue).toBe(hotValue.value)
       await Promise.all([a.close(), b.close(), readWarm.close()])
     }
-  })
+  }, 120_000) // 40 caches opened and closed: on a busy machine that alone took over 30 s
 })
 
 describe('configuration audit', () => {

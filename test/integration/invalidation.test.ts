@@ -168,9 +168,15 @@ describe.each(BACKENDS)('on %s Redis', (kind) => {
         monitorEvery(await warm.masters()),
       ])
       await a.invalidateTags(['category:7'])
-      await waitFor(() =>
-        hotWatch.commands().some((command) => command[0] === publish && !isHeartbeat(command)),
-      )
+      // In a cluster the script and the publish may run on different masters, whose MONITOR streams
+      // arrive independently: wait for both.
+      await waitFor(() => {
+        const names = hotWatch
+          .commands()
+          .filter((command) => !isHeartbeat(command))
+          .map(([name]) => name)
+        return names.includes('EVALSHA') && names.includes(publish)
+      })
       hotWatch.stop()
       warmWatch.stop()
       const commands = hotWatch.commands().filter((command) => !isHeartbeat(command))

@@ -14,6 +14,7 @@ import type { Loader } from './load/loads.js'
 import type { ScheduledWarmer, WarmOptions, WarmProgress, WarmSource } from './load/warm.js'
 import type { CacheOptions, LoadOptions, WriteOptions } from './options.js'
 import type { AuditReport } from './topology/audit.js'
+import type { IdleReport } from './unwritten-fills.js'
 
 export type { CacheStats, TierStats } from './cache/stats.js'
 export type { BatchLoader, BatchResult } from './load/batch.js'
@@ -217,8 +218,12 @@ export class TierCache {
     return this.lifecycle.ready(timeout)
   }
 
-  /** Resolves when background work started so far (back-fills, fills after loads) has finished. */
-  idle(): Promise<void> {
+  /**
+   * Resolves when background work started so far (back-fills, fills after loads) has finished: each
+   * fill written, refused (a newer version was there) or given up because its tier did not answer in
+   * time. Fills given up are not retried; the report lists them (see {@link IdleReport}).
+   */
+  idle(): Promise<IdleReport> {
     return this.parts.stack.idle()
   }
 

@@ -96,3 +96,4 @@ export {
   geoTopology,
 } from './topology/geo-topology.js'
 export type { BudgetStats } from './topology/latency-budget.js'
+export type { IdleReport } from './unwritten-fills.js'

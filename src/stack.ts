@@ -12,6 +12,7 @@ import {
 } from './read-path.js'
 import type { Fill, ServedValue, SyncTier, Tier, WriteOutcome } from './tiers/tier.js'
 import { Trend } from './trend.js'
+import { type IdleReport, UnwrittenFills } from './unwritten-fills.js'
 import { VersionClock } from './versions.js'
 
 /** How many single-key reads in a row it takes to change {@link TierStack}'s mind about reading tiers together. */
@@ -35,6 +36,8 @@ export class TierStack {
   readonly coordinator: CoordinatorTier | undefined
   readonly clock = new VersionClock()
   private readonly background = new Set<Promise<unknown>>()
+  /** Background fills a tier did not answer for, until `idle()` reports them. */
+  private readonly unwritten = new UnwrittenFills()
   /** Whether recent single-key reads mostly went past the first tier they asked: then every tier is asked at once. */
   private readonly pastFirstTier = new Trend(TOGETHER_TREND_LIMIT)
 
@@ -93,7 +96,7 @@ export class TierStack {
   private backfill(hits: Iterable<readonly [string, Hit]>, now: number, observedAt: number): void {
     const perTier = backfillsFor(hits, this.tiers.length, observedAt)
     perTier.forEach((fills, index) => {
-      if (fills.length > 0) this.track((this.tiers[index] as Tier).write(fills, now))
+      if (fills.length > 0) this.trackWrite(this.tiers[index] as Tier, fills, now)
     })
   }
 
@@ -123,7 +126,7 @@ export class TierStack {
    */
   async writeGiven(fills: readonly Fill[], now: number, local: readonly Fill[]): Promise<void> {
     this.writeLocal(local, now)
-    const coordinatorOutcomes = await this.writeShared(fills, now, undefined)
+    const coordinatorOutcomes = await this.writeShared(fills, now, undefined, this.unwritten)
     fills.forEach((fill, i) => {
       if (!refused(coordinatorOutcomes?.[i])) return
       for (const tier of this.tiers) tier.discard?.(fill.key, fill.entry.version)
@@ -159,15 +162,22 @@ export class TierStack {
     return issued
   }
 
-  /** Writes to every tier that does I/O (except `skip`); returns the coordinator's outcomes if it was written. */
+  /**
+   * Writes to every tier that does I/O (except `skip`), noting in `unwritten` (background fills) what a
+   * tier did not answer for; returns the coordinator's outcomes if it was written.
+   */
   private async writeShared(
     fills: readonly Fill[],
     now: number,
     skip: Tier | undefined,
+    unwritten?: UnwrittenFills,
   ): Promise<WriteOutcome[] | undefined> {
     if (fills.length === 0) return undefined
     const shared = this.tiers.filter((tier) => !tier.readSync && tier !== skip)
     const outcomes = await Promise.all(shared.map((tier) => tier.write(fills, now)))
+    shared.forEach((tier, i) => {
+      unwritten?.note(tier, fills, outcomes[i] ?? [])
+    })
     const index = this.coordinator ? shared.indexOf(this.coordinator) : -1
     return index < 0 ? undefined : outcomes[index]
   }
@@ -200,9 +210,20 @@ export class TierStack {
     return fill !== undefined && this.l1 !== undefined ? this.l1.served(fill) : { value, cloneOnRead: false }
   }
 
-  /** Resolves when every background write started so far has finished. */
-  async idle(): Promise<void> {
+  /** A back-fill of one tier, kept as background work; what the tier does not answer for is noted. */
+  private trackWrite(tier: Tier, fills: readonly Fill[], now: number): void {
+    const outcomes = tier.write(fills, now)
+    if (outcomes instanceof Promise)
+      this.track(outcomes.then((done) => this.unwritten.note(tier, fills, done)))
+  }
+
+  /**
+   * Resolves when every background write started so far has finished, with the fills a tier did not
+   * answer for since the previous call (see {@link IdleReport}).
+   */
+  async idle(): Promise<IdleReport> {
     while (this.background.size > 0) await Promise.all([...this.background])
+    return this.unwritten.report()
   }
 }
 

@@ -4,7 +4,9 @@ import type { Flights } from '../load/flights.js'
 import type { Fill, Tier } from '../tiers/tier.js'
 import { type BusListener, type BusOptions, InvalidationBus } from './bus.js'
 import type { BusStats } from './bus-counters.js'
+import { OwnWrites } from './own-writes.js'
 import { TagVersions } from './tags.js'
+import { type ChangedKeySource, type ChangeHandler, TrackedChanges } from './tracked-changes.js'
 import { ClientTracking } from './tracking.js'
 
 /** How memory tiers learn about writes made by other processes (option `sync` of createCache). */
@@ -19,12 +21,14 @@ export interface SyncOptions {
 }
 
 /** The slice of the coordinating Redis tier the synchronizer needs. */
-export interface SyncCoordinator {
+export interface SyncCoordinator extends ChangedKeySource {
   readonly name: string
   readonly namespacePrefix: string
   readonly connection: import('../redis/connection.js').RedisConnection
-  readTagVersions(tags: readonly string[]): Promise<number[] | undefined>
-  useWriter(connection: import('../redis/connection.js').RedisConnection): void
+  useWriter(
+    connection: import('../redis/connection.js').RedisConnection,
+    onWritten?: (key: string, version: number) => void,
+  ): void
 }
 
 /**
@@ -62,11 +66,22 @@ export class Synchronizer {
     }
     if (coordinator && useTracking) {
       const tracker = coordinator.connection.createTracker()
-      coordinator.useWriter(tracker)
+      const ownWrites = new OwnWrites()
+      coordinator.useWriter(tracker, ownWrites.record)
+      const changes = new TrackedChanges(
+        coordinator.namespacePrefix,
+        coordinator,
+        ownWrites,
+        this.trackedChangeHandler(),
+      )
       this.tracking = new ClientTracking(
         tracker,
         coordinator.namespacePrefix,
-        this.trackingListener(coordinator.namespacePrefix),
+        {
+          key: (redisKey) => changes.changed(redisKey),
+          flush: () => this.dropAll(),
+          health: () => this.setTrusted(this.healthy),
+        },
         events,
       )
     }
@@ -136,23 +151,28 @@ export class Synchronizer {
     return this.bus?.publish({ filled: keys }) ?? Promise.resolve()
   }
 
-  private trackingListener(prefix: string) {
-    const entryPrefix = `${prefix}:`
-    const tagPrefix = `${prefix}#tag:`
+  /** Applies a change client tracking reported, read back with the version the key now holds. */
+  private trackedChangeHandler(): ChangeHandler {
     return {
-      key: (redisKey: string) => {
-        if (redisKey.startsWith(entryPrefix)) {
-          const key = redisKey.slice(entryPrefix.length)
-          this.flights.invalidate(key)
+      entry: (key, version, own) => {
+        if (version === undefined) {
+          // Gone, not an entry, or unreadable: the version is unknown, so fence off values read before now.
           for (const tier of this.local) tier.fence?.(key, this.tombstoneTtlMs)
-          this.events.report('invalidated', { keys: [key], tags: [] })
-        } else if (redisKey.startsWith(tagPrefix)) {
-          this.flights.invalidateAll()
-          this.tags.forget(redisKey.slice(tagPrefix.length))
+        } else {
+          // Copies of this version or newer are current; older ones (even our own, written late) are not.
+          for (const tier of this.local) tier.supersede?.(key, version, this.tombstoneTtlMs)
+          if (own) return
         }
+        this.flights.invalidate(key)
+        this.events.report('invalidated', { keys: [key], tags: [] })
       },
-      flush: () => this.dropAll(),
-      health: () => this.setTrusted(this.healthy),
+      tag: (tag, version) => {
+        // A version known here already (our own invalidateTags, or one the bus brought) changes nothing.
+        if (version !== undefined && this.tags.knows(tag, version)) return
+        this.flights.invalidateAll()
+        if (version === undefined) this.tags.forget(tag)
+        else this.tags.apply(tag, version)
+      },
     }
   }
 

@@ -100,6 +100,11 @@ export class TagVersions {
     if (current === undefined || version > current) this.known.set(tag, version)
   }
 
+  /** True when a version of `tag` at least as new as `version` is known here. */
+  knows(tag: string, version: number): boolean {
+    return (this.known.get(tag) ?? -1) >= version
+  }
+
   /**
    * Forgets a tag's version (it changed to a version we do not know), so the next check reads it from
    * the coordinator. A fetch already under way may have read the old version: it is not remembered.

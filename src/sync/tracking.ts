@@ -3,7 +3,7 @@ import type { RedisTracker } from '../redis/connection.js'
 
 /** What server-assisted invalidation tells the cache. */
 export interface TrackingListener {
-  /** A key under our prefix changed, written by any client (redis-cli, another language…). */
+  /** A key under our prefix changed, written by any client (redis-cli, another language, this process…). */
   key(redisKey: string): void
   /** The server dropped everything (FLUSHALL/FLUSHDB), or we cannot tell what changed. */
   flush(): void
@@ -17,7 +17,8 @@ export interface TrackingListener {
  * The push arrives on the tracking connection itself (no REDIRECT), so there is no redirect to break;
  * when that connection drops, invalidations may have been missed and the cache drops its memory tiers'
  * entries, as for a flush. The cache sends its own writes to the coordinating tier through this
- * connection, which NOLOOP keeps from echoing back.
+ * connection, so NOLOOP keeps its plain commands from echoing back; its scripted writes still come
+ * back (Redis 7.0, broadcast mode), which tracked-changes.ts tells apart by version.
  */
 export class ClientTracking {
   private readonly unsubscribers: (() => void)[] = []

@@ -339,6 +339,33 @@ export class MemoryTier implements SyncTier {
     this.put(key, this.record(entry, now + ttlMs, false, performance.now()))
   }
 
+  /**
+   * `key` now holds `version` in the coordinating tier (client tracking read it back): a copy of that
+   * version or newer stays, an older one gives way to a tombstone at `version`, which refuses older
+   * fills for `ttlMs` and lets a fill of `version` itself (this process's own write, arriving late) in.
+   */
+  supersede(key: string, version: number, ttlMs: number): void {
+    if (this.suspended) return
+    const record = this.store.peek(key)
+    const holdsNewer =
+      record !== undefined &&
+      record.epoch === this.epoch &&
+      record.fencedAt === undefined &&
+      record.entry.version >= version
+    if (holdsNewer) return
+    const now = Date.now()
+    const entry: Entry = {
+      value: undefined,
+      version,
+      createdAt: now,
+      freshUntil: now,
+      staleUntil: now + ttlMs,
+      tags: [],
+      tombstone: true,
+    }
+    this.put(key, this.record(entry, now + ttlMs, false, undefined))
+  }
+
   /** Treats every entry filled so far as invalid, in O(1). Used when invalidation messages may have been lost. */
   invalidateAll(): void {
     this.epoch++

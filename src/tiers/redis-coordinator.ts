@@ -81,6 +81,20 @@ export class RedisCoordinator {
   }
 
   /**
+   * The version each key's entry holds now (undefined where absent or not an entry), in one round trip
+   * of header reads; undefined when the tier does not answer. Client tracking reads changed keys back.
+   */
+  async readEntryVersions(keys: readonly string[]): Promise<(number | undefined)[] | undefined> {
+    const { connection } = this.links
+    const last = String(HEADER_BYTES - 1)
+    const reply = await this.guard.call('read', connection, () =>
+      Promise.all(keys.map((key) => connection.send(['GETRANGE', this.keys.entry(key), '0', last]))),
+    )
+    if (reply === NO_ANSWER) return undefined
+    return reply.map((bytes) => (Buffer.isBuffer(bytes) ? entryVersion(bytes) : undefined))
+  }
+
+  /**
    * Takes the load lease of `key` for `ttlMs` if it is free, and reads the clock in the same round trip
    * (the load's start version). Undefined when the tier did not answer.
    */

@@ -3,7 +3,11 @@ import { ReplayLog } from './replay-log.js'
 import type { Fill, WriteOutcome } from './tier.js'
 
 /** The tier did not answer (or was skipped): the write is remembered for replay. */
-export const UNANSWERED: WriteOutcome = Object.freeze({ written: false, version: undefined })
+export const UNANSWERED: WriteOutcome = Object.freeze({
+  written: false,
+  version: undefined,
+  unanswered: true,
+})
 
 /** How recovery writes and clears: the tier's own operations, let through while out of service. */
 export interface RecoveryActions {

@@ -71,6 +71,7 @@ export class RedisTier implements Tier, WatchedTier {
   private readonly scan: NamespaceScan
   private readonly unsubscribe: () => void
   private writeConnection: RedisConnection
+  private onWritten: ((key: string, version: number) => void) | undefined
   private audited = false
   /** performance.now() when the connection last became ready. */
   private upSince = 0
@@ -117,11 +118,14 @@ export class RedisTier implements Tier, WatchedTier {
   }
 
   /**
-   * Sends writes (and clears) through another connection: client tracking routes them through its own
-   * connection so that NOLOOP keeps our own writes from coming back as invalidations.
+   * Sends writes (and clears) through another connection, and tells `onWritten` every version this
+   * tier stores. Client tracking routes writes through its own connection, so that NOLOOP keeps plain
+   * commands from coming back as invalidations, and tells its own scripted writes from others' by
+   * the versions written (Redis reports keys written by scripts even under NOLOOP).
    */
-  useWriter(connection: RedisConnection): void {
+  useWriter(connection: RedisConnection, onWritten?: (key: string, version: number) => void): void {
     this.writeConnection = connection
+    this.onWritten = onWritten
   }
 
   /** The connection writes go through (see {@link useWriter}). */
@@ -205,6 +209,7 @@ export class RedisTier implements Tier, WatchedTier {
     const version = Number(String(versionText))
     if (written) {
       this.counters.writes++
+      this.onWritten?.(fill.key, version)
       this.recovery.replay.acknowledged(
         issue ? { ...fill, entry: { ...fill.entry, version }, versioning: 'given' } : fill,
         now,
@@ -304,6 +309,10 @@ export class RedisTier implements Tier, WatchedTier {
 
   readTagVersions(tags: readonly string[]): Promise<number[] | undefined> {
     return this.coordination.readTagVersions(tags)
+  }
+
+  readEntryVersions(keys: readonly string[]): Promise<(number | undefined)[] | undefined> {
+    return this.coordination.readEntryVersions(keys)
   }
 
   acquireLease(

@@ -60,6 +60,8 @@ export interface WriteOutcome {
   readonly written: boolean
   /** The version the write used (the issued one under `'issue'`). */
   readonly version: number | undefined
+  /** True when the tier did not answer (timed out, disconnected, circuit open): the write may be missing. */
+  readonly unanswered?: boolean
 }
 
 /**
@@ -113,6 +115,11 @@ export interface Tier {
   discard?(key: string, version: number): void
   /** Drops `key`, refusing fills of values read before now for `ttlMs` (memory tiers; see MemoryTier.fence). */
   fence?(key: string, ttlMs: number): void
+  /**
+   * `key` now holds `version` elsewhere: drops an older copy and refuses older fills for `ttlMs`; a copy
+   * of that version or newer stays (memory tiers; see MemoryTier.supersede).
+   */
+  supersede?(key: string, version: number, ttlMs: number): void
   /** Treats every entry held as invalid, in O(1) (memory tiers). */
   invalidateAll?(): void
   /** Stops serving and filling until `resume()` (memory tiers, while invalidations could be missed). */

@@ -17,7 +17,11 @@ import {
 import { fixedDemoSummary } from '../support/demo-summary.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 
-/** A demo run sized for a test: a few seconds, two instances, a few thousand products. */
+/**
+ * A demo run sized for a test: a few seconds, two instances, 500 products (100 popular). Few, so that
+ * memory tiers get hits (and a latency to print) even when a busy machine serves only a hundred or
+ * so requests in those seconds, as it did with 5,000 products.
+ */
 const SHORT = [
   '--duration',
   '3s',
@@ -30,7 +34,9 @@ const SHORT = [
   '--rate',
   '300',
   '--products',
-  '5000',
+  '500',
+  '--popular',
+  '100',
 ]
 const NO_SERVERS = { REDIS_HOT_URL: '', REDIS_WARM_URL: '', DATABASE_URL: '' }
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'

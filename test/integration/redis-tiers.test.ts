@@ -19,29 +19,33 @@ afterAll(async () => {
   await Promise.all([hot?.stop(), warm?.stop()])
 })
 
-async function hotWarmCache(namespace = 'many') {
+async function hotWarmCache(namespace = 'many', { timeout }: { timeout?: string } = {}) {
   const [hotClient, warmClient] = await Promise.all([nodeRedis(hot), nodeRedis(warm)])
   return createCache({
     namespace,
     tiers: [
       memoryTier(),
-      redisTier({ name: 'hot', client: hotClient }),
-      redisTier({ name: 'warm', client: warmClient }),
+      redisTier({ name: 'hot', client: hotClient, timeout }),
+      redisTier({ name: 'warm', client: warmClient, timeout }),
     ],
   })
 }
 
 describe('getMany', () => {
   test('500 keys spread over the tiers: one read per Redis tier, one batch load of exactly the missing keys', async () => {
-    const seed = await hotWarmCache()
+    // What is counted here is round trips and keys, not time: on a busy machine 300 scripted writes or
+    // a 500-key MGET can take longer than the default 1 s timeout, which would skip a tier.
+    const patient = { timeout: '30s' }
+    const seed = await hotWarmCache('many', patient)
     const keys = Array.from({ length: 500 }, (_, i) => `item:${i}`)
     // 100 keys in hot (and warm), another 200 only in warm, 200 nowhere.
     await seed.getMany(keys.slice(0, 300), (batch) => batch.map((key) => `value of ${key}`))
-    await seed.idle() // loads return before their values reach the Redis tiers
+    // Loads return before their values reach the Redis tiers; idle() waits for them and says what is missing.
+    expect(await seed.idle()).toEqual({ unwritten: [], unwrittenCount: 0 })
     await Promise.all(keys.slice(100, 300).map((key) => hot.command('DEL', `hot:many:${key}`)))
     await seed.close()
 
-    const cache = await hotWarmCache()
+    const cache = await hotWarmCache('many', patient)
     const [hotMonitor, warmMonitor] = await Promise.all([monitor(hot), monitor(warm)])
     const batches: string[][] = []
     const values = await cache.getMany(keys, (missing) => {
@@ -69,6 +73,34 @@ describe('getMany', () => {
       ['hot', 100],
       ['warm', 200],
     ])
+    await cache.close()
+  })
+})
+
+describe('idle', () => {
+  test('lists the fills a tier did not answer in time, and lists each once', async () => {
+    const cache = createCache({
+      namespace: 'idle',
+      tiers: [
+        memoryTier(),
+        redisTier({ name: 'hot', client: await nodeRedis(hot), timeout: '30s' }),
+        redisTier({ name: 'warm', client: await nodeRedis(warm), timeout: '200ms', breaker: false }),
+      ],
+    })
+    warm.pause()
+    try {
+      const values = await cache.getMany(['a', 'b'], (keys) => keys.map((key) => `value of ${key}`))
+      expect(values).toEqual(['value of a', 'value of b'])
+      const report = await cache.idle()
+      expect(report.unwrittenCount).toBe(2)
+      expect([...report.unwritten].sort((x, y) => x.key.localeCompare(y.key))).toEqual([
+        { tier: 'warm', key: 'a' },
+        { tier: 'warm', key: 'b' },
+      ])
+    } finally {
+      warm.resume()
+    }
+    expect(await cache.idle()).toEqual({ unwritten: [], unwrittenCount: 0 })
     await cache.close()
   })
 })
@@ -486,23 +518,25 @@ describe('compression', () => {
 
 describe('versioned writes', () => {
   test('concurrent sets from two instances leave every tier with the same, newest version', async () => {
+    // Versions decide here, not time: a write timing out on a busy machine would leave a tier behind.
+    const patient = { timeout: '30s' }
     for (let round = 0; round < 10; round++) {
-      const a = await hotWarmCache('ver')
-      const b = await hotWarmCache('ver')
+      const a = await hotWarmCache('ver', patient)
+      const b = await hotWarmCache('ver', patient)
       await Promise.all([a.set('k', `a${round}`), b.set('k', `b${round}`)])
       const hotValue = await servedBy(a, async () => {
-        const fresh = await hotWarmCache('ver')
+        const fresh = await hotWarmCache('ver', patient)
         const value = await fresh.get('k')
         await fresh.close()
         return value
       })
       await hot.command('DEL', 'hot:ver:k')
-      const readWarm = await hotWarmCache('ver')
+      const readWarm = await hotWarmCache('ver', patient)
       const warmValue = await readWarm.get('k')
       expect(warmValue).toBe(hotValue.value)
       await Promise.all([a.close(), b.close(), readWarm.close()])
     }
-  })
+  }, 120_000) // 40 caches opened and closed: on a busy machine that alone took over 30 s
 })
 
 describe('configuration audit', () => {

@@ -54,6 +54,72 @@ describe.each([
     expect(cache.stats().tiers[1]?.decodeErrors).toBeGreaterThan(0)
   })
 
+  /**
+   * Waits until a cache has handled every invalidation Redis sent it before now: another client
+   * changes a marker key, and the cache reports it (in `invalidated`) after the others.
+   */
+  async function invalidationsHandled(invalidated: string[][]): Promise<void> {
+    const marker = `marker:${Math.random()}`
+    await redis.command('SET', `hot:trk:${marker}`, 'not an entry')
+    await waitFor(() => invalidated.some((keys) => keys.includes(marker)), {
+      timeoutMs: 20_000,
+      what: 'the marker invalidation',
+    })
+  }
+
+  test('its own writes (loads, sets, deletes, all run as scripts) do not evict its own memory copies', async () => {
+    const cache = await trackingCache(false)
+    const invalidated: string[][] = []
+    cache.on('invalidated', ({ keys }) => invalidated.push([...keys]))
+    await cache.getOrLoad('loaded', () => 'from the loader')
+    await cache.set('written', 'by set')
+    await cache.getMany(['a', 'b'], (keys) => keys.map((key) => `many ${key}`))
+    await cache.delete('deleted')
+    await cache.idle()
+    await invalidationsHandled(invalidated)
+
+    expect(invalidated.flat().filter((key) => !key.startsWith('marker:'))).toEqual([])
+    for (const [key, value] of [
+      ['loaded', 'from the loader'],
+      ['written', 'by set'],
+      ['a', 'many a'],
+    ] as const) {
+      expect(await servedBy(cache, () => cache.get(key))).toEqual({ source: 'memory', value })
+    }
+  })
+
+  test("another cache's writes to the same keys still evict our copies, however they interleave with ours", async () => {
+    const [ours, theirs] = await Promise.all([trackingCache(false), trackingCache(false)])
+    const invalidated: string[][] = []
+    ours.on('invalidated', ({ keys }) => invalidated.push([...keys]))
+
+    await ours.set('shared', 'ours')
+    await theirs.set('shared', 'theirs')
+    await waitFor(async () => (await ours.get('shared')) === 'theirs', { what: 'their set to reach us' })
+    expect(invalidated.flat()).toContain('shared')
+
+    await ours.getOrLoad('loaded', () => 'ours')
+    await theirs.delete('loaded')
+    await waitFor(async () => (await ours.get('loaded')) === undefined, { what: 'their delete to reach us' })
+
+    // Both write the same keys at once, many times: whichever write Redis keeps last, ours ends up with it.
+    for (let round = 0; round < 20; round++) {
+      const key = `race:${round % 4}`
+      await Promise.all([ours.set(key, `ours ${round}`), theirs.set(key, `theirs ${round}`)])
+    }
+    await Promise.all([ours.idle(), theirs.idle()])
+    const reader = createCache({
+      namespace: 'trk',
+      tiers: [redisTier({ name: 'hot', client: await connect() })],
+      sync: { bus: false },
+    })
+    caches.push(reader)
+    for (const key of ['race:0', 'race:1', 'race:2', 'race:3']) {
+      const stored = await reader.get(key)
+      await waitFor(async () => (await ours.get(key)) === stored, { what: `${key} to match Redis` })
+    }
+  })
+
   test('FLUSHALL (a null invalidation) drops every memory entry', async () => {
     const cache = await trackingCache(false)
     await cache.set('a', 1)

@@ -10,6 +10,8 @@ import { TEST_CLI_DIR } from './cli-path.js'
 
 export default async function setup(): Promise<() => void> {
   rmSync(TEST_CLI_DIR, { recursive: true, force: true })
+  // The test processes start after this and inherit the environment: they find this run's bundle.
+  process.env.TIERCACHE_TEST_CLI_DIR = TEST_CLI_DIR
   await build({
     config: false,
     entry: {

@@ -36,7 +36,8 @@ describe('memory-tier byte accounting', () => {
     expect(memoryEntryBytes('k', { ...entry, tags: ['t'] }, true, policy)).toBe(bytes + 56)
   })
 
-  // The real heap, measured in a child process with a full GC, must stay within 5 % of maxBytes.
+  // The real heap, measured in a child process with a full GC, must stay within 5 % of maxBytes. It
+  // measures bytes, not time: on a machine busy with other work the child took over 3 minutes.
   it('keeps the real heap of 200,000 small entries within 5 % of maxBytes, per policy', () => {
     const run = spawnSync(
       process.execPath,
@@ -50,10 +51,10 @@ describe('memory-tier byte accounting', () => {
         '--tolerance',
         '5',
       ],
-      { cwd: root, encoding: 'utf8', timeout: 180_000 },
+      { cwd: root, encoding: 'utf8', timeout: 600_000 },
     )
     expect(run.stderr).toBe('')
     expect(run.stdout).toMatch(/w-tinylfu/)
     expect(run.status).toBe(0)
-  }, 200_000)
+  }, 620_000)
 })

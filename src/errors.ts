@@ -12,6 +12,8 @@ export type TierCacheErrorCode =
   | 'ERR_INVALIDATION_FAILED'
   | 'ERR_TIER_TIMEOUT'
   | 'ERR_TIER_FAILED'
+  | 'ERR_UNEXPECTED_REPLY'
+  | 'ERR_READONLY_VALUE'
 
 /** Base class of every error tiercache throws. `code` is stable; `message` is for humans. */
 export class TierCacheError extends Error {
@@ -111,6 +113,32 @@ export class TierError extends TierCacheError {
     super('ERR_TIER_FAILED', `tier "${tier}" failed ${operation}: ${describe(cause)}`, { cause })
     this.tier = tier
     this.operation = operation
+  }
+}
+
+/**
+ * A Redis server answered with a reply of a shape no command of tiercache's returns (a proxy or a
+ * server that is not Redis, or a bug): the operation is treated as a tier failure.
+ */
+export class UnexpectedReplyError extends TierCacheError {
+  constructor(expected: string, got: unknown) {
+    super(
+      'ERR_UNEXPECTED_REPLY',
+      `expected ${expected} from Redis; got ${got === null ? 'null' : typeof got}`,
+    )
+  }
+}
+
+/**
+ * A caller tried to change a value the cache holds (`set`, `delete` or `clear` on a Map or Set it
+ * returned, under the default `protection: 'freeze'`). Copy the value first, or use `protection: 'none'`.
+ */
+export class ReadonlyValueError extends TierCacheError {
+  constructor() {
+    super(
+      'ERR_READONLY_VALUE',
+      'cannot modify a value held by the cache; copy it first (or use protection: "none")',
+    )
   }
 }
 

@@ -31,11 +31,13 @@ export {
   InvalidTtlError,
   LoaderError,
   LoaderTimeoutError,
+  ReadonlyValueError,
   TierCacheError,
   type TierCacheErrorCode,
   TierError,
   TierTimeoutError,
   UnencodableValueError,
+  UnexpectedReplyError,
 } from './errors.js'
 export type { CacheEventMap, CacheEventName } from './events.js'
 export type { Logger, TierState } from './health-log.js'

@@ -1,4 +1,5 @@
 import { copyBinary } from '../codec/binary.js'
+import { ReadonlyValueError } from '../errors.js'
 import { isIndexWalkable } from './array-elements.js'
 
 /**
@@ -16,7 +17,7 @@ import { isIndexWalkable } from './array-elements.js'
 export type ValueProtection = 'freeze' | 'clone' | 'none'
 
 function refuse(): never {
-  throw new TypeError('cannot modify a value held by the cache; copy it first (or use protection: "none")')
+  throw new ReadonlyValueError()
 }
 
 export class ReadonlyMap<K, V> extends Map<K, V> {

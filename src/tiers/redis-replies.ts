@@ -1,7 +1,9 @@
 /** Small helpers for Redis replies and key lists, shared by the Redis tier's files. */
 
+import { UnexpectedReplyError } from '../errors.js'
+
 export function asArray(reply: unknown): readonly unknown[] {
-  if (!Array.isArray(reply)) throw new Error(`unexpected Redis reply: ${typeof reply}`)
+  if (!Array.isArray(reply)) throw new UnexpectedReplyError('an array', reply)
   return reply
 }
 

@@ -366,14 +366,18 @@ export class RedisTier implements Tier, WatchedTier {
   /** Checks the server's configuration against this tier's role (a cluster: every master's). */
   async audit(): Promise<AuditReport> {
     // Where a cluster cannot list its masters now, one of them (whichever the client picks) is audited.
-    const servers = await this.connection.masters().catch(() => [this.connection])
-    const reports = await Promise.all(
+    const masters = await this.connection.masters().catch(() => [])
+    const servers: [RedisConnection, ...RedisConnection[]] = [
+      masters[0] ?? this.connection,
+      ...masters.slice(1),
+    ]
+    const [first, ...others] = await Promise.all(
       servers.map(async (server) =>
         auditSettings(this.name, this.settings.role, await readServerSettings(server)),
       ),
     )
     const report = combineServerReports(
-      reports,
+      [first as AuditReport, ...others],
       servers.map((server) => server.address),
     )
     this.context.events.report('audit', report)

@@ -167,11 +167,10 @@ export function auditSettings(
  * server's.
  */
 export function combineServerReports(
-  reports: readonly AuditReport[],
+  reports: readonly [AuditReport, ...AuditReport[]],
   addresses: readonly (string | undefined)[],
 ): AuditReport {
   const [first] = reports
-  if (first === undefined) throw new Error('combineServerReports needs at least one report')
   if (reports.length === 1) return first
   // Each distinct finding, with the servers it is true of.
   const byMessage = new Map<string, { finding: AuditFinding; where: string[] }>()

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest'
-import { auditSettings, combineServerReports, type RedisServerSettings } from '../../src/topology/audit.js'
+import {
+  type AuditReport,
+  auditSettings,
+  combineServerReports,
+  type RedisServerSettings,
+} from '../../src/topology/audit.js'
 
 const hotFit: RedisServerSettings = {
   maxmemory: 64 << 20,
@@ -15,8 +20,9 @@ describe('combineServerReports', () => {
       { ...hotFit, appendonly: true, maxmemoryPolicy: 'noeviction' },
       { ...hotFit, appendonly: true },
     ]
+    const [first, ...others] = servers.map((settings) => auditSettings('hot', 'hot', settings))
     const report = combineServerReports(
-      servers.map((settings) => auditSettings('hot', 'hot', settings)),
+      [first as AuditReport, ...others],
       ['10.0.0.1:7000', undefined, '10.0.0.3:7000'],
     )
     expect(report.settings).toEqual(servers[0])

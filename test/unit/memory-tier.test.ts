@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { createCache, memoryTier } from '../../src/index.js'
+import { createCache, memoryTier, ReadonlyValueError } from '../../src/index.js'
 
 describe('value protection', () => {
   test("'freeze' (default): callers cannot corrupt the cached value", async () => {
@@ -9,9 +9,11 @@ describe('value protection', () => {
       'k',
     )
     expect(() => first?.list.push(3)).toThrow(TypeError)
-    expect(() => first?.map.set('b', 2)).toThrow(/cannot modify a value held by the cache/)
-    expect(() => first?.when.setFullYear(2000)).toThrow(TypeError)
-    expect(() => first?.set.add(2)).toThrow(TypeError)
+    // Maps, Sets and Dates the cache holds refuse changes with a typed error of their own.
+    expect(() => first?.map.set('b', 2)).toThrow(ReadonlyValueError)
+    expect(() => first?.map.set('b', 2)).toThrow(expect.objectContaining({ code: 'ERR_READONLY_VALUE' }))
+    expect(() => first?.when.setFullYear(2000)).toThrow(ReadonlyValueError)
+    expect(() => first?.set.add(2)).toThrow(ReadonlyValueError)
     expect(first?.map).toBeInstanceOf(Map)
     expect(first?.when).toBeInstanceOf(Date)
     expect(await cache.get('k')).toEqual({

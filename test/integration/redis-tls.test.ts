@@ -52,9 +52,10 @@ describe.skipIf(unavailable !== undefined)('Redis tiers over TLS', () => {
   /** The tier's connect errors, as the cache reports them. */
   function connectErrors(of: TierCache): string[] {
     const errors: string[] = []
+    // A connection error comes as a TierError whose cause is what the TLS socket raised.
     of.on('tierError', ({ error }) => {
-      const { code, message } = error as { code?: string; message?: string }
-      errors.push(`${code}: ${message}`)
+      const cause = error.cause as { code?: string; message?: string } | undefined
+      errors.push(`${error.code}: ${error.message} (${cause?.code}: ${cause?.message})`)
     })
     return errors
   }

@@ -50,6 +50,28 @@ export function optionalTtlMilliseconds(duration: Duration | undefined, what: st
   return duration === undefined ? undefined : toTtlMilliseconds(duration, what)
 }
 
+/** The longest a timer can wait in Node.js (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * A duration the cache waits for with a timer (timeouts, poll and warm intervals): as
+ * {@link toMilliseconds}, and at most {@link MAX_TIMER_MS}, which Node.js would otherwise cut to 1 ms.
+ */
+export function toTimerMilliseconds(duration: Duration, what: string): number {
+  const ms = toMilliseconds(duration, what)
+  if (ms > MAX_TIMER_MS) {
+    throw new InvalidTtlError(
+      `${what} must be at most ${MAX_TIMER_MS} ms (about 24 days, the longest timer Node.js keeps); got ${show(duration)}`,
+    )
+  }
+  return ms
+}
+
+/** Like {@link toTimerMilliseconds} but passes `undefined` through. */
+export function optionalTimerMilliseconds(duration: Duration | undefined, what: string): number | undefined {
+  return duration === undefined ? undefined : toTimerMilliseconds(duration, what)
+}
+
 function parseDurationString(text: string, what: string): number {
   const trimmed = text.trim()
   // `ms` accepts bare numbers in strings; we do too, but reject empty and signed strings explicitly.

@@ -2,9 +2,12 @@ import { DEFAULT_MAX_VALUE_BYTES } from './codec/entry-codec.js'
 import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } from './codec/serializer.js'
 import {
   type Duration,
+  MAX_TIMER_MS,
   optionalMilliseconds,
+  optionalTimerMilliseconds,
   optionalTtlMilliseconds,
   toMilliseconds,
+  toTimerMilliseconds,
   toTtlMilliseconds,
 } from './duration.js'
 import { InvalidOptionError } from './errors.js'
@@ -213,7 +216,7 @@ export function resolveCacheOptions(
 
 function resolveLoad(load: LoadProtectionOptions, hasSharedTier: boolean): ResolvedLoadDefaults {
   if (typeof load !== 'object' || load === null) throw new InvalidOptionError('load must be an object')
-  const hardTimeoutMs = optionalMilliseconds(load.hardTimeout, 'load.hardTimeout')
+  const hardTimeoutMs = optionalTimerMilliseconds(load.hardTimeout, 'load.hardTimeout')
   const lease = load.lease ?? hasSharedTier
   const leaseSettings = typeof lease === 'object' ? lease : {}
   // Tied to the loader timeout: a holder that dies frees the key once its load would have timed out.
@@ -223,7 +226,7 @@ function resolveLoad(load: LoadProtectionOptions, hasSharedTier: boolean): Resol
   )
   return {
     staleWhileRevalidate: load.staleWhileRevalidate ?? true,
-    softTimeoutMs: optionalMilliseconds(load.softTimeout, 'load.softTimeout'),
+    softTimeoutMs: optionalTimerMilliseconds(load.softTimeout, 'load.softTimeout'),
     hardTimeoutMs,
     refreshAhead: checkFraction(load.refreshAhead ?? 0, 'load.refreshAhead'),
     failSafeBackoffMs: toMilliseconds(load.failSafeBackoff ?? '5s', 'load.failSafeBackoff'),
@@ -234,7 +237,7 @@ function resolveLoad(load: LoadProtectionOptions, hasSharedTier: boolean): Resol
             ttlMs: leaseTtlMs,
             pollIntervalMs: Math.max(
               1,
-              optionalMilliseconds(leaseSettings.pollInterval, 'load.lease.pollInterval') ?? 200,
+              optionalTimerMilliseconds(leaseSettings.pollInterval, 'load.lease.pollInterval') ?? 200,
             ),
           },
     joinableMs: leaseTtlMs,
@@ -335,10 +338,8 @@ export class WriteOptionsResolver {
       graceMs: grace === undefined ? base.graceMs : this.duration(grace, 'grace'),
       tags: tags === undefined ? [] : [...new Set(tags)],
       staleWhileRevalidate: staleWhileRevalidate ?? base.staleWhileRevalidate,
-      softTimeoutMs:
-        softTimeout === undefined ? base.softTimeoutMs : this.duration(softTimeout, 'softTimeout'),
-      hardTimeoutMs:
-        hardTimeout === undefined ? base.hardTimeoutMs : this.duration(hardTimeout, 'hardTimeout'),
+      softTimeoutMs: softTimeout === undefined ? base.softTimeoutMs : this.timer(softTimeout, 'softTimeout'),
+      hardTimeoutMs: hardTimeout === undefined ? base.hardTimeoutMs : this.timer(hardTimeout, 'hardTimeout'),
       refreshAhead:
         refreshAhead === undefined ? base.refreshAhead : checkFraction(refreshAhead, 'refreshAhead'),
     }
@@ -348,6 +349,12 @@ export class WriteOptionsResolver {
   private ttl(value: Duration): number {
     const ms = this.duration(value, 'ttl')
     return ms > 0 ? ms : toTtlMilliseconds(value, 'ttl')
+  }
+
+  /** A per-call timeout: as any duration, and no longer than a timer can wait. */
+  private timer(value: Duration, what: string): number {
+    const ms = this.duration(value, what)
+    return ms <= MAX_TIMER_MS ? ms : toTimerMilliseconds(value, what)
   }
 
   private duration(value: Duration, what: string): number {

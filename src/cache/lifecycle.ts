@@ -1,4 +1,4 @@
-import { type Duration, toMilliseconds } from '../duration.js'
+import { type Duration, toTimerMilliseconds } from '../duration.js'
 import { CacheClosedError } from '../errors.js'
 import type { ScheduledWarmer } from '../load/warm.js'
 import type { Tier } from '../tiers/tier.js'
@@ -31,7 +31,7 @@ export class CacheLifecycle {
   ready(timeout: Duration): Promise<boolean> {
     let timeoutMs: number
     try {
-      timeoutMs = toMilliseconds(timeout, 'ready timeout')
+      timeoutMs = toTimerMilliseconds(timeout, 'ready timeout')
     } catch (error) {
       return Promise.reject(error)
     }

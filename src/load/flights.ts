@@ -121,11 +121,18 @@ type FlightHandle = Pick<Flight, 'key' | 'abort' | 'reject' | 'promise'>
 /**
  * The flights of one cache. A flight is *joinable* (new callers of its key share it) until it finishes
  * or its key is invalidated: a caller arriving after a `set`, `delete` or tag invalidation must not be
- * handed a value loaded before it, so invalidation detaches the flight. A detached flight runs on for
- * the callers already waiting; its result is not kept in this process's memory tier.
+ * handed a value loaded before it, so invalidation detaches the flight; so does age (`joinableMs`). A
+ * detached flight runs on for the callers already waiting; its result is not kept in this process's
+ * memory tier.
  */
 export class Flights {
   private readonly byKey = new Map<string, Flight>()
+  /** Every flight not yet finished, joinable or detached: `close()` aborts them all. */
+  private readonly running = new Set<FlightHandle>()
+  /** Callers that joined an existing flight instead of starting a load. */
+  joins = 0
+  private closedWith: { readonly reason: unknown } | undefined
+
   /**
    * @param joinableMs how long a flight takes new callers: a load older than its lease (which another
    *   process may have taken over by now) is left to the callers already waiting, and the next caller
@@ -136,11 +143,6 @@ export class Flights {
     private readonly joinableMs = Number.POSITIVE_INFINITY,
     private readonly copies = false,
   ) {}
-  /** Every flight not yet finished, joinable or detached: `close()` aborts them all. */
-  private readonly running = new Set<FlightHandle>()
-  /** Callers that joined an existing flight instead of starting a load. */
-  joins = 0
-  private closedWith: { readonly reason: unknown } | undefined
 
   /** The key's flight, if it still takes new callers (see `joinableMs`). */
   get(key: string): Flight | undefined {

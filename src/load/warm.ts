@@ -1,5 +1,5 @@
 import type { Duration } from '../duration.js'
-import { toMilliseconds } from '../duration.js'
+import { toTimerMilliseconds } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
 import type { CacheEvents } from '../events.js'
 import type { WriteOptions } from '../options.js'
@@ -116,7 +116,7 @@ export function scheduleWarm(
   every: Duration,
   onError: (error: unknown) => void,
 ): ScheduledWarmer {
-  const intervalMs = toMilliseconds(every, 'warm every')
+  const intervalMs = toTimerMilliseconds(every, 'warm every')
   if (intervalMs < 1) throw new InvalidOptionError('warm every must be at least 1 ms')
   let last: WarmProgress | undefined
   let running = false

@@ -1,6 +1,6 @@
 import { createClient, createCluster } from 'redis'
 import { type CompressionOptions, createCompressor } from '../codec/compression.js'
-import { type Duration, optionalTtlMilliseconds, toMilliseconds } from '../duration.js'
+import { type Duration, optionalTtlMilliseconds, toTimerMilliseconds } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
 import { assertValidPrefix } from '../keys.js'
 import { redactError, redactUrl, urlSecrets } from '../redact.js'
@@ -125,7 +125,7 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
   }
   const settings: RedisTierSettings = {
     ttlMs: optionalTtlMilliseconds(options.ttl, `redisTier "${name}" ttl`),
-    timeoutMs: Math.max(1, toMilliseconds(options.timeout ?? '1s', `redisTier "${name}" timeout`)),
+    timeoutMs: Math.max(1, toTimerMilliseconds(options.timeout ?? '1s', `redisTier "${name}" timeout`)),
     prefix,
     role: options.role,
     compressor: options.compress ? createCompressor(options.compress) : undefined,

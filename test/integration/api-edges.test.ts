@@ -11,7 +11,7 @@ import {
   type TierCache,
   TierCacheError,
 } from '../../src/index.js'
-import { type RedisServer, startRedis } from '../support/redis-server.js'
+import { freePort, type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
 
 let redis: RedisServer
@@ -191,5 +191,25 @@ describe('namespaces never meet', () => {
     await a.clear()
     expect(await a.get('b:k')).toBeUndefined()
     expect(await b.get('k')).toBe('in b')
+  })
+})
+
+describe('errors the cache emits', () => {
+  test('a tier that cannot connect reports a TierError (a TierCacheError with a code), its cause the client error', async () => {
+    const port = await freePort() // nothing listens there
+    const cache = createCache({
+      namespace: 'down',
+      tiers: [memoryTier(), redisTier({ name: 'down', url: `redis://127.0.0.1:${port}` })],
+    })
+    caches.push(cache)
+    const reported: unknown[] = []
+    cache.on('tierError', ({ error }) => reported.push(error))
+    const isConnectError = (error: unknown) => (error as { operation?: string }).operation === 'connect'
+    await waitFor(() => reported.some(isConnectError), { timeoutMs: 10_000, what: 'a connect error report' })
+    // The bus (on the same server) reports too: every error emitted is typed.
+    for (const error of reported) expect(error).toBeInstanceOf(TierCacheError)
+    const connect = reported.find(isConnectError)
+    expect(connect).toMatchObject({ code: 'ERR_TIER_FAILED', tier: 'down', operation: 'connect' })
+    expect((connect as Error).cause).toBeInstanceOf(Error)
   })
 })

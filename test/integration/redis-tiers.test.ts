@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
+import { CacheClosedError, createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { closeClients, ioredis, nodeRedis, servedBy, stampede } from '../support/fixtures.js'
 import { monitor } from '../support/monitor.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
@@ -390,10 +390,15 @@ describe('close()', () => {
       return 'late value'
     })
     await started // the lease is held by now
+    const outcome = loading.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    )
     await cache.close()
     const watch = await monitor(hot)
     release()
-    await expect(loading).resolves.toBe('late value')
+    // close() did not wait for the loader: its caller was told the cache closed.
+    expect(await outcome).toBeInstanceOf(CacheClosedError)
     // A marker command through another connection: MONITOR shows commands in order, so once the
     // marker is there anything the cache sent after close() would be too.
     await hot.command('ECHO', 'marker')

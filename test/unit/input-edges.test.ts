@@ -89,6 +89,25 @@ describe('TTLs have a documented range: more than 0, at most 10 years', () => {
     await cache.close()
   })
 
+  test('timeouts longer than a Node.js timer can wait (about 24.8 days) are InvalidTtlError', async () => {
+    expect(() => createCache({ tiers: [memoryTier()], load: { hardTimeout: '30d' } })).toThrow(
+      InvalidTtlError,
+    )
+    expect(() => createCache({ tiers: [memoryTier()], load: { softTimeout: '30d' } })).toThrow(
+      InvalidTtlError,
+    )
+    expect(() => redisTier({ url: NOWHERE, timeout: '30d' })).toThrow(InvalidTtlError)
+    const cache = memoryCache()
+    await expect(cache.getOrLoad('k', () => 1, { hardTimeout: '30d' })).rejects.toBeInstanceOf(
+      InvalidTtlError,
+    )
+    // The same string is fine where no timer waits for it, and a timer-sized timeout is fine too.
+    await cache.set('k', 1, { ttl: '30d' })
+    await expect(cache.getOrLoad('j', () => 2, { hardTimeout: '24d' })).resolves.toBe(2)
+    await expect(cache.ready({ timeout: '30d' })).rejects.toBeInstanceOf(InvalidTtlError)
+    await cache.close()
+  })
+
   test('ready() checks its timeout before anything else', async () => {
     const cache = memoryCache()
     await expect(cache.ready({ timeout: 'abc' })).rejects.toBeInstanceOf(InvalidTtlError)

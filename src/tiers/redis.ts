@@ -133,7 +133,7 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
     breaker: options.breaker === false ? undefined : validateBreaker(options.breaker ?? {}, name),
     connectTimeoutMs: Math.max(
       1,
-      toMilliseconds(options.connectTimeout ?? '2s', `redisTier "${name}" connectTimeout`),
+      toTimerMilliseconds(options.connectTimeout ?? '2s', `redisTier "${name}" connectTimeout`),
     ),
     countLostConnections: options.client !== undefined,
   }

@@ -108,7 +108,7 @@ describe('a short demo on the embedded PostgreSQL', () => {
       /stale reads observed: 0 \(must be 0\) — [\d,]+ reads? of updated products checked/,
     )
     expect(output).toContain(`report: ${report()}`)
-    expect(output).toMatch(/^tiercache demo: 2 instances × 300 requests\/s, 5,000 products/m)
+    expect(output).toMatch(/^tiercache demo: 2 instances × 300 requests\/s, 500 products/m)
     // Not a terminal: whole plain lines, a warm-up line, then the measured phase to its end.
     expect(result.stderr).toMatch(
       /^with tiercache warming up [\d.]+ s \(until hit ratios settle, at most 10 s\)/m,

@@ -201,7 +201,11 @@ export function reconnectDelay(retries: number): number {
   return Math.min(50 * 2 ** retries, 500)
 }
 
-function watchNodeRedis(client: NodeRedisLike, listener: (ready: boolean) => void): () => void {
+/** Calls `listener` as a node-redis client (single server or Sentinel) becomes ready or stops being ready. */
+export function watchNodeRedis(
+  client: Pick<NodeRedisLike, 'on' | 'off'>,
+  listener: (ready: boolean) => void,
+): () => void {
   const up = () => listener(true)
   const down = () => listener(false)
   client.on('ready', up)

@@ -1,5 +1,10 @@
 import { InvalidOptionError } from '../errors.js'
-import type { RedisArgument, RedisConnection, RedisSubscriber } from './connection.js'
+import {
+  type RedisArgument,
+  type RedisConnection,
+  type RedisSubscriber,
+  watchNodeRedis,
+} from './connection.js'
 
 /**
  * The structural slice of a node-redis Sentinel client (`createSentinel`) we use. The client finds the
@@ -45,7 +50,7 @@ export function fromNodeRedisSentinel(client: NodeRedisSentinelLike, owned: bool
     topology: 'standalone',
     isReady: () => client.isReady,
     send: (args) => client.sendCommand(false, args, COMMAND_OPTIONS),
-    onStateChange: (listener) => watchSentinel(client, listener),
+    onStateChange: (listener) => watchNodeRedis(client, listener),
     masters: () => Promise.resolve([connection]),
     get address() {
       const master = client.getMasterNode()
@@ -76,21 +81,8 @@ function sentinelSubscriber(client: NodeRedisSentinelLike): RedisSubscriber {
       await copy.subscribe(channel, (message) => onMessage(message), true)
     },
     isReady: () => copy.isReady,
-    onStateChange: (listener) => watchSentinel(copy, listener),
+    onStateChange: (listener) => watchNodeRedis(copy, listener),
     close: () => closeSentinel(copy),
-  }
-}
-
-function watchSentinel(client: NodeRedisSentinelLike, listener: (ready: boolean) => void): () => void {
-  const up = () => listener(true)
-  const down = () => listener(false)
-  client.on('ready', up)
-  client.on('end', down)
-  client.on('reconnecting', down)
-  return () => {
-    client.off('ready', up)
-    client.off('end', down)
-    client.off('reconnecting', down)
   }
 }
 

@@ -1,40 +1,11 @@
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
-import {
-  createCache,
-  InvalidTtlError,
-  LoaderError,
-  memoryTier,
-  redisTier,
-  type TierCache,
-} from '../../src/index.js'
-import { type RedisServer, startRedis } from '../support/redis-server.js'
+import { expect, test } from 'vitest'
+import { InvalidTtlError, LoaderError } from '../../src/index.js'
+import { fileRedis } from '../support/file-redis.js'
 
-let redis: RedisServer
-const caches: TierCache[] = []
+const redis = fileRedis()
+const tiered = () => redis.tiered('adaptive', { ttl: '1h' })
 
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterEach(async () => {
-  await Promise.all(caches.splice(0).map((cache) => cache.close()))
-  await redis.command('FLUSHALL')
-})
-afterAll(async () => {
-  await redis?.stop()
-})
-
-async function tiered(): Promise<TierCache> {
-  const cache = createCache({
-    namespace: 'adaptive',
-    ttl: '1h',
-    tiers: [memoryTier({ ttl: '1h' }), redisTier({ name: 'redis', url: redis.url, ttl: '1h' })],
-  })
-  caches.push(cache)
-  await cache.ready()
-  return cache
-}
-
-const pttl = async (key: string) => Number(await redis.command('PTTL', `redis:adaptive:${key}`))
+const pttl = async (key: string) => Number(await redis.server.command('PTTL', `redis:adaptive:${key}`))
 
 test("a loader's setTtl sets the entry's TTL in every tier", async () => {
   const cache = await tiered()
@@ -81,7 +52,7 @@ test('a loader that skips returns its value but caches nothing', async () => {
   }
   expect(await cache.getOrLoad('feed:1', loader)).toEqual({ error: 'upstream unavailable' })
   await cache.idle()
-  expect(await redis.command('EXISTS', 'redis:adaptive:feed:1')).toBe(0)
+  expect(await redis.server.command('EXISTS', 'redis:adaptive:feed:1')).toBe(0)
   expect(await cache.get('feed:1')).toBeUndefined()
   await cache.getOrLoad('feed:1', loader)
   expect(loads).toBe(2)
@@ -110,7 +81,7 @@ test("getMany's batch loader chooses TTL, tags and skipping per key", async () =
   await cache.idle()
   expect(await pttl('a')).toBeLessThanOrEqual(3_000)
   expect(await pttl('b')).toBeGreaterThan(3_000)
-  expect(await redis.command('EXISTS', 'redis:adaptive:c')).toBe(0)
+  expect(await redis.server.command('EXISTS', 'redis:adaptive:c')).toBe(0)
 
   await cache.invalidateTags(['group:b'])
   let loaded: string[] = []

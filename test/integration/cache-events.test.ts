@@ -1,30 +1,9 @@
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import { CacheClosedError, createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
-import { type RedisServer, startRedis } from '../support/redis-server.js'
+import { fileRedis } from '../support/file-redis.js'
 
-let redis: RedisServer
-const caches: TierCache[] = []
-
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterEach(async () => {
-  await Promise.all(caches.splice(0).map((cache) => cache.close()))
-  await redis.command('FLUSHALL')
-})
-afterAll(async () => {
-  await redis?.stop()
-})
-
-async function tiered(): Promise<TierCache> {
-  const cache = createCache({
-    namespace: 'ev',
-    tiers: [memoryTier({ ttl: '1m' }), redisTier({ name: 'redis', url: redis.url, ttl: '1h' })],
-  })
-  caches.push(cache)
-  await cache.ready()
-  return cache
-}
+const redis = fileRedis()
+const tiered = () => redis.tiered('ev')
 
 /** Collects every hit, miss, set and delete event of `cache`. */
 function record(cache: TierCache) {
@@ -95,7 +74,7 @@ test('await using closes the cache at the end of the block', async () => {
   {
     await using cache = createCache({
       namespace: 'ev',
-      tiers: [memoryTier(), redisTier({ name: 'redis', url: redis.url })],
+      tiers: [memoryTier(), redisTier({ name: 'redis', url: redis.server.url })],
     })
     await cache.set('user:1', 'Ada')
     escaped = cache

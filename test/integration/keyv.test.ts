@@ -1,34 +1,13 @@
 import { createCache as createCacheManager } from 'cache-manager'
 import Keyv from 'keyv'
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
-import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
+import { expect, test } from 'vitest'
+import type { TierCache } from '../../src/index.js'
 import { tiercacheStore } from '../../src/integrations/keyv.js'
-import { type RedisServer, startRedis } from '../support/redis-server.js'
+import { fileRedis } from '../support/file-redis.js'
 import { waitFor } from '../support/wait.js'
 
-let redis: RedisServer
-const caches: TierCache[] = []
-
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterEach(async () => {
-  await Promise.all(caches.splice(0).map((cache) => cache.close()))
-  await redis.command('FLUSHALL')
-})
-afterAll(async () => {
-  await redis?.stop()
-})
-
-async function tiered(): Promise<TierCache> {
-  const cache = createCache({
-    namespace: 'kv',
-    tiers: [memoryTier({ ttl: '1m' }), redisTier({ name: 'redis', url: redis.url, ttl: '1h' })],
-  })
-  caches.push(cache)
-  await cache.ready()
-  return cache
-}
+const redis = fileRedis()
+const tiered = () => redis.tiered('kv')
 
 /** cache-manager 7 over Keyv over a tiercache stack, as NestJS's cache module builds it. */
 async function manager(cache: TierCache) {
@@ -41,7 +20,7 @@ test('cache-manager set / get / del / clear go through every tier and every proc
 
   await managerA.set('user:1', { name: 'Ada' })
   expect(await managerB.get('user:1')).toEqual({ name: 'Ada' })
-  expect(await redis.command('EXISTS', 'redis:kv:keyv:user:1')).toBe(1)
+  expect(await redis.server.command('EXISTS', 'redis:kv:keyv:user:1')).toBe(1)
 
   // B's memory copy is dropped when the bus message arrives (the documented consistency bound).
   await managerA.set('user:1', { name: 'Ada King' })
@@ -82,14 +61,14 @@ test('wrap calls the function once for concurrent callers and serves the cached 
 test("a TTL given to cache-manager becomes the entry's TTL in every tier", async () => {
   const managerA = await manager(await tiered())
   await managerA.set('session:1', 'token', 5_000)
-  const pttl = Number(await redis.command('PTTL', 'redis:kv:keyv:session:1'))
+  const pttl = Number(await redis.server.command('PTTL', 'redis:kv:keyv:session:1'))
   expect(pttl).toBeGreaterThan(0)
   expect(pttl).toBeLessThanOrEqual(5_000)
   expect(await managerA.ttl('session:1')).toBeGreaterThan(Date.now())
 
   // Without a TTL the cache's default (the Redis tier's hour) applies.
   await managerA.set('session:2', 'token')
-  expect(Number(await redis.command('PTTL', 'redis:kv:keyv:session:2'))).toBeGreaterThan(5_000)
+  expect(Number(await redis.server.command('PTTL', 'redis:kv:keyv:session:2'))).toBeGreaterThan(5_000)
 })
 
 test('an expired entry is a miss', async () => {

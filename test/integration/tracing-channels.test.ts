@@ -1,34 +1,15 @@
 import diagnostics from 'node:diagnostics_channel'
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import { afterEach, expect, test } from 'vitest'
 import type { LoadMessage, OperationMessage, TierMessage } from '../../src/channels.js'
-import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
-import { type RedisServer, startRedis } from '../support/redis-server.js'
+import { fileRedis } from '../support/file-redis.js'
 
-let redis: RedisServer
-const caches: TierCache[] = []
+const redis = fileRedis()
+const tiered = () => redis.tiered('tc')
 const unsubscribes: (() => void)[] = []
 
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterEach(async () => {
+afterEach(() => {
   for (const unsubscribe of unsubscribes.splice(0)) unsubscribe()
-  await Promise.all(caches.splice(0).map((cache) => cache.close()))
-  await redis.command('FLUSHALL')
 })
-afterAll(async () => {
-  await redis?.stop()
-})
-
-async function tiered(): Promise<TierCache> {
-  const cache = createCache({
-    namespace: 'tc',
-    tiers: [memoryTier({ ttl: '1m' }), redisTier({ name: 'redis', url: redis.url, ttl: '1h' })],
-  })
-  caches.push(cache)
-  await cache.ready()
-  return cache
-}
 
 /** Subscribes to a tracing channel as a tracer does; returns the messages seen at `asyncEnd`. */
 function listen<M extends object>(name: string): M[] {
@@ -58,7 +39,7 @@ test('a getOrLoad miss publishes the call, the loader run and each round trip, w
     { operation: 'getOrLoad', namespace: 'tc', key: 'user:1', tiers: ['memory', 'redis'], result: 'Ada' },
   ])
   expect(loads).toEqual([{ key: 'user:1', result: 'Ada' }])
-  const port = new URL(redis.url).port
+  const port = new URL(redis.server.url).port
   expect(roundTrips).toEqual([
     expect.objectContaining({ tier: 'redis', command: 'read', keyCount: 1, outcome: 'miss', hits: 0 }),
     expect.objectContaining({ tier: 'redis', command: 'write', keyCount: 1, outcome: 'written' }),

@@ -23,6 +23,11 @@ export interface BusListener {
    * learn about other processes' writes; when it comes back, everything they filled before is suspect.
    */
   health(healthy: boolean): void
+  /**
+   * One of this process's own heartbeats came back: every message published before `sentAt` (epoch
+   * ms) has been heard. Called before `health(true)`.
+   */
+  delivered(sentAt: number): void
   /** A message from some process was lost (a gap in its sequence numbers). */
   lost(): void
 }
@@ -92,6 +97,8 @@ export class InvalidationBus {
   private warnedUnauthenticated = false
   private healthy = false
   private lastOwnHeartbeatAt = 0
+  /** When each own heartbeat still on its way was sent, by sequence number. */
+  private readonly heartbeatsSentAt = new Map<number, number>()
   private lastTickAt = Date.now()
   private pending: Pending | undefined
   private renewing = false
@@ -281,7 +288,7 @@ export class InvalidationBus {
     this.lastReceivedAt = performance.timeOrigin + performance.now()
     if (message.o === this.origin) {
       // Pub/sub delivers in order, so an own heartbeat arriving proves everything published before it arrived too.
-      if (message.h) this.ownHeartbeat()
+      if (message.h) this.ownHeartbeat(message.s)
       return
     }
     this.counters.received++
@@ -322,15 +329,33 @@ export class InvalidationBus {
     )
   }
 
-  private ownHeartbeat(): void {
+  private ownHeartbeat(seq: number): void {
     this.lastOwnHeartbeatAt = Date.now()
+    const sentAt = this.heartbeatsSentAt.get(seq)
+    // Heartbeats arrive in order: the ones sent before this one are delivered or lost.
+    for (const sent of this.heartbeatsSentAt.keys()) if (sent <= seq) this.heartbeatsSentAt.delete(sent)
+    if (sentAt !== undefined) this.listener.delivered(sentAt)
     if (this.healthy) return
     this.healthy = true
     this.listener.health(true)
   }
 
   private heartbeat(): void {
-    if (this.subscribed) void this.send({ h: 1 })
+    if (!this.subscribed) return
+    // send() numbers its message before anything else, so this heartbeat is number seq + 1.
+    this.heartbeatsSentAt.set(this.seq + 1, Date.now())
+    // While the bus is down none comes back: keep the newest few (a Map iterates oldest first).
+    if (this.heartbeatsSentAt.size > 64)
+      this.heartbeatsSentAt.delete(this.heartbeatsSentAt.keys().next().value as number)
+    void this.send({ h: 1 })
+  }
+
+  /**
+   * How long a proof of delivery is good for: the consistency bound, heartbeat interval plus timeout.
+   * A heartbeat sent at `t` and heard proves every invalidation published before `t` was heard.
+   */
+  get trustWindowMs(): number {
+    return this.options.heartbeatIntervalMs + this.options.heartbeatTimeoutMs
   }
 
   private markDown(): void {

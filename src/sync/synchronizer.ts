@@ -137,6 +137,10 @@ export class Synchronizer {
         this.flights.invalidateAll()
         for (const tier of this.local) void tier.clear()
       },
+      delivered: (sentAt) => {
+        const deadline = sentAt + (this.bus as InvalidationBus).trustWindowMs
+        for (const tier of this.local) tier.trustUntil?.(deadline)
+      },
       health: () => this.setTrusted(this.healthy),
       lost: () => this.dropAll(),
       filled: (keys) => this.onFilled?.(keys),

@@ -128,6 +128,13 @@ export class MemoryTier implements SyncTier {
   private readonly policyBytes: number
   private epoch = 0
   private suspended = false
+  /**
+   * Reads are answered only before this time (epoch ms): the bus's proof that this process has heard
+   * every invalidation published until then expires (see {@link trustUntil}). Infinite without a bus.
+   */
+  private trustedUntil = Number.POSITIVE_INFINITY
+  /** `trustedUntil`, or -Infinity while suspended: the one number the read paths compare with. */
+  private servingUntil = Number.POSITIVE_INFINITY
 
   constructor(
     readonly name: string,
@@ -157,7 +164,7 @@ export class MemoryTier implements SyncTier {
    */
   readHit(key: string, now: number): SyncHit | undefined {
     // The common cases inline here; misses and copies are calls, to keep this small enough to inline.
-    if (this.suspended) return this.skip()
+    if (now >= this.servingUntil) return this.skip()
     const record = this.store.get(key)
     // A plain fresh entry (plainUntil is never later than expiresAt) needs no other field read.
     if (record !== undefined && isBeforePlain(now, record.plainUntil) && record.epoch === this.epoch) {
@@ -190,7 +197,7 @@ export class MemoryTier implements SyncTier {
 
   /** The record of `key` if it is still valid here (tombstones included), counting the read. */
   private readRecord(key: string, now: number): MemoryRecord | undefined {
-    if (this.suspended) return this.skip()
+    if (now >= this.servingUntil) return this.skip()
     const record = this.store.get(key)
     if (record === undefined || now >= record.expiresAt || record.epoch !== this.epoch) {
       return this.miss(key, record, now)
@@ -202,7 +209,7 @@ export class MemoryTier implements SyncTier {
     return record
   }
 
-  /** A read while suspended: a miss, without touching the store. */
+  /** A read while suspended or past the trust deadline: a miss, without touching the store. */
   private skip(): undefined {
     this.counters.skipped++
     this.counters.misses++
@@ -377,6 +384,7 @@ export class MemoryTier implements SyncTier {
    */
   suspend(): void {
     this.suspended = true
+    this.servingUntil = Number.NEGATIVE_INFINITY
   }
 
   /** `'bypassed'` while suspended (invalidations from other processes could be missed), else `'up'`. */
@@ -388,10 +396,22 @@ export class MemoryTier implements SyncTier {
   resume(): void {
     this.epoch++
     this.suspended = false
+    this.servingUntil = this.trustedUntil
   }
 
   clear(): void {
     this.store.clear()
+  }
+
+  /**
+   * Answers reads only until `deadline` (epoch ms) unless moved on again. The bus moves it on each time
+   * one of this process's own heartbeats comes back (which proves every message published before it was
+   * heard), to that heartbeat's send time plus the consistency bound: a process too starved of CPU to
+   * read its socket then stops serving what it has in memory instead of serving it past the bound.
+   */
+  trustUntil(deadline: number): void {
+    this.trustedUntil = deadline
+    if (!this.suspended) this.servingUntil = deadline
   }
 
   close(): void {

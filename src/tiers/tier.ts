@@ -125,6 +125,8 @@ export interface Tier {
   /** Stops serving and filling until `resume()` (memory tiers, while invalidations could be missed). */
   suspend?(): void
   resume?(): void
+  /** Answers reads only until `deadline` (epoch ms), unless moved on again (memory tiers, with a bus). */
+  trustUntil?(deadline: number): void
   /** Removes this tier's copies of every key in the namespace. */
   clear(): Promise<void> | void
   close(): Promise<void> | void

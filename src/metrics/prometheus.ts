@@ -185,7 +185,7 @@ function collectorFor(prom: typeof PromClient, settings: Settings): Collector {
   const collector = {
     settings,
     add(watcher: Watcher) {
-      metrics ??= registerMetrics(prom, settings, watchers)
+      metrics ??= registerOrUndo(prom, settings, watchers, () => byPrefix?.delete(prefix))
       const histogram = metrics.loadDuration
       watcher.onLoadTimed = (result, seconds) => histogram.observe({ ...watcher.labels, result }, seconds)
       watchers.add(watcher)
@@ -219,14 +219,34 @@ interface Metrics {
   loadDuration: PromClient.Histogram
 }
 
+/** Registers the metrics, or none of them: a name already taken in the registry leaves it as it was. */
+function registerOrUndo(
+  prom: typeof PromClient,
+  settings: Settings,
+  watchers: ReadonlySet<Watcher>,
+  forget: () => void,
+): Metrics {
+  const names: string[] = []
+  try {
+    return registerMetrics(prom, settings, watchers, names)
+  } catch (error) {
+    for (const name of names) settings.registry.removeSingleMetric(name)
+    forget()
+    throw new InvalidOptionError(
+      `prometheusMetrics could not register its metrics with prefix "${settings.prefix}": ${(error as Error).message}`,
+    )
+  }
+}
+
+/** Registers every metric, adding each name to `names` once registered. */
 function registerMetrics(
   prom: typeof PromClient,
   settings: Settings,
   watchers: ReadonlySet<Watcher>,
+  names: string[],
 ): Metrics {
   const { registry, prefix, labelNames } = settings
   const registers = [registry]
-  const names: string[] = []
   for (const definition of scrapedDefinitions(prefix)) {
     scrapedMetric(prom, definition, [...labelNames, ...definition.labelNames], registers, watchers)
     names.push(definition.name)

@@ -1,4 +1,4 @@
-import { type OpenMetricsContentType, Registry } from 'prom-client'
+import { Gauge, type OpenMetricsContentType, Registry } from 'prom-client'
 import { afterEach, describe, expect, test } from 'vitest'
 import { parsePrometheusText, type Sample } from '../../src/cli/metrics-text.js'
 import {
@@ -192,5 +192,16 @@ describe('prometheusMetrics options', () => {
     stopFirst.stop()
     await first.getOrLoad('b', async () => 1)
     expect(await counted()).toEqual(['two'])
+  })
+
+  test('a metric name already taken refuses the call and leaves none of its metrics registered', async () => {
+    const registry = new Registry()
+    new Gauge({ name: 'tiercache_synced', help: 'the application’s own', registers: [registry] })
+    expect(() => prometheusMetrics(memoryCache('one'), { registry })).toThrow(/already been registered/)
+    expect(registry.getMetricsAsArray().map((metric) => metric.name)).toEqual(['tiercache_synced'])
+    // The failed call left no settings behind: a later one with other labels fails for the same reason.
+    expect(() => prometheusMetrics(memoryCache('two'), { registry, labels: { pod: 'a' } })).toThrow(
+      /already been registered/,
+    )
   })
 })

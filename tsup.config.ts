@@ -15,6 +15,8 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     splitting: false,
+    // import.meta.url in the CJS files (prometheusMetrics loads prom-client with createRequire).
+    shims: true,
   },
   {
     // The `tiercache` command and the demo's instance process: ESM only, no declarations. Split so the

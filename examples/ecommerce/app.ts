@@ -45,7 +45,7 @@ export async function buildApp({
   instance,
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false })
-  await app.register(tiercachePlugin, { options, metrics: { registry, labels: { instance } } })
+  await app.register(tiercachePlugin, { options, metrics: { registry, labels: { replica: instance } } })
   const { cache } = app
   const queries = productQueries(db)
   app.addHook('onSend', async (_request, reply) => {

@@ -32,3 +32,29 @@ function parseValue(text: string): number {
   if (text === '-Inf') return Number.NEGATIVE_INFINITY
   return Number(text)
 }
+
+/**
+ * The q-quantile (0..1) of a histogram from its cumulative `_bucket` samples, interpolated within the
+ * bucket as PromQL's histogram_quantile does; undefined without observations. A rank past the highest
+ * finite bound answers that bound.
+ */
+export function bucketQuantile(buckets: readonly Sample[], q: number): number | undefined {
+  const sorted = buckets
+    .map((sample) => ({ le: parseValue(sample.labels.le ?? ''), count: sample.value }))
+    .filter((bucket) => !Number.isNaN(bucket.le))
+    .sort((a, b) => a.le - b.le)
+  const total = sorted.at(-1)?.count ?? 0
+  if (total <= 0) return undefined
+  const rank = q * total
+  let lower = 0
+  let below = 0
+  for (const { le, count } of sorted) {
+    if (count >= rank) {
+      if (le === Number.POSITIVE_INFINITY) return lower
+      return count === below ? le : lower + ((le - lower) * (rank - below)) / (count - below)
+    }
+    lower = le
+    below = count
+  }
+  return lower
+}

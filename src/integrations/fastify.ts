@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { createCache, type TierCache } from '../cache.js'
 import { InvalidOptionError } from '../errors.js'
-import { type PrometheusRegistry, prometheusMetrics } from '../metrics/prometheus.js'
+import { type PrometheusOptions, type PrometheusRegistry, prometheusMetrics } from '../metrics/prometheus.js'
 import type { CacheOptions } from '../options.js'
 
 /** A prom-client `Registry` as the metrics route reads it. */
@@ -18,8 +18,11 @@ export interface TiercachePluginOptions {
   options?: CacheOptions
   /** Close the cache in Fastify's `onClose` hook. Default true. */
   close?: boolean
-  /** Serve the cache's Prometheus metrics from `registry` at `path` (default `/metrics`). */
-  metrics?: { registry: MetricsRegistry; path?: string; labels?: Record<string, string> }
+  /**
+   * Serve the cache's Prometheus metrics from `registry` at `path` (default `/metrics`); the other
+   * fields are {@link prometheusMetrics}'s options.
+   */
+  metrics?: Omit<PrometheusOptions, 'registry'> & { registry: MetricsRegistry; path?: string }
 }
 
 declare module 'fastify' {
@@ -81,9 +84,10 @@ function fastifyLogger(app: FastifyInstance): { logger?: FastifyInstance['log'] 
 function serveMetrics(
   app: FastifyInstance,
   cache: TierCache,
-  { registry, path = '/metrics', labels }: NonNullable<TiercachePluginOptions['metrics']>,
+  { path = '/metrics', ...options }: NonNullable<TiercachePluginOptions['metrics']>,
 ): void {
-  const metrics = prometheusMetrics(cache, { registry, ...(labels === undefined ? {} : { labels }) })
+  const { registry } = options
+  const metrics = prometheusMetrics(cache, options)
   app.addHook('onClose', async () => metrics.stop())
   app.get(path, async (_request, reply) => {
     reply.type(registry.contentType)

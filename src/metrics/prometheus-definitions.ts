@@ -6,14 +6,15 @@ export type Labels = Record<string, string>
 export interface Value {
   value: number
   labels: Labels
-  metricName?: string
 }
 
-/** One metric: its name, type and how to read its values from a watched cache at scrape time. */
-export interface MetricDefinition {
+/** A counter or gauge read from a watched cache at scrape time. */
+export interface ScrapedDefinition {
   name: string
   help: string
-  type: 'counter' | 'gauge' | 'summary' | 'histogram'
+  type: 'counter' | 'gauge'
+  /** Labels the values carry besides the cache's own (`cache` and the user's). */
+  labelNames: readonly string[]
   values(watcher: Watcher): Value[]
 }
 
@@ -29,133 +30,82 @@ function perCache(pick: (stats: CacheStats) => number) {
   return (watcher: Watcher): Value[] => [{ value: pick(watcher.stats()), labels: { ...watcher.labels } }]
 }
 
-/** The metrics reported for every cache, named with prefix `p`. */
-export function metricDefinitions(p: string): MetricDefinition[] {
-  const counter = (name: string, help: string, values: MetricDefinition['values']): MetricDefinition => ({
-    name: `${p}${name}`,
-    help,
-    type: 'counter',
-    values,
-  })
-  const gauge = (name: string, help: string, values: MetricDefinition['values']): MetricDefinition => ({
-    name: `${p}${name}`,
-    help,
-    type: 'gauge',
-    values,
-  })
+/** The counters and gauges reported for every cache, named with prefix `p`. */
+export function scrapedDefinitions(p: string): ScrapedDefinition[] {
+  const metric =
+    (type: 'counter' | 'gauge', labelNames: readonly string[]) =>
+    (name: string, help: string, values: ScrapedDefinition['values']): ScrapedDefinition => ({
+      name: `${p}${name}`,
+      help,
+      type,
+      labelNames,
+      values,
+    })
+  const tierCounter = metric('counter', ['tier'])
+  const tierGauge = metric('gauge', ['tier'])
+  const counter = metric('counter', [])
+  const gauge = metric('gauge', [])
   return [
-    counter(
+    tierCounter(
       'tier_hits_total',
       'Reads answered by the tier with a fresh value.',
       perTier((t) => t.hits),
     ),
-    counter(
+    tierCounter(
       'tier_misses_total',
       'Reads the tier could not answer.',
       perTier((t) => t.misses),
     ),
-    counter(
+    tierCounter(
       'tier_stale_hits_total',
       'Reads answered with a value past fresh, within grace.',
       perTier((t) => t.staleHits),
     ),
-    counter(
+    tierCounter(
       'tier_errors_total',
       'Failed tier operations (connection errors, timeouts).',
       perTier((t) => t.errors),
     ),
-    counter(
+    tierCounter(
       'tier_decode_errors_total',
       'Entries whose bytes did not decode.',
       perTier((t) => t.decodeErrors),
     ),
-    counter(
+    tierCounter(
       'tier_skipped_total',
       'Operations skipped while the tier was unavailable.',
       perTier((t) => t.skipped),
     ),
-    counter(
+    tierCounter(
       'tier_writes_total',
       'Entries written to the tier.',
       perTier((t) => t.writes),
     ),
-    counter(
+    tierCounter(
       'tier_writes_refused_total',
       'Writes refused because the tier held a newer version.',
       perTier((t) => t.writesRefused),
     ),
-    counter(
+    tierCounter(
       'tier_evictions_total',
       'Entries evicted to make room (memory tiers).',
       perTier((t) => t.evictions),
     ),
-    gauge(
+    tierGauge(
       'tier_entries',
       'Entries held (memory tiers).',
       perTier((t) => t.entries),
     ),
-    gauge(
+    tierGauge(
       'tier_bytes',
       'Bytes held (memory tiers).',
       perTier((t) => t.bytes),
     ),
-    gauge(
+    tierGauge(
       'tier_up',
       '1 when the tier is in use (state up: a Redis tier connected with its circuit closed, a memory tier not bypassed), else 0.',
       perTier((t) => (t.state === 'up' ? 1 : 0)),
     ),
-    {
-      name: `${p}tier_latency_seconds`,
-      help: 'Round-trip latency of the tier since the cache started (Redis tiers), as quantiles.',
-      type: 'summary',
-      values: (watcher) =>
-        watcher.stats().tiers.flatMap((tier) => {
-          const latency = tier.latencyMicros
-          if (!latency) return []
-          const labels = { ...watcher.labels, tier: tier.name }
-          return [
-            ...(
-              [
-                ['0.5', latency.p50],
-                ['0.9', latency.p90],
-                ['0.99', latency.p99],
-              ] as const
-            ).map(([quantile, micros]) => ({ value: micros / 1e6, labels: { ...labels, quantile } })),
-            {
-              metricName: `${p}tier_latency_seconds_sum`,
-              value: (latency.mean * latency.count) / 1e6,
-              labels,
-            },
-            { metricName: `${p}tier_latency_seconds_count`, value: latency.count, labels },
-          ]
-        }),
-    },
-    {
-      name: `${p}tier_round_trip_seconds`,
-      help: 'Round-trip latency of the tier since the cache started (Redis tiers), as histogram buckets.',
-      type: 'histogram',
-      values: (watcher) =>
-        watcher.stats().tiers.flatMap((tier) => {
-          const latency = tier.latencyMicros
-          if (!latency) return []
-          const labels = { ...watcher.labels, tier: tier.name }
-          const bucket = (le: string, value: number) => ({
-            metricName: `${p}tier_round_trip_seconds_bucket`,
-            value,
-            labels: { ...labels, le },
-          })
-          return [
-            ...latency.buckets.map(({ le, count }) => bucket(String(le / 1e6), count)),
-            bucket('+Inf', latency.count),
-            {
-              metricName: `${p}tier_round_trip_seconds_sum`,
-              value: (latency.mean * latency.count) / 1e6,
-              labels,
-            },
-            { metricName: `${p}tier_round_trip_seconds_count`, value: latency.count, labels },
-          ]
-        }),
-    },
     counter(
       'loads_total',
       'Loader calls (a batch loader call counts once).',
@@ -196,16 +146,20 @@ export function metricDefinitions(p: string): MetricDefinition[] {
       '1 when memory tiers are in use (invalidation channels healthy), else 0.',
       perCache((s) => (s.synced ? 1 : 0)),
     ),
-    counter('stale_served_total', 'Reads answered with a stale value, by reason.', (watcher) => {
-      const values = [...watcher.staleReasons].map(([reason, value]) => ({
-        value,
-        labels: { ...watcher.labels, reason },
-      }))
-      return values.length > 0
-        ? values
-        : [{ value: watcher.stats().staleServed, labels: { ...watcher.labels, reason: 'any' } }]
-    }),
-    counter(
+    metric('counter', ['reason'])(
+      'stale_served_total',
+      'Reads answered with a stale value, by reason.',
+      (watcher) => {
+        const values = [...watcher.staleReasons].map(([reason, value]) => ({
+          value,
+          labels: { ...watcher.labels, reason },
+        }))
+        return values.length > 0
+          ? values
+          : [{ value: watcher.stats().staleServed, labels: { ...watcher.labels, reason: 'any' } }]
+      },
+    ),
+    metric('counter', ['kind'])(
       'invalidations_received_total',
       'Keys and tags other processes invalidated, applied here.',
       (watcher) =>
@@ -214,7 +168,7 @@ export function metricDefinitions(p: string): MetricDefinition[] {
           labels: { ...watcher.labels, kind },
         })),
     ),
-    counter(
+    metric('counter', ['reason'])(
       'bus_messages_dropped_total',
       'Invalidation bus messages dropped unapplied, by reason: malformed, oversized, unauthenticated, replayed.',
       (watcher) => {
@@ -226,28 +180,5 @@ export function metricDefinitions(p: string): MetricDefinition[] {
         }))
       },
     ),
-    {
-      name: `${p}load_duration_seconds`,
-      help: 'How long loader calls took, by result.',
-      type: 'histogram',
-      values: (watcher) =>
-        [...watcher.loadCounts].flatMap(([result, counts]) => {
-          const labels = { ...watcher.labels, result }
-          let cumulative = 0
-          const bucketValues = [...watcher.buckets, Number.POSITIVE_INFINITY].map((bound, index) => {
-            cumulative += counts[index] ?? 0
-            return {
-              metricName: `${p}load_duration_seconds_bucket`,
-              value: cumulative,
-              labels: { ...labels, le: bound === Number.POSITIVE_INFINITY ? '+Inf' : String(bound) },
-            }
-          })
-          return [
-            ...bucketValues,
-            { metricName: `${p}load_duration_seconds_sum`, value: watcher.loadSums.get(result) ?? 0, labels },
-            { metricName: `${p}load_duration_seconds_count`, value: cumulative, labels },
-          ]
-        }),
-    },
   ]
 }

@@ -1,10 +1,13 @@
+import { createRequire } from 'node:module'
+import type * as PromClient from 'prom-client'
 import type { CacheStats, TierCache } from '../cache.js'
 import { InvalidOptionError } from '../errors.js'
-import { type Labels, type MetricDefinition, metricDefinitions } from './prometheus-definitions.js'
+import { type Labels, type ScrapedDefinition, scrapedDefinitions } from './prometheus-definitions.js'
+import { latencySummary, roundTripHistogram } from './prometheus-latency.js'
 
 /**
  * The slice of a prom-client `Registry` the adapter uses (prom-client ≥ 14; pass `register` or your own
- * `new Registry()`). tiercache does not import prom-client: it is an optional peer dependency.
+ * `new Registry()`). prom-client is an optional peer dependency, loaded when `prometheusMetrics` runs.
  */
 export interface PrometheusRegistry {
   registerMetric(metric: never): void
@@ -15,10 +18,18 @@ export interface PrometheusOptions {
   registry: PrometheusRegistry
   /** Prepended to every metric name. Default `'tiercache_'`. */
   prefix?: string
-  /** Labels added to every series of this cache, e.g. `{ instance: 'api-1' }` (besides `namespace`). */
+  /**
+   * Labels added to every series of this cache besides `cache` (the cache's namespace), e.g.
+   * `{ pod: 'api-1' }`. Avoid names Prometheus sets on scrape (`instance`, `job`).
+   */
   labels?: Record<string, string>
   /** Upper bounds, in seconds, of the loader-duration histogram buckets. */
   loadBuckets?: readonly number[]
+  /**
+   * Also report `<prefix>tier_latency_seconds`, a summary of each tier's round trips (p50, p90, p99
+   * since start). Default false: `<prefix>tier_round_trip_seconds`, a histogram, is always reported.
+   */
+  latencySummary?: boolean
 }
 
 /** Stops reporting a cache; the metrics leave the registry with the last cache. */
@@ -27,33 +38,32 @@ export interface PrometheusMetrics {
 }
 
 const DEFAULT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
+/** Labels the metrics set themselves, so not available to `labels`. */
+const RESERVED_LABELS = new Set(['cache', 'tier', 'reason', 'kind', 'result', 'le', 'quantile'])
 
 /**
  * Exposes a cache's figures as Prometheus metrics on a prom-client registry: per tier hits, misses,
- * stale hits, errors, writes, evictions, entries and round-trip latency (a summary with p50, p90 and p99
- * since start, as the cache measures them), and per cache loads, a loader-duration histogram, stale
- * serves by reason, invalidations received and whether memory tiers are in sync. Counters are read from
- * `cache.stats()` at scrape time; histograms and reasons come from the cache's events.
+ * stale hits, errors, writes, evictions, entries and round-trip latency (a histogram of the buckets the
+ * cache keeps; a summary of p50, p90 and p99 with `latencySummary: true`), and per cache loads, a
+ * loader-duration histogram, stale serves by reason, invalidations received, bus messages dropped and
+ * whether memory tiers are in sync. Every series carries `cache="<namespace>"`. Counters are read from
+ * `cache.stats()` at scrape time; the loader histogram and reasons come from the cache's events.
+ * Several caches may share one registry and prefix if they use the same label names and options.
  *
+ * @throws InvalidOptionError when prom-client is not installed or an option is invalid.
  * @example
  * ```ts
  * import { register } from 'prom-client'
- * const metrics = prometheusMetrics(cache, { registry: register, labels: { instance: 'api-1' } })
+ * const metrics = prometheusMetrics(cache, { registry: register, labels: { pod: 'api-1' } })
  * app.get('/metrics', async () => register.metrics())
  * ```
  */
 export function prometheusMetrics(cache: TierCache, options: PrometheusOptions): PrometheusMetrics {
-  const registry = options?.registry
-  if (!registry || typeof registry.registerMetric !== 'function')
-    throw new InvalidOptionError(
-      'prometheusMetrics needs { registry }: a prom-client Registry (e.g. register)',
-    )
-  const prefix = options.prefix ?? 'tiercache_'
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
-    throw new InvalidOptionError(`prometheusMetrics prefix "${prefix}" is not a valid metric name start`)
-  const buckets = [...(options.loadBuckets ?? DEFAULT_BUCKETS)].sort((a, b) => a - b)
-  const collector = collectorFor(registry, prefix)
-  const watcher = new Watcher(cache, { namespace: cache.namespace, ...options.labels }, buckets)
+  const settings = validOptions(options)
+  const prom = loadPromClient()
+  const watcher = new Watcher(cache, { cache: cache.namespace, ...options.labels })
+  const collector = collectorFor(prom, settings)
   collector.add(watcher)
   return {
     stop() {
@@ -63,28 +73,70 @@ export function prometheusMetrics(cache: TierCache, options: PrometheusOptions):
   }
 }
 
+interface Settings {
+  registry: PromClient.Registry
+  prefix: string
+  labelNames: string[]
+  loadBuckets: number[]
+  latencySummary: boolean
+}
+
+function validOptions(options: PrometheusOptions): Settings {
+  const registry = options?.registry
+  if (!registry || typeof registry.registerMetric !== 'function')
+    throw new InvalidOptionError(
+      'prometheusMetrics needs { registry }: a prom-client Registry (e.g. register)',
+    )
+  const prefix = options.prefix ?? 'tiercache_'
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
+    throw new InvalidOptionError(`prometheusMetrics prefix "${prefix}" is not a valid metric name start`)
+  const labels = options.labels ?? {}
+  for (const [name, value] of Object.entries(labels)) {
+    if (!LABEL_NAME.test(name) || name.startsWith('__') || RESERVED_LABELS.has(name))
+      throw new InvalidOptionError(
+        `prometheusMetrics label "${name}" is not a valid label name or is one the metrics set (${[...RESERVED_LABELS].join(', ')})`,
+      )
+    if (typeof value !== 'string')
+      throw new InvalidOptionError(`prometheusMetrics label "${name}" must have a string value`)
+  }
+  const loadBuckets = [...(options.loadBuckets ?? DEFAULT_BUCKETS)].sort((a, b) => a - b)
+  if (loadBuckets.some((bound) => !Number.isFinite(bound)))
+    throw new InvalidOptionError('prometheusMetrics loadBuckets must be finite numbers of seconds')
+  return {
+    registry: registry as PromClient.Registry,
+    prefix,
+    labelNames: ['cache', ...Object.keys(labels).sort()],
+    loadBuckets,
+    latencySummary: options.latencySummary === true,
+  }
+}
+
+/** prom-client, loaded on first use so that the library loads without it. */
+function loadPromClient(): typeof PromClient {
+  try {
+    return createRequire(import.meta.url)('prom-client') as typeof PromClient
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error
+    throw new InvalidOptionError(
+      'prometheusMetrics needs prom-client, an optional peer dependency: npm install prom-client',
+    )
+  }
+}
+
 /** Follows one cache's events for what `stats()` does not hold. */
 export class Watcher {
-  readonly loadCounts: Map<'ok' | 'error', number[]> = new Map()
-  readonly loadSums = new Map<'ok' | 'error', number>()
   readonly staleReasons = new Map<string, number>()
   readonly invalidations = { key: 0, tag: 0 }
+  /** Called with each load's result and duration; set by the collector the watcher joins. */
+  onLoadTimed: (result: 'ok' | 'error', seconds: number) => void = () => undefined
   private readonly listeners: [string, (...args: never[]) => void][]
 
   constructor(
     readonly cache: TierCache,
     readonly labels: Labels,
-    readonly buckets: readonly number[],
   ) {
-    const onLoad = ({ durationMs, ok }: { durationMs: number; ok: boolean }) => {
-      const result = ok ? 'ok' : 'error'
-      const counts = this.loadCounts.get(result) ?? new Array<number>(buckets.length + 1).fill(0)
-      const seconds = durationMs / 1000
-      const index = buckets.findIndex((bound) => seconds <= bound)
-      counts[index < 0 ? buckets.length : index] = (counts[index < 0 ? buckets.length : index] ?? 0) + 1
-      this.loadCounts.set(result, counts)
-      this.loadSums.set(result, (this.loadSums.get(result) ?? 0) + seconds)
-    }
+    const onLoad = ({ durationMs, ok }: { durationMs: number; ok: boolean }) =>
+      this.onLoadTimed(ok ? 'ok' : 'error', durationMs / 1000)
     const onStale = ({ reason }: { reason: string }) =>
       this.staleReasons.set(reason, (this.staleReasons.get(reason) ?? 0) + 1)
     const onInvalidated = ({ keys, tags }: { keys: readonly string[]; tags: readonly string[] }) => {
@@ -114,29 +166,35 @@ interface Collector {
 }
 
 /** One set of metrics per registry and prefix, reporting every cache attached to it. */
-const collectors = new WeakMap<PrometheusRegistry, Map<string, Collector>>()
+const collectors = new WeakMap<PrometheusRegistry, Map<string, Collector & { settings: Settings }>>()
 
-function collectorFor(registry: PrometheusRegistry, prefix: string): Collector {
+function collectorFor(prom: typeof PromClient, settings: Settings): Collector {
+  const { registry, prefix } = settings
   let byPrefix = collectors.get(registry)
   if (!byPrefix) {
     byPrefix = new Map()
     collectors.set(registry, byPrefix)
   }
   const existing = byPrefix.get(prefix)
-  if (existing) return existing
+  if (existing) {
+    assertSameSettings(existing.settings, settings)
+    return existing
+  }
   const watchers = new Set<Watcher>()
-  const definitions = metricDefinitions(prefix)
-  const collector: Collector = {
-    add(watcher) {
-      if (watchers.size === 0) {
-        for (const definition of definitions) registry.registerMetric(toMetric(definition, watchers) as never)
-      }
+  let metrics: Metrics | undefined
+  const collector = {
+    settings,
+    add(watcher: Watcher) {
+      metrics ??= registerOrUndo(prom, settings, watchers, () => byPrefix?.delete(prefix))
+      const histogram = metrics.loadDuration
+      watcher.onLoadTimed = (result, seconds) => histogram.observe({ ...watcher.labels, result }, seconds)
       watchers.add(watcher)
     },
-    remove(watcher) {
-      watchers.delete(watcher)
+    remove(watcher: Watcher) {
+      if (!watchers.delete(watcher)) return
+      for (const result of ['ok', 'error']) metrics?.loadDuration.remove({ ...watcher.labels, result })
       if (watchers.size > 0) return
-      for (const definition of definitions) registry.removeSingleMetric(definition.name)
+      for (const name of metrics?.names ?? []) registry.removeSingleMetric(name)
       byPrefix?.delete(prefix)
     },
   }
@@ -144,22 +202,104 @@ function collectorFor(registry: PrometheusRegistry, prefix: string): Collector {
   return collector
 }
 
-/** A metric object in the shape prom-client's registry reads (`get()` at scrape time). */
-function toMetric(definition: MetricDefinition, watchers: ReadonlySet<Watcher>) {
-  const snapshot = () => ({
-    name: definition.name,
-    help: definition.help,
-    type: definition.type,
-    aggregator: 'sum' as const,
-    values: [...watchers].flatMap((watcher) => definition.values(watcher)),
-  })
-  return {
-    name: definition.name,
-    help: definition.help,
-    type: definition.type,
-    aggregator: 'sum' as const,
-    labelNames: [] as string[],
-    get: async () => snapshot(),
-    reset: () => undefined,
+function assertSameSettings(first: Settings, next: Settings): void {
+  const same =
+    first.labelNames.join() === next.labelNames.join() &&
+    first.loadBuckets.join() === next.loadBuckets.join() &&
+    first.latencySummary === next.latencySummary
+  if (!same)
+    throw new InvalidOptionError(
+      `prometheusMetrics: caches sharing a registry and prefix "${next.prefix}" need the same label names, loadBuckets and latencySummary (labels ${first.labelNames.join(', ')}; got ${next.labelNames.join(', ')})`,
+    )
+}
+
+interface Metrics {
+  /** The names registered, to remove them (the registry renames counters in place for OpenMetrics). */
+  names: string[]
+  loadDuration: PromClient.Histogram
+}
+
+/** Registers the metrics, or none of them: a name already taken in the registry leaves it as it was. */
+function registerOrUndo(
+  prom: typeof PromClient,
+  settings: Settings,
+  watchers: ReadonlySet<Watcher>,
+  forget: () => void,
+): Metrics {
+  const names: string[] = []
+  try {
+    return registerMetrics(prom, settings, watchers, names)
+  } catch (error) {
+    for (const name of names) settings.registry.removeSingleMetric(name)
+    forget()
+    throw new InvalidOptionError(
+      `prometheusMetrics could not register its metrics with prefix "${settings.prefix}": ${(error as Error).message}`,
+    )
   }
+}
+
+/** Registers every metric, adding each name to `names` once registered. */
+function registerMetrics(
+  prom: typeof PromClient,
+  settings: Settings,
+  watchers: ReadonlySet<Watcher>,
+  names: string[],
+): Metrics {
+  const { registry, prefix, labelNames } = settings
+  const registers = [registry]
+  for (const definition of scrapedDefinitions(prefix)) {
+    scrapedMetric(prom, definition, [...labelNames, ...definition.labelNames], registers, watchers)
+    names.push(definition.name)
+  }
+  const latency = { labelNames: [...labelNames, 'tier'], registry, watchers }
+  roundTripHistogram(prom, { ...latency, name: `${prefix}tier_round_trip_seconds` })
+  names.push(`${prefix}tier_round_trip_seconds`)
+  if (settings.latencySummary) {
+    latencySummary(prom, { ...latency, name: `${prefix}tier_latency_seconds` })
+    names.push(`${prefix}tier_latency_seconds`)
+  }
+  const loadDurationName = `${prefix}load_duration_seconds`
+  const loadDuration = new prom.Histogram({
+    name: loadDurationName,
+    help: 'How long loader calls took, by result.',
+    labelNames: [...labelNames, 'result'],
+    buckets: settings.loadBuckets,
+    registers,
+  })
+  names.push(loadDurationName)
+  return { names, loadDuration }
+}
+
+/** A counter or gauge whose values are read from the caches' `stats()` at every scrape. */
+function scrapedMetric(
+  prom: typeof PromClient,
+  definition: ScrapedDefinition,
+  labelNames: string[],
+  registers: PromClient.Registry[],
+  watchers: ReadonlySet<Watcher>,
+): void {
+  const { name, help, values } = definition
+  if (definition.type === 'counter') {
+    new prom.Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset()
+        for (const watcher of watchers) for (const v of values(watcher)) this.inc(v.labels, v.value)
+      },
+    })
+    return
+  }
+  new prom.Gauge({
+    name,
+    help,
+    labelNames,
+    registers,
+    collect() {
+      this.reset()
+      for (const watcher of watchers) for (const v of values(watcher)) this.set(v.labels, v.value)
+    },
+  })
 }

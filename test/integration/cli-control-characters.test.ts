@@ -60,8 +60,8 @@ test('stats escapes control characters in labels read from a metrics endpoint', 
   const metrics: Server = createServer((_request, response) => {
     response.end(
       [
-        `tiercache_tier_hits_total{namespace="ctl",tier="${tier}"} 3`,
-        `tiercache_tier_misses_total{namespace="ctl",tier="${tier}"} 1`,
+        `tiercache_tier_hits_total{cache="ctl",tier="${tier}"} 3`,
+        `tiercache_tier_misses_total{cache="ctl",tier="${tier}"} 1`,
       ].join('\n'),
     )
   })

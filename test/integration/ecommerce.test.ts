@@ -197,26 +197,24 @@ describe.each([
     const response = await fetch(`${b.url}/metrics`)
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/)
     const text = await response.text()
-    expect(text).toMatch(/^tiercache_tier_hits_total\{namespace="shop",instance="b",tier="memory"\} [1-9]/m)
-    expect(text).toMatch(/^tiercache_tier_misses_total\{namespace="shop",instance="b",tier="hot"\} \d+/m)
-    expect(text).toMatch(
-      /^tiercache_tier_latency_seconds\{namespace="shop",instance="b",tier="hot",quantile="0\.99"\} /m,
-    )
+    expect(text).toMatch(/^tiercache_tier_hits_total\{cache="shop",replica="b",tier="memory"\} [1-9]/m)
+    expect(text).toMatch(/^tiercache_tier_misses_total\{cache="shop",replica="b",tier="hot"\} \d+/m)
+    expect(text).not.toMatch(/tiercache_tier_latency_seconds/)
     const hotCount = text.match(
-      /^tiercache_tier_round_trip_seconds_count\{namespace="shop",instance="b",tier="hot"\} (\d+)/m,
+      /^tiercache_tier_round_trip_seconds_count\{cache="shop",replica="b",tier="hot"\} (\d+)/m,
     )?.[1]
     expect(Number(hotCount)).toBeGreaterThan(0)
     expect(text).toMatch(
       new RegExp(
-        `^tiercache_tier_round_trip_seconds_bucket\\{namespace="shop",instance="b",tier="hot",le="\\+Inf"\\} ${hotCount}$`,
+        `^tiercache_tier_round_trip_seconds_bucket\\{le="\\+Inf",cache="shop",replica="b",tier="hot"\\} ${hotCount}$`,
         'm',
       ),
     )
     expect(text).toMatch(
-      /^tiercache_load_duration_seconds_bucket\{namespace="shop",instance="b",result="ok",le="\+Inf"\} [1-9]/m,
+      /^tiercache_load_duration_seconds_bucket\{le="\+Inf",cache="shop",replica="b",result="ok"\} [1-9]/m,
     )
     expect(text).toMatch(
-      /^tiercache_invalidations_received_total\{namespace="shop",instance="b",kind="key"\} [1-9]/m,
+      /^tiercache_invalidations_received_total\{cache="shop",replica="b",kind="key"\} [1-9]/m,
     )
 
     const stats = await runCli(['stats', '--metrics', `${b.url}/metrics`])

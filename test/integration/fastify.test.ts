@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import Fastify from 'fastify'
-import { Registry } from 'prom-client'
+import { type OpenMetricsContentType, Registry } from 'prom-client'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { CacheClosedError, createCache, memoryTier, redisTier } from '../../src/index.js'
 import { tiercachePlugin } from '../../src/integrations/fastify.js'
@@ -59,6 +59,24 @@ test('app.cache serves routes, Fastify closes it, and /metrics reports it', asyn
   const { cache } = app
   await app.close()
   await expect(cache.get('product:7')).rejects.toBeInstanceOf(CacheClosedError)
+})
+
+test('the metrics option passes prometheusMetrics options and serves an OpenMetrics registry as such', async () => {
+  const app = Fastify()
+  const registry = new Registry<OpenMetricsContentType>()
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)
+  await app.register(tiercachePlugin, {
+    options: { namespace: 'om', tiers: [memoryTier()] },
+    metrics: { registry, prefix: 'shop_', labels: { pod: 'p1' }, latencySummary: true },
+  })
+  await app.ready()
+  await app.cache.getOrLoad('k', async () => 1)
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+  expect(metrics.headers['content-type']).toContain('application/openmetrics-text')
+  expect(metrics.body).toMatch(/^shop_loads_total\{cache="om",pod="p1"\} 1$/m)
+  expect(metrics.body).toMatch(/^# TYPE shop_tier_latency_seconds summary$/m)
+  expect(metrics.body).not.toMatch(/_total_total/)
+  await app.close()
 })
 
 test("the cache logs to Fastify's logger: a tier that cannot be reached is said once", async () => {

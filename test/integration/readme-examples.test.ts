@@ -99,8 +99,10 @@ const printed: Record<string, (calls: unknown[][]) => void> = {
     expect(calls).toEqual([['hot tier over TLS ready:', true]])
   },
   prometheus: (calls) => {
-    expect(String(calls[0]?.[0])).toMatch(/tiercache_tier_hits_total\{[^}]*tier="memory"[^}]*\} 0/)
-    expect(String(calls[0]?.[0])).toMatch(/tiercache_loads_total\{[^}]*\} 1/)
+    expect(String(calls[0]?.[0])).toMatch(
+      /tiercache_tier_hits_total\{cache="shop",pod="api-1",tier="memory"\} 0/,
+    )
+    expect(String(calls[0]?.[0])).toMatch(/tiercache_loads_total\{cache="shop",pod="api-1"\} 1/)
   },
 }
 

@@ -3,7 +3,7 @@ import { LatencyHistogram } from '../../src/cli/demo/histogram.js'
 import { escapeXml, niceTicks } from '../../src/cli/demo/report/svg.js'
 import { createRandom, pickProduct } from '../../src/cli/demo/workload.js'
 import { formatMicros, renderTable } from '../../src/cli/format.js'
-import { parsePrometheusText } from '../../src/cli/metrics-text.js'
+import { bucketQuantile, parsePrometheusText } from '../../src/cli/metrics-text.js'
 
 describe('the demo latency histogram', () => {
   test('percentiles are within a bucket (about 9 %) of the exact value, and histograms merge', () => {
@@ -57,4 +57,21 @@ test('Prometheus text parsing reads names, escaped labels and special values', (
     { name: 'y', labels: {}, value: 4.5 },
     { name: 'z', labels: { le: '+Inf' }, value: Number.POSITIVE_INFINITY },
   ])
+})
+
+test('quantiles from histogram buckets interpolate within the bucket, as histogram_quantile does', () => {
+  const buckets = parsePrometheusText(
+    [
+      'h_bucket{le="0.1"} 0',
+      'h_bucket{le="+Inf"} 100',
+      'h_bucket{le="0.2"} 50',
+      'h_bucket{le="0.4"} 90',
+    ].join('\n'),
+  )
+  expect(bucketQuantile(buckets, 0.5)).toBeCloseTo(0.2)
+  expect(bucketQuantile(buckets, 0.25)).toBeCloseTo(0.15)
+  expect(bucketQuantile(buckets, 0.7)).toBeCloseTo(0.3)
+  // Past the highest finite bound: that bound.
+  expect(bucketQuantile(buckets, 0.99)).toBe(0.4)
+  expect(bucketQuantile(parsePrometheusText('h_bucket{le="+Inf"} 0'), 0.5)).toBeUndefined()
 })

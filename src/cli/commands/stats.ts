@@ -4,11 +4,11 @@ import { nextSignal } from '../cleanup.js'
 import type { Command } from '../command.js'
 import { CliError, errorMessage, UsageError } from '../errors.js'
 import { formatBytes, formatCount, formatMicros, formatPercent, renderTable } from '../format.js'
-import { parsePrometheusText, type Sample } from '../metrics-text.js'
+import { bucketQuantile, parsePrometheusText, type Sample } from '../metrics-text.js'
 import { connectOnce } from '../redis/client.js'
 import { TARGET_HELP, TARGET_OPTIONS, tierTargets } from '../redis/targets.js'
 
-const HELP = `Usage: tiercache stats --metrics URL
+const HELP = `Usage: tiercache stats --metrics URL [--prefix P]
        tiercache stats [--tier NAME=URL ...]
        add --watch [--interval 2s] to repeat until Ctrl-C
 
@@ -16,6 +16,7 @@ Live per-tier figures.
   --metrics URL          read a running application's Prometheus endpoint (e.g.
                          http://127.0.0.1:3000/metrics, served with tiercache's prometheusMetrics()):
                          hits, misses, hit ratio and round-trip latency per tier, loads
+  --prefix P             the metric name prefix given to prometheusMetrics (default tiercache_)
   (without --metrics)    ask each Redis tier's server (INFO): memory used and bound, keys, server-wide
                          keyspace hit ratio, evictions, operations per second, clients
 
@@ -28,6 +29,7 @@ export const statsCommand: Command = {
     const { flags, help } = parseCommand('stats', argv, {
       ...TARGET_OPTIONS,
       metrics: { type: 'string' },
+      prefix: { type: 'string' },
       watch: { type: 'boolean' },
       interval: { type: 'string' },
     })
@@ -38,10 +40,13 @@ export const statsCommand: Command = {
     const metricsUrl = stringFlag(flags, 'metrics')
     if (metricsUrl !== undefined && !/^https?:\/\//.test(metricsUrl))
       throw new UsageError(`--metrics must be an http:// URL; got "${metricsUrl}"`, 'stats')
+    const prefix = stringFlag(flags, 'prefix') ?? 'tiercache_'
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
+      throw new UsageError(`--prefix must be a metric name start; got "${prefix}"`, 'stats')
     const intervalMs = durationFlag(flags, 'interval', 'stats', { fallbackMs: 2000, minMs: 100 })
     const targets = metricsUrl === undefined ? tierTargets(flags, 'stats') : []
     const once = async () =>
-      console.log(metricsUrl ? await fromMetrics(metricsUrl) : await fromRedis(targets))
+      console.log(metricsUrl ? await fromMetrics(metricsUrl, prefix) : await fromRedis(targets))
     await once()
     if (!flags.watch) return 0
     const stop = nextSignal()
@@ -61,7 +66,7 @@ export const statsCommand: Command = {
   },
 }
 
-async function fromMetrics(url: string): Promise<string> {
+async function fromMetrics(url: string, prefix: string): Promise<string> {
   let text: string
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(3000) })
@@ -71,41 +76,45 @@ async function fromMetrics(url: string): Promise<string> {
     throw new CliError(`cannot read metrics from ${redactUrl(url)}: ${errorMessage(error)}`)
   }
   const samples = parsePrometheusText(text)
-  const tiers = new Map<string, { namespace: string; tier: string }>()
+  const tiers = new Map<string, { cache: string; tier: string }>()
   for (const sample of samples) {
-    if (sample.name !== 'tiercache_tier_hits_total') continue
-    const { namespace = '', tier = '' } = sample.labels
-    tiers.set(`${namespace}\u0000${tier}`, { namespace, tier })
+    if (sample.name !== `${prefix}tier_hits_total`) continue
+    const { cache = '', tier = '' } = sample.labels
+    tiers.set(`${cache}\u0000${tier}`, { cache, tier })
   }
   if (tiers.size === 0)
-    throw new CliError(`${redactUrl(url)} has no tiercache metrics (tiercache_tier_hits_total)`)
-  const value = (name: string, labels: Record<string, string>) =>
-    samples.find(
+    throw new CliError(`${redactUrl(url)} has no tiercache metrics (${prefix}tier_hits_total)`)
+  const matching = (name: string, labels: Record<string, string>) =>
+    samples.filter(
       (sample) =>
-        sample.name === name &&
+        sample.name === `${prefix}${name}` &&
         Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
-    )?.value
-  const rows = [['namespace', 'tier', 'hits', 'misses', 'hit ratio', 'p50', 'p99', 'errors']]
-  for (const { namespace, tier } of tiers.values()) {
-    const labels = { namespace, tier }
-    const hits = value('tiercache_tier_hits_total', labels) ?? 0
-    const misses = value('tiercache_tier_misses_total', labels) ?? 0
+    )
+  const value = (name: string, labels: Record<string, string>) => matching(name, labels)[0]?.value
+  const rows = [['cache', 'tier', 'hits', 'misses', 'hit ratio', 'p50', 'p99', 'errors']]
+  for (const { cache, tier } of tiers.values()) {
+    const labels = { cache, tier }
+    const hits = value('tier_hits_total', labels) ?? 0
+    const misses = value('tier_misses_total', labels) ?? 0
+    // The summary when the application reports it (latencySummary), else the round-trip histogram.
     const quantile = (q: string) => {
-      const seconds = value('tiercache_tier_latency_seconds', { ...labels, quantile: q })
+      const seconds =
+        value('tier_latency_seconds', { ...labels, quantile: q }) ??
+        bucketQuantile(matching('tier_round_trip_seconds_bucket', labels), Number(q))
       return seconds === undefined ? undefined : seconds * 1e6
     }
     rows.push([
-      namespace,
+      cache,
       tier,
       formatCount(hits),
       formatCount(misses),
       formatPercent(hits + misses === 0 ? Number.NaN : hits / (hits + misses)),
       formatMicros(quantile('0.5')),
       formatMicros(quantile('0.99')),
-      formatCount(value('tiercache_tier_errors_total', labels) ?? 0),
+      formatCount(value('tier_errors_total', labels) ?? 0),
     ])
   }
-  const loads = sum(samples, 'tiercache_loads_total')
+  const loads = sum(samples, `${prefix}loads_total`)
   return `${renderTable(rows)}\nloader calls ${formatCount(loads)}   (from ${redactUrl(url)})`
 }
 

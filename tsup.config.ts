@@ -17,6 +17,12 @@ export default defineConfig([
     splitting: false,
     // import.meta.url in the CJS files (prometheusMetrics loads prom-client with createRequire).
     shims: true,
+    // Subpath modules import the library by its name: at run time that is the package's own entry.
+    external: ['tiercache'],
+    // Maps point into the sources by path; embedding the sources too tripled the package's size.
+    esbuildOptions(options) {
+      options.sourcesContent = false
+    },
   },
   {
     // The `tiercache` command and the demo's instance process: ESM only, no declarations. Split so the
@@ -27,5 +33,8 @@ export default defineConfig([
     clean: false,
     target: 'node20',
     splitting: true,
+    esbuildOptions(options) {
+      options.sourcesContent = false
+    },
   },
 ])

@@ -1,8 +1,15 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { createCache, type TierCache } from '../cache.js'
-import { InvalidOptionError } from '../errors.js'
-import { type PrometheusOptions, type PrometheusRegistry, prometheusMetrics } from '../metrics/prometheus.js'
-import type { CacheOptions } from '../options.js'
+// The package's own entry, not its source files: the subpath module then shares the one copy of the
+// library a program loads (one TierCache class, one set of error classes) instead of bundling another.
+import {
+  type CacheOptions,
+  createCache,
+  InvalidOptionError,
+  type PrometheusOptions,
+  type PrometheusRegistry,
+  prometheusMetrics,
+  type TierCache,
+} from 'tiercache'
 
 /** A prom-client `Registry` as the metrics route reads it. */
 export interface MetricsRegistry extends PrometheusRegistry {

@@ -11,6 +11,7 @@ import {
   type TierCache,
   TierCacheError,
 } from '../../src/index.js'
+import { withDeadline } from '../../src/redis/deadline.js'
 import { freePort, type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
 
@@ -38,19 +39,7 @@ function cacheOver(namespace: string, options: Partial<Parameters<typeof createC
 
 /** Settles like `promise`, or rejects after `ms`: a call that hangs fails the test instead of stalling it. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms)
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
+  return withDeadline(promise, ms, () => new Error(`${what} still pending after ${ms} ms`))
 }
 
 describe('a set that resolves has taken effect everywhere', () => {

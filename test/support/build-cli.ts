@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'tsup'
+import { DEMO_PACKAGES } from '../../tsup.config.js'
 import { TEST_CLI_DIR } from './cli-path.js'
 
 /**
@@ -18,6 +19,7 @@ export default async function setup(): Promise<() => void> {
       cli: fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url)),
       'demo-instance': fileURLToPath(new URL('../../src/cli/demo/instance.ts', import.meta.url)),
     },
+    external: DEMO_PACKAGES,
     format: ['esm'],
     outDir: TEST_CLI_DIR,
     splitting: true,

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
+import { type RedisSentinelSetup, startRedisSentinel } from '../support/redis-sentinel.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 import { makeCertificates, startTlsRedis, type TestCertificates } from '../support/tls.js'
 
@@ -95,6 +96,9 @@ const printed: Record<string, (calls: unknown[][]) => void> = {
   fastify: (calls) => {
     expect(calls).toEqual([[{ id: 7 }], [true]])
   },
+  sentinel: (calls) => {
+    expect(calls).toEqual([[{ name: 'Ada' }]])
+  },
   tls: (calls) => {
     expect(calls).toEqual([['hot tier over TLS ready:', true]])
   },
@@ -108,6 +112,7 @@ const printed: Record<string, (calls: unknown[][]) => void> = {
 
 let redis: RedisServer
 let cluster: RedisCluster | undefined
+let sentinel: RedisSentinelSetup | undefined
 let tls: { server: RedisServer; certificates: TestCertificates } | undefined
 beforeAll(async () => {
   // A TLS-only server and its CA only when an example needs them (REDIS_TLS_URL, REDIS_CA_FILE).
@@ -117,6 +122,11 @@ beforeAll(async () => {
     tls = { server, certificates }
     process.env.REDIS_TLS_URL = server.tlsUrl
     process.env.REDIS_CA_FILE = certificates.caFile
+  }
+  // A master, replica and sentinel only when an example needs them (REDIS_SENTINEL_PORT).
+  if (examples.some((example) => example.code.includes('REDIS_SENTINEL_PORT'))) {
+    sentinel = await startRedisSentinel('mymaster')
+    process.env.REDIS_SENTINEL_PORT = String(sentinel.sentinel.port)
   }
   // A cluster only when an example needs one (REDIS_CLUSTER_NODES).
   if (examples.some((example) => example.code.includes('REDIS_CLUSTER_NODES'))) {
@@ -130,7 +140,7 @@ beforeAll(async () => {
   mkdirSync(directory, { recursive: true })
 })
 afterAll(async () => {
-  await Promise.all([redis?.stop(), cluster?.stop(), tls?.server.stop()])
+  await Promise.all([redis?.stop(), cluster?.stop(), tls?.server.stop(), sentinel?.stop()])
   tls?.certificates.remove()
 })
 

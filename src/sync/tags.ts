@@ -16,6 +16,12 @@ export type TagVersionSource = (tags: readonly string[]) => Promise<number[] | u
  */
 export class TagVersions {
   private readonly known: LRUCache<string, number>
+  /**
+   * Without a coordinator, the version of every tag not in `known`: none was invalidated (0), or its
+   * record was dropped (the map is bounded, or it was reset), and then no entry older than the newest
+   * version dropped can be trusted.
+   */
+  private floor = 0
   private trustedFlag: boolean
   /** Moves on every reset, forget or change of trust, so a fetch that straddles one is not remembered. */
   private generation = 0
@@ -24,7 +30,12 @@ export class TagVersions {
     private readonly source: TagVersionSource | undefined,
     options: { maxTags?: number } = {},
   ) {
-    this.known = new LRUCache({ max: options.maxTags ?? 100_000 })
+    this.known = new LRUCache({
+      max: options.maxTags ?? 100_000,
+      dispose: (version, _tag, reason) => {
+        if (source === undefined && reason !== 'set') this.floor = Math.max(this.floor, version)
+      },
+    })
     this.trustedFlag = source === undefined
   }
 
@@ -42,7 +53,7 @@ export class TagVersions {
   validSync(entry: Entry): boolean {
     if (!this.trusted) return false
     for (const tag of entry.tags) {
-      const version = this.known.get(tag)
+      const version = this.known.get(tag) ?? this.unrecorded()
       if (version === undefined || version > entry.version) return false
     }
     return true
@@ -68,7 +79,7 @@ export class TagVersions {
   }
 
   private async fetch(tags: string[]): Promise<Map<string, number> | undefined> {
-    if (!this.source) return new Map(tags.map((tag) => [tag, 0]))
+    if (!this.source) return new Map(tags.map((tag) => [tag, this.known.get(tag) ?? this.floor]))
     const generation = this.generation
     const versions = await this.source(tags)
     if (!versions) return undefined
@@ -92,6 +103,11 @@ export class TagVersions {
   invalidated(tag: string, version: number): void {
     if (this.source) this.forget(tag)
     else this.apply(tag, version)
+  }
+
+  /** The version of a tag with no record here: asked of the coordinator if there is one (undefined). */
+  private unrecorded(): number | undefined {
+    return this.source === undefined ? this.floor : undefined
   }
 
   /** Records a tag's version as the coordinator gave it (versions only move forward). */

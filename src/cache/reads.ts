@@ -42,24 +42,18 @@ export class CacheReads {
     // Only valid keys are ever written, so a memory hit needs no more than the fast path's check; the
     // full one (well-formed UTF-16 and, for long keys, the byte count) comes before any other read.
     const short = isShortValidKey(key, this.maxKeyBytes)
-    const hit = short ? this.l1Hit(key) : undefined
-    if (hit !== undefined) {
-      if (this.hitListened) this.reportL1Hit(key)
-      return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
-    }
-    try {
-      assertValidKey(key, this.maxKeyBytes)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    if (!short) {
-      const longHit = this.l1Hit(key)
-      if (longHit !== undefined) {
-        if (this.hitListened) this.reportL1Hit(key)
-        return (longHit.settled ?? Promise.resolve(longHit.entry.value)) as Promise<V>
+    let hit = short ? this.l1Hit(key) : undefined
+    if (hit === undefined) {
+      try {
+        assertValidKey(key, this.maxKeyBytes)
+      } catch (error) {
+        return Promise.reject(error)
       }
+      if (!short) hit = this.l1Hit(key)
     }
-    return this.getPastL1(key)
+    if (hit === undefined) return this.getPastL1(key)
+    if (this.hitListened) this.reportL1Hit(key)
+    return (hit.settled ?? Promise.resolve(hit.entry.value)) as Promise<V>
   }
 
   /** `get` past the memory tier; its own method, so that `get`'s L1 path allocates no closure context. */

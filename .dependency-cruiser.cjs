@@ -21,8 +21,8 @@ const LAYERS = [
   { name: 'cli', paths: ['src/cli/'] },
 ]
 
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-const pathPattern = (prefix) => (prefix.endsWith('/') ? `^${escape(prefix)}` : `^${escape(prefix)}$`)
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const pathPattern = (prefix) => (prefix.endsWith('/') ? `^${escapeRegExp(prefix)}` : `^${escapeRegExp(prefix)}$`)
 const layerPattern = (layer) => layer.paths.map(pathPattern).join('|')
 
 /** One rule per layer: nothing in it imports from any layer above it. */

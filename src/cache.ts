@@ -11,15 +11,17 @@ import { CacheClosedError } from './errors.js'
 import type { CacheEventMap, CacheEventName } from './events.js'
 import type { BatchLoader } from './load/batch.js'
 import type { Loader } from './load/loads.js'
-import type { ScheduledWarmer, WarmOptions, WarmProgress, WarmSource } from './load/warm.js'
+import type { ScheduledWarmer, WarmOptions, WarmSource } from './load/warm.js'
 import type { CacheOptions, LoadOptions, WriteOptions } from './options.js'
-import type { AuditReport } from './topology/audit.js'
+import type { AuditReport } from './types/audit-report.js'
+import type { WarmProgress } from './types/warm-progress.js'
 import type { IdleReport } from './unwritten-fills.js'
 
 export type { CacheStats, TierStats } from './cache/stats.js'
 export type { BatchLoader, BatchResult } from './load/batch.js'
 export type { BatchLoaderContext } from './load/loader-context.js'
-export type { Loader, LoaderContext, StaleReason } from './load/loads.js'
+export type { Loader, LoaderContext } from './load/loads.js'
+export type { StaleReason } from './types/stale-reason.js'
 
 /**
  * A multi-level cache: an ordered stack of tiers in front of your loaders. Create one with

@@ -1,4 +1,4 @@
-import { SMI_MAX } from './tiers/heap-size.js'
+import { SMI_MAX } from './v8-layout.js'
 
 /**
  * The clock of the L1 fast path. `Date.now()` costs about as much as the rest of a memory-tier hit, so

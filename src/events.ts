@@ -1,5 +1,9 @@
 import { EventEmitter } from 'node:events'
 import { TierCacheError, TierError } from './errors.js'
+import type { AuditReport } from './types/audit-report.js'
+import type { StaleReason } from './types/stale-reason.js'
+import type { BreakerState, TierState } from './types/tier-state.js'
+import type { WarmProgress } from './types/warm-progress.js'
 
 /** Everything the cache reports as it happens. Listening is optional; nothing is emitted as 'error'. */
 export interface CacheEventMap {
@@ -23,8 +27,8 @@ export interface CacheEventMap {
   tierState: [
     {
       tier: string
-      state: import('./health-log.js').TierState
-      breaker?: import('./tiers/circuit-breaker.js').BreakerState
+      state: TierState
+      breaker?: BreakerState
       error?: unknown
     },
   ]
@@ -38,11 +42,11 @@ export interface CacheEventMap {
    */
   syncState: [{ healthy: boolean }]
   /** A caller was answered with a stale value (within grace), and why. */
-  staleServed: [{ key: string; reason: import('./load/loads.js').StaleReason }]
+  staleServed: [{ key: string; reason: StaleReason }]
   /** A warm-up made progress (after every batch, and once when done). */
-  warm: [import('./load/warm.js').WarmProgress]
+  warm: [WarmProgress]
   /** A Redis tier's configuration was checked against its role. */
-  audit: [import('./topology/audit.js').AuditReport]
+  audit: [AuditReport]
   /**
    * A `get`, `getOrLoad` or `getMany` found `key` fresh in `tier` (the fastest that had it). Only while
    * someone listens does an L1 hit leave the fast path to say so.

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from './errors.js'
 import type { CacheEvents } from './events.js'
+import type { TierState } from './types/tier-state.js'
 
 /**
  * Where the cache says what happens to its tiers (option `logger` of createCache): any object with
@@ -12,18 +13,6 @@ export interface Logger {
   info(context: object, message: string): void
   debug(context: object, message: string): void
 }
-
-/**
- * The state of a tier, as `stats()` and the `tierState` event report it:
- * - `'connecting'`: a Redis tier making its first connection, within its `connectTimeout`;
- * - `'up'`: in use;
- * - `'degraded'`: connected but skipped (its circuit breaker is open or probing, or it is replaying the
- *   writes it missed before serving reads again);
- * - `'down'`: unreachable (disconnected, or not connected within its `connectTimeout`);
- * - `'bypassed'`: a memory tier while invalidations from other processes could be missed (the bus is
- *   down): reads go past it to Redis until the bus is back.
- */
-export type TierState = 'connecting' | 'up' | 'degraded' | 'down' | 'bypassed'
 
 /** A tier whose start and health the cache follows (every Redis tier, those a geo fan-out writes to too). */
 export interface WatchedTier {

@@ -40,8 +40,8 @@ export {
   UnexpectedReplyError,
 } from './errors.js'
 export type { CacheEventMap, CacheEventName } from './events.js'
-export type { Logger, TierState } from './health-log.js'
-export type { ScheduledWarmer, WarmOptions, WarmProgress, WarmSource } from './load/warm.js'
+export type { Logger } from './health-log.js'
+export type { ScheduledWarmer, WarmOptions, WarmSource } from './load/warm.js'
 export {
   type PrometheusMetrics,
   type PrometheusOptions,
@@ -50,24 +50,24 @@ export {
 } from './metrics/prometheus.js'
 export { LATENCY_BUCKET_MICROS, type TierCountersSnapshot } from './metrics/tier-counters.js'
 export type { CacheOptions, LoadOptions, LoadProtectionOptions, WriteOptions } from './options.js'
-export type { NodeRedisClusterLike } from './redis/cluster-connection.js'
+export type { NodeRedisClusterLike } from './redis/cluster-clients.js'
 export type { IoredisLike, NodeRedisLike, RedisArgument } from './redis/connection.js'
 export type { NodeRedisSentinelLike } from './redis/sentinel-connection.js'
-export type { BusOptions } from './sync/bus.js'
 export type { BusSecret } from './sync/bus-auth.js'
 export type { BusStats } from './sync/bus-counters.js'
+export type { BusOptions } from './sync/bus-options.js'
 export type { SyncOptions } from './sync/synchronizer.js'
-export type { BreakerOptions, BreakerState } from './tiers/circuit-breaker.js'
+export type { BreakerOptions } from './tiers/circuit-breaker.js'
 export type {
   EvictionPolicy,
   EvictionPolicyFactory,
   PolicyLimits,
   PolicyValue,
 } from './tiers/eviction-policy.js'
-export { lruPolicy } from './tiers/eviction-policy.js'
 export { type MemoryPolicyName, type MemoryTierOptions, memoryTier } from './tiers/memory.js'
 export { clockPolicy } from './tiers/policies/clock.js'
 export { lfuPolicy } from './tiers/policies/lfu.js'
+export { lruPolicy } from './tiers/policies/lru.js'
 export {
   createWTinyLfuPolicy,
   type WindowAdaptation,
@@ -79,7 +79,6 @@ export { type RedisClusterTierOptions, type RedisTierOptions, redisTier } from '
 export type { TierHealth } from './tiers/redis-tier.js'
 export type { RedisTlsOptions } from './tiers/redis-tls.js'
 export type { TierDefinition } from './tiers/tier.js'
-export type { AuditFinding, AuditReport, RedisRole, RedisServerSettings } from './topology/audit.js'
 export {
   GeoCache,
   type GeoCacheOptions,
@@ -98,4 +97,7 @@ export {
   geoTopology,
 } from './topology/geo-topology.js'
 export type { BudgetStats } from './topology/latency-budget.js'
+export type { AuditFinding, AuditReport, RedisRole, RedisServerSettings } from './types/audit-report.js'
+export type { BreakerState, TierState } from './types/tier-state.js'
+export type { WarmProgress } from './types/warm-progress.js'
 export type { IdleReport } from './unwritten-fills.js'

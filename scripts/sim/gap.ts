@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/eviction-policy.js'
-import { lruPolicy } from '../../src/tiers/eviction-policy.js'
+import { lruPolicy } from '../../src/tiers/policies/lru.js'
 import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/policies/w-tinylfu.js'
 import { optimalHitMap } from './optimal.js'
 import { syntheticTrace } from './synthetic.js'

@@ -1,7 +1,7 @@
 import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/eviction-policy.js'
-import { lruPolicy } from '../../src/tiers/eviction-policy.js'
 import { clockPolicy } from '../../src/tiers/policies/clock.js'
 import { lfuPolicy } from '../../src/tiers/policies/lfu.js'
+import { lruPolicy } from '../../src/tiers/policies/lru.js'
 import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/policies/w-tinylfu.js'
 import { optimalHits } from './optimal.js'
 import type { Trace } from './trace.js'

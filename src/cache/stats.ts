@@ -1,8 +1,7 @@
-import type { TierState } from '../health-log.js'
 import type { TierCountersSnapshot } from '../metrics/tier-counters.js'
 import type { BusStats } from '../sync/bus-counters.js'
-import type { BreakerState } from '../tiers/circuit-breaker.js'
 import type { Tier } from '../tiers/tier.js'
+import type { BreakerState, TierState } from '../types/tier-state.js'
 import type { CacheParts } from './parts.js'
 
 /** Figures for one tier, from {@link TierCache.stats}. */

@@ -6,12 +6,12 @@ import {
   type ScheduledWarmer,
   scheduleWarm,
   type WarmOptions,
-  type WarmProgress,
   type WarmSource,
   warmOnce,
 } from '../load/warm.js'
 import type { WriteOptions } from '../options.js'
 import type { Tier } from '../tiers/tier.js'
+import type { WarmProgress } from '../types/warm-progress.js'
 import type { CacheParts } from './parts.js'
 import type { CacheReads } from './reads.js'
 

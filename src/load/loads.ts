@@ -7,6 +7,7 @@ import type { TierStack } from '../stack.js'
 import { cloneDeep } from '../tiers/protect.js'
 import type { Tier } from '../tiers/tier.js'
 import { Trend } from '../trend.js'
+import type { StaleReason } from '../types/stale-reason.js'
 import { writeOptionsFor } from './caching-choice.js'
 import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
@@ -18,9 +19,6 @@ export type { LoaderContext }
 
 /** Produces the value of a key on a miss. Returning `undefined` caches nothing; `null` is cached. */
 export type Loader<V> = (context: LoaderContext) => V | Promise<V>
-
-/** Why a stale value was served. */
-export type StaleReason = 'revalidate' | 'fail-safe' | 'soft-timeout' | 'backoff'
 
 const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 

@@ -3,6 +3,7 @@ import { toTimerMilliseconds } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
 import type { CacheEvents } from '../events.js'
 import type { WriteOptions } from '../options.js'
+import type { WarmProgress } from '../types/warm-progress.js'
 import type { BatchLoader } from './batch.js'
 
 /** Where keys to warm come from: a list, an async stream (a database cursor…), or a function giving either. */
@@ -21,19 +22,6 @@ export interface WarmOptions extends WriteOptions {
   onProgress?: (progress: WarmProgress) => void
   /** Repeat the warm-up at this interval (the source is read again each time) until `stop()` or `close()`. */
   every?: Duration
-}
-
-/** How far a warm-up has got. */
-export interface WarmProgress {
-  /** Keys handled so far. */
-  readonly processed: number
-  /** Keys some tier already had (copied into the faster tiers). */
-  readonly cached: number
-  /** Keys the loader produced. */
-  readonly loaded: number
-  /** Keys whose batch load failed (the warm-up goes on). */
-  readonly failed: number
-  readonly done: boolean
 }
 
 /** A warm-up that repeats (`every`); `close()` stops it too. */

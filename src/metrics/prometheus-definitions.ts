@@ -1,7 +1,5 @@
 import type { CacheStats, TierStats } from '../cache.js'
-import type { Watcher } from './prometheus.js'
-
-export type Labels = Record<string, string>
+import type { Labels, Watcher } from './watcher.js'
 
 export interface Value {
   value: number

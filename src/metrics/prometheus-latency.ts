@@ -1,7 +1,6 @@
 import type * as PromClient from 'prom-client'
-import type { Watcher } from './prometheus.js'
-import type { Labels } from './prometheus-definitions.js'
 import { LATENCY_BUCKET_MICROS } from './tier-counters.js'
+import type { Labels, Watcher } from './watcher.js'
 
 interface LatencyValue {
   value: number

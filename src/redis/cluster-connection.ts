@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors.js'
+import type { IoredisClusterLike, NodeRedisClusterLike } from './cluster-clients.js'
 import {
   ioredisClusterChannel,
   nodeRedisClusterChannel,
@@ -8,7 +9,6 @@ import {
 import {
   fromIoredis,
   fromNodeRedis,
-  type IoredisLike,
   type NodeRedisLike,
   type RedisArgument,
   type RedisConnection,
@@ -19,35 +19,6 @@ import {
  * topology refresh and failover handling are the client's own (node-redis `createCluster`, ioredis
  * `Cluster`); this file only maps our calls onto them.
  */
-
-/** The structural slice of a node-redis cluster (`createCluster`) we use. */
-export interface NodeRedisClusterLike {
-  readonly isReady: boolean
-  readonly isOpen: boolean
-  readonly masters: readonly unknown[]
-  sendCommand(
-    firstKey: RedisArgument | undefined,
-    isReadonly: boolean | undefined,
-    args: readonly RedisArgument[],
-    options?: object,
-  ): Promise<unknown>
-  nodeClient(node: never): Promise<unknown>
-  on(event: string, listener: (...args: unknown[]) => void): unknown
-  off(event: string, listener: (...args: unknown[]) => void): unknown
-  close?(): Promise<unknown>
-  destroy?(): unknown
-  connect?(): Promise<unknown>
-  duplicate?(overrides?: object): NodeRedisClusterLike
-  sSubscribe?(channel: string, listener: (message: Buffer) => void, bufferMode: true): Promise<unknown>
-  subscribe?(channel: string, listener: (message: Buffer) => void, bufferMode: true): Promise<unknown>
-}
-
-/** The structural slice of an ioredis `Cluster` we use. */
-export interface IoredisClusterLike extends IoredisLike {
-  readonly isCluster: true
-  nodes(role: 'master'): IoredisLike[]
-  ssubscribe?(...channels: string[]): Promise<unknown>
-}
 
 export function isNodeRedisCluster(client: unknown): client is NodeRedisClusterLike {
   return (

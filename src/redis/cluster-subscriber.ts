@@ -1,4 +1,4 @@
-import type { IoredisClusterLike, NodeRedisClusterLike } from './cluster-connection.js'
+import type { IoredisClusterLike, NodeRedisClusterLike } from './cluster-clients.js'
 import type { RedisSubscriber } from './connection.js'
 
 /** One subscriber client of a cluster, for one channel. */

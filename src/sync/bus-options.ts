@@ -1,7 +1,30 @@
 import { KeyObject } from 'node:crypto'
 import { InvalidOptionError } from '../errors.js'
-import type { BusOptions } from './bus.js'
 import { type BusSecret, toSecretKey } from './bus-auth.js'
+
+/** Options of the invalidation bus (option `sync.bus` of createCache). */
+export interface BusOptions {
+  /** How often each process publishes a heartbeat to itself. Default 500 ms. */
+  heartbeatIntervalMs?: number
+  /** The bus counts as down when this process's own heartbeat has not come back for this long. Default 1500 ms. */
+  heartbeatTimeoutMs?: number
+  /** Longest a PUBLISH may take. Default 1000 ms. */
+  publishTimeoutMs?: number
+  /**
+   * Shared secret (string, Buffer or KeyObject, at least 16 bytes; 32 random bytes recommended) with
+   * which every message is authenticated (HMAC-SHA256). Receivers drop and count messages without a
+   * valid MAC, and replays. Every process of the namespace needs the same secret. A list rotates
+   * secrets: messages are signed with the first and accepted under any. Default: none.
+   */
+  secret?: BusSecret | readonly BusSecret[]
+  /**
+   * Largest message, in bytes: larger ones received are dropped unread and counted (`stats().bus`);
+   * batches sent are split to stay within it. Give every process the same limits. Default 1 MiB.
+   */
+  maxMessageBytes?: number
+  /** Most keys, tags and filled keys in one message, received or sent (as for maxMessageBytes). Default 1000. */
+  maxMessageItems?: number
+}
 
 /** Default `maxMessageBytes`: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024

@@ -3,9 +3,9 @@ import { LRUCache } from 'lru-cache'
 import type { CacheEvents } from '../events.js'
 import type { RedisConnection, RedisSubscriber } from '../redis/connection.js'
 import { withDeadline } from '../redis/deadline.js'
-import { BusAuthenticator, type BusSecret } from './bus-auth.js'
+import { BusAuthenticator } from './bus-auth.js'
 import { BusCounters } from './bus-counters.js'
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGE_ITEMS } from './bus-options.js'
+import { type BusOptions, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGE_ITEMS } from './bus-options.js'
 import { type BusMessage, decodeMessage, encodeMessage, type RejectReason } from './messages.js'
 
 /** What the bus tells the cache. */
@@ -30,29 +30,6 @@ export interface BusListener {
   delivered(sentAt: number): void
   /** A message from some process was lost (a gap in its sequence numbers). */
   lost(): void
-}
-
-export interface BusOptions {
-  /** How often each process publishes a heartbeat to itself. Default 500 ms. */
-  heartbeatIntervalMs?: number
-  /** The bus counts as down when this process's own heartbeat has not come back for this long. Default 1500 ms. */
-  heartbeatTimeoutMs?: number
-  /** Longest a PUBLISH may take. Default 1000 ms. */
-  publishTimeoutMs?: number
-  /**
-   * Shared secret (string, Buffer or KeyObject, at least 16 bytes; 32 random bytes recommended) with
-   * which every message is authenticated (HMAC-SHA256). Receivers drop and count messages without a
-   * valid MAC, and replays. Every process of the namespace needs the same secret. A list rotates
-   * secrets: messages are signed with the first and accepted under any. Default: none.
-   */
-  secret?: BusSecret | readonly BusSecret[]
-  /**
-   * Largest message, in bytes: larger ones received are dropped unread and counted (`stats().bus`);
-   * batches sent are split to stay within it. Give every process the same limits. Default 1 MiB.
-   */
-  maxMessageBytes?: number
-  /** Most keys, tags and filled keys in one message, received or sent (as for maxMessageBytes). Default 1000. */
-  maxMessageItems?: number
 }
 
 /** One key, tag or filled key of a message being built, and the list it goes in. */

@@ -1,9 +1,10 @@
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
-import type { Flights } from '../load/flights.js'
+import type { RedisConnection } from '../redis/connection.js'
 import type { Fill, Tier } from '../tiers/tier.js'
-import { type BusListener, type BusOptions, InvalidationBus } from './bus.js'
+import { type BusListener, InvalidationBus } from './bus.js'
 import type { BusStats } from './bus-counters.js'
+import type { BusOptions } from './bus-options.js'
 import { OwnWrites } from './own-writes.js'
 import { TagVersions } from './tags.js'
 import { type ChangedKeySource, type ChangeHandler, TrackedChanges } from './tracked-changes.js'
@@ -24,11 +25,14 @@ export interface SyncOptions {
 export interface SyncCoordinator extends ChangedKeySource {
   readonly name: string
   readonly namespacePrefix: string
-  readonly connection: import('../redis/connection.js').RedisConnection
-  useWriter(
-    connection: import('../redis/connection.js').RedisConnection,
-    onWritten?: (key: string, version: number) => void,
-  ): void
+  readonly connection: RedisConnection
+  useWriter(connection: RedisConnection, onWritten?: (key: string, version: number) => void): void
+}
+
+/** The loads in flight (load/flights.ts): an invalidation stops them from filling the keys it dropped. */
+export interface InvalidatedLoads {
+  invalidate(key: string): void
+  invalidateAll(): void
 }
 
 /**
@@ -45,7 +49,7 @@ export class Synchronizer {
   constructor(
     tiers: readonly Tier[],
     coordinator: SyncCoordinator | undefined,
-    private readonly flights: Flights,
+    private readonly flights: InvalidatedLoads,
     private readonly events: CacheEvents,
     private readonly tombstoneTtlMs: number,
     options: SyncOptions,

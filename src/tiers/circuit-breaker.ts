@@ -1,3 +1,4 @@
+import type { BreakerState } from '../types/tier-state.js'
 /** Circuit-breaker settings of a Redis tier (`redisTier({ breaker })`). */
 export interface BreakerOptions {
   /** Failures (timeouts or connection errors) within `windowMs` that open the breaker. Default 3. */
@@ -7,8 +8,6 @@ export interface BreakerOptions {
   /** How long an open breaker skips the tier before letting one probe through. Default 500 ms. */
   openMs?: number
 }
-
-export type BreakerState = 'closed' | 'open' | 'half-open'
 
 /**
  * Skips a tier that keeps failing, so a stalled server costs callers nothing once noticed:

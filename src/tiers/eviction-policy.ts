@@ -40,5 +40,3 @@ export interface PolicyLimits {
  * that keeps nothing in {@link PolicyValue.policySlot} can be written for any `V extends object`.
  */
 export type EvictionPolicyFactory = <V extends PolicyValue>(limits: PolicyLimits) => EvictionPolicy<V>
-
-export { lruPolicy } from './policies/lru.js'

@@ -1,3 +1,4 @@
+import { COMPRESSED, SMI_MAX } from '../v8-layout.js'
 import { heldKeys, isIndexWalkable } from './array-elements.js'
 
 /**
@@ -10,18 +11,12 @@ import { heldKeys, isIndexWalkable } from './array-elements.js'
  * the tier used before) undercounts small objects by half or more.
  */
 
-const COMPRESSED =
-  (process.config.variables as Record<string, unknown>).v8_enable_pointer_compression === 1 ||
-  (process.config.variables as Record<string, unknown>).v8_enable_pointer_compression === true
-
 /** Bytes per tagged field (a pointer or a small integer). */
 export const WORD = COMPRESSED ? 4 : 8
 /** A string's header (map, hash, length) before its characters. */
 const STRING_HEADER = COMPRESSED ? 12 : 16
 /** A boxed double: map + 8-byte value. */
 export const HEAP_NUMBER = COMPRESSED ? 12 : 16
-/** Largest integer kept inline as a small integer (Smi): 31 bits with compression, 32 without. */
-export const SMI_MAX = COMPRESSED ? 2 ** 30 - 1 : 2 ** 31 - 1
 /** Object header: map, properties, elements. */
 const OBJECT_HEADER = 3 * WORD
 /** Properties an object literal or a decoded object holds inside itself before spilling out. */

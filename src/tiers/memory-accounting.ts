@@ -1,9 +1,9 @@
 import type { Entry } from '../entry.js'
 import type { EvictionPolicyFactory } from './eviction-policy.js'
-import { lruPolicy } from './eviction-policy.js'
 import { estimateHeapBytes, HEAP_NUMBER, stringBytes, WORD } from './heap-size.js'
 import { clockPolicy } from './policies/clock.js'
 import { lfuPolicy } from './policies/lfu.js'
+import { lruPolicy } from './policies/lru.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 
 /*

@@ -3,17 +3,13 @@ import { isBeforePlain, NEVER_PLAIN, plainSecond } from '../clock.js'
 import { type Duration, optionalTtlMilliseconds } from '../duration.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
-import type { TierState } from '../health-log.js'
 import { TierCounters } from '../metrics/tier-counters.js'
-import {
-  type EvictionPolicy,
-  type EvictionPolicyFactory,
-  lruPolicy,
-  type PolicyValue,
-} from './eviction-policy.js'
+import type { TierState } from '../types/tier-state.js'
+import type { EvictionPolicy, EvictionPolicyFactory, PolicyValue } from './eviction-policy.js'
 import { memoryEntryBytes, policyEntryBytes } from './memory-accounting.js'
 import { clockPolicy } from './policies/clock.js'
 import { lfuPolicy } from './policies/lfu.js'
+import { lruPolicy } from './policies/lru.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 import { cloneDeep, freezeOwned, type ValueProtection } from './protect.js'
 import type {

@@ -1,5 +1,5 @@
-import type { TierState } from '../health-log.js'
 import type { RedisConnection } from '../redis/connection.js'
+import type { TierState } from '../types/tier-state.js'
 import type { TierGuard } from './redis-guard.js'
 import type { TierContext } from './tier.js'
 

@@ -3,19 +3,15 @@ import type { Compressor } from '../codec/compression.js'
 import { encodeEntry } from '../codec/entry-codec.js'
 import { serializeOrThrow } from '../codec/serializer.js'
 import { type Entry, tierTtl } from '../entry.js'
-import type { TierState, WatchedTier } from '../health-log.js'
+import type { WatchedTier } from '../health-log.js'
 import type { LeaseAnswer } from '../load/leases.js'
 import { TierCounters } from '../metrics/tier-counters.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { runScript, WRITE_IF_NEWER, WRITE_IF_NEWER_RELEASE } from '../redis/scripts.js'
-import {
-  type AuditReport,
-  auditSettings,
-  combineServerReports,
-  type RedisRole,
-  readServerSettings,
-} from '../topology/audit.js'
-import type { BreakerOptions, BreakerState } from './circuit-breaker.js'
+import { auditSettings, combineServerReports, readServerSettings } from '../topology/audit.js'
+import type { AuditReport, RedisRole } from '../types/audit-report.js'
+import type { BreakerState, TierState } from '../types/tier-state.js'
+import type { BreakerOptions } from './circuit-breaker.js'
 import { RedisCoordinator } from './redis-coordinator.js'
 import { NO_ANSWER, TierGuard } from './redis-guard.js'
 import { type KeyLayout, keyLayout } from './redis-keys.js'

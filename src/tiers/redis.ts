@@ -4,11 +4,8 @@ import { type Duration, optionalTtlMilliseconds, toTimerMilliseconds } from '../
 import { InvalidOptionError } from '../errors.js'
 import { assertValidPrefix } from '../keys.js'
 import { redactError, redactUrl, urlSecrets } from '../redact.js'
-import {
-  fromNodeRedisCluster,
-  isClusterClient,
-  type NodeRedisClusterLike,
-} from '../redis/cluster-connection.js'
+import type { NodeRedisClusterLike } from '../redis/cluster-clients.js'
+import { fromNodeRedisCluster, isClusterClient } from '../redis/cluster-connection.js'
 import {
   type IoredisLike,
   type NodeRedisLike,
@@ -17,7 +14,7 @@ import {
 } from '../redis/connection.js'
 import type { NodeRedisSentinelLike } from '../redis/sentinel-connection.js'
 import { toConnection } from '../redis/to-connection.js'
-import type { RedisRole } from '../topology/audit.js'
+import type { RedisRole } from '../types/audit-report.js'
 import type { BreakerOptions } from './circuit-breaker.js'
 import { RedisTier, type RedisTierSettings } from './redis-tier.js'
 import { type RedisTlsOptions, tlsSocketOptions, validateTls } from './redis-tls.js'

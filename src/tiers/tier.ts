@@ -1,8 +1,10 @@
 import type { Serializer } from '../codec/serializer.js'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
+import type { HealthLog } from '../health-log.js'
 import type { LeaseHandoff } from '../load/leases.js'
 import type { TierCounters } from '../metrics/tier-counters.js'
+import type { TierState } from '../types/tier-state.js'
 
 /** What every tier gets from the cache that owns it. */
 export interface TierContext {
@@ -12,7 +14,7 @@ export interface TierContext {
   readonly events: CacheEvents
   readonly maxKeyBytes: number
   /** Follows tier states and says what happens to the logger (absent in unit tests of a single tier). */
-  readonly health?: import('../health-log.js').HealthLog
+  readonly health?: HealthLog
   /** Largest serialized value written or read back (see the cache option `maxValueBytes`). */
   readonly maxValueBytes: number
 }
@@ -131,7 +133,7 @@ export interface Tier {
   clear(): Promise<void> | void
   close(): Promise<void> | void
   /** Whether the tier is in use, and if not why (see TierState). */
-  readonly state?: import('../health-log.js').TierState
+  readonly state?: TierState
   /** True when this tier issues versions (the first Redis tier, unless configured otherwise). */
   readonly coordinator: boolean
   /** Marks this tier as the version coordinator. Called once by the cache. */

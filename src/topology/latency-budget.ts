@@ -1,6 +1,7 @@
 import { withDeadline } from '../redis/deadline.js'
-import { type BreakerOptions, type BreakerState, CircuitBreaker } from '../tiers/circuit-breaker.js'
+import { type BreakerOptions, CircuitBreaker } from '../tiers/circuit-breaker.js'
 import type { Tier, TierRead } from '../tiers/tier.js'
+import type { BreakerState } from '../types/tier-state.js'
 
 /** Figures of one level's latency budget, from `GeoCache.budgets()`. */
 export interface BudgetStats {

@@ -1,10 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import {
-  type AuditReport,
-  auditSettings,
-  combineServerReports,
-  type RedisServerSettings,
-} from '../../src/topology/audit.js'
+import { auditSettings, combineServerReports } from '../../src/topology/audit.js'
+import type { AuditReport, RedisServerSettings } from '../../src/types/audit-report.js'
 
 const hotFit: RedisServerSettings = {
   maxmemory: 64 << 20,

@@ -1,5 +1,6 @@
 import { redactUrl } from '../../redact.js'
-import { type AuditReport, auditSettings, auditTierSizes, readServerSettings } from '../../topology/audit.js'
+import { auditSettings, auditTierSizes, readServerSettings } from '../../topology/audit.js'
+import type { AuditReport } from '../../types/audit-report.js'
 import { parseCommand } from '../args.js'
 import type { Command } from '../command.js'
 import { formatBytes } from '../format.js'

@@ -1,4 +1,4 @@
-import type { RedisRole } from '../../topology/audit.js'
+import type { RedisRole } from '../../types/audit-report.js'
 
 /** One server of a preset: its tier name, role and redis-server arguments. */
 export interface ServerPreset {

@@ -1,5 +1,5 @@
 import { redactCredentials, redactUrl } from '../../redact.js'
-import type { RedisRole } from '../../topology/audit.js'
+import type { RedisRole } from '../../types/audit-report.js'
 import { type Flags, listFlag, stringFlag } from '../args.js'
 import { UsageError } from '../errors.js'
 

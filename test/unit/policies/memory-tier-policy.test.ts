@@ -4,13 +4,10 @@ import type { Entry } from '../../../src/entry.js'
 import { InvalidOptionError } from '../../../src/errors.js'
 import { CacheEvents } from '../../../src/events.js'
 import { lfuPolicy, memoryTier, wTinyLfuPolicy } from '../../../src/index.js'
-import {
-  type EvictionPolicyFactory,
-  lruPolicy,
-  type PolicyValue,
-} from '../../../src/tiers/eviction-policy.js'
+import type { EvictionPolicyFactory, PolicyValue } from '../../../src/tiers/eviction-policy.js'
 import type { MemoryPolicyName, MemoryTier } from '../../../src/tiers/memory.js'
 import { clockPolicy } from '../../../src/tiers/policies/clock.js'
+import { lruPolicy } from '../../../src/tiers/policies/lru.js'
 import type { Fill } from '../../../src/tiers/tier.js'
 
 const context = {

@@ -1,13 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  type EvictionPolicyFactory,
-  lruPolicy,
-  type PolicyValue,
-} from '../../../src/tiers/eviction-policy.js'
+import type { EvictionPolicyFactory, PolicyValue } from '../../../src/tiers/eviction-policy.js'
 import { clockPolicy } from '../../../src/tiers/policies/clock.js'
 import { FrequencySketch } from '../../../src/tiers/policies/frequency-sketch.js'
 import { lfuPolicy } from '../../../src/tiers/policies/lfu.js'
+import { lruPolicy } from '../../../src/tiers/policies/lru.js'
 import { Segment } from '../../../src/tiers/policies/segment.js'
 import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../../src/tiers/policies/w-tinylfu.js'
 

@@ -1,6 +1,6 @@
 /**
  * Measures what the memory tier's entries really cost on the heap, per eviction policy, and how
- * close the tier's byte accounting (src/tiers/memory-accounting.ts) is to it.
+ * close the tier's byte accounting (src/tiers/memory/memory-accounting.ts) is to it.
  *
  *   npm run measure:memory -- [--entries 1000000] [--policy clock,lru,lfu,w-tinylfu] [--shape small]
  *
@@ -19,8 +19,8 @@ import { parseArgs } from 'node:util'
 import { v8Serializer } from '../src/codec/serializer.js'
 import { type Entry, NO_TAGS } from '../src/entry.js'
 import { CacheEvents } from '../src/events.js'
-import type { EvictionPolicyFactory, PolicyValue } from '../src/tiers/eviction-policy.js'
-import { type MemoryPolicyName, type MemoryTier, memoryTier } from '../src/tiers/memory.js'
+import type { EvictionPolicyFactory, PolicyValue } from '../src/tiers/memory/eviction-policy.js'
+import { type MemoryPolicyName, type MemoryTier, memoryTier } from '../src/tiers/memory/memory-tier.js'
 import type { Fill } from '../src/tiers/tier.js'
 import { SIMULATED_POLICIES } from './sim/replay.js'
 

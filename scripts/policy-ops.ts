@@ -13,7 +13,7 @@
  * tests check O(1) by counting steps, which a busy machine cannot disturb.)
  */
 import { parseArgs } from 'node:util'
-import type { EvictionPolicy, PolicyValue } from '../src/tiers/eviction-policy.js'
+import type { EvictionPolicy, PolicyValue } from '../src/tiers/memory/eviction-policy.js'
 import { SIMULATED_POLICIES } from './sim/replay.js'
 import { zipfTrace } from './sim/synthetic.js'
 

@@ -48,11 +48,7 @@ export {
   type PrometheusRegistry,
   prometheusMetrics,
 } from './metrics/prometheus.js'
-export { LATENCY_BUCKET_MICROS, type TierCountersSnapshot } from './metrics/tier-counters.js'
 export type { CacheOptions, LoadOptions, LoadProtectionOptions, WriteOptions } from './options.js'
-export type { NodeRedisClusterLike } from './redis/cluster-clients.js'
-export type { IoredisLike, NodeRedisLike, RedisArgument } from './redis/connection.js'
-export type { NodeRedisSentinelLike } from './redis/sentinel-connection.js'
 export type { BusSecret } from './sync/bus-auth.js'
 export type { BusStats } from './sync/bus-counters.js'
 export type { BusOptions } from './sync/bus-options.js'
@@ -63,22 +59,30 @@ export type {
   EvictionPolicyFactory,
   PolicyLimits,
   PolicyValue,
-} from './tiers/eviction-policy.js'
-export { type MemoryPolicyName, type MemoryTierOptions, memoryTier } from './tiers/memory.js'
-export { clockPolicy } from './tiers/policies/clock.js'
-export { lfuPolicy } from './tiers/policies/lfu.js'
-export { lruPolicy } from './tiers/policies/lru.js'
+} from './tiers/memory/eviction-policy.js'
+export { type MemoryPolicyName, type MemoryTierOptions, memoryTier } from './tiers/memory/memory-tier.js'
+export { clockPolicy } from './tiers/memory/policies/clock.js'
+export { lfuPolicy } from './tiers/memory/policies/lfu.js'
+export { lruPolicy } from './tiers/memory/policies/lru.js'
 export {
   createWTinyLfuPolicy,
   type WindowAdaptation,
   type WTinyLfuOptions,
   wTinyLfuPolicy,
-} from './tiers/policies/w-tinylfu.js'
+} from './tiers/memory/policies/w-tinylfu.js'
 export type { ValueProtection } from './tiers/protect.js'
-export { type RedisClusterTierOptions, type RedisTierOptions, redisTier } from './tiers/redis.js'
-export type { TierHealth } from './tiers/redis-tier.js'
-export type { RedisTlsOptions } from './tiers/redis-tls.js'
+export type { NodeRedisClusterLike } from './tiers/redis/cluster-clients.js'
+export type { IoredisLike, NodeRedisLike, RedisArgument } from './tiers/redis/connection.js'
+export type { TierHealth } from './tiers/redis/redis-tier.js'
+export {
+  type RedisClusterTierOptions,
+  type RedisTierOptions,
+  redisTier,
+} from './tiers/redis/redis-tier-factory.js'
+export type { NodeRedisSentinelLike } from './tiers/redis/sentinel-connection.js'
+export type { RedisTlsOptions } from './tiers/redis/tls.js'
 export type { TierDefinition } from './tiers/tier.js'
+export { LATENCY_BUCKET_MICROS, type TierCountersSnapshot } from './tiers/tier-counters.js'
 export {
   GeoCache,
   type GeoCacheOptions,

@@ -15,7 +15,7 @@ import { checkLogger, type Logger } from './health-log.js'
 import { assertValidNamespace, assertValidTags, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TAGS } from './keys.js'
 import { resolveBusOptions } from './sync/bus-options.js'
 import type { SyncOptions } from './sync/synchronizer.js'
-import { parseByteSize } from './tiers/memory.js'
+import { parseByteSize } from './tiers/memory/memory-tier.js'
 import type { TierDefinition } from './tiers/tier.js'
 
 /** Options of {@link createCache}. */

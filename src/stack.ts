@@ -1,6 +1,5 @@
 import type { Entry } from './entry.js'
 import { InvalidOptionError } from './errors.js'
-import type { LeaseStore } from './load/leases.js'
 import {
   backfillsFor,
   type Hit,
@@ -10,6 +9,7 @@ import {
   lookupKey,
   type TagCheck,
 } from './read-path.js'
+import type { LeaseStore } from './tiers/leases.js'
 import type { Fill, ServedValue, SyncTier, Tier, WriteOutcome } from './tiers/tier.js'
 import { Trend } from './trend.js'
 import { type IdleReport, UnwrittenFills } from './unwritten-fills.js'

@@ -6,9 +6,9 @@
  *   npm run sim:gap -- --trace web12.trace.xz --size 1000
  */
 import { parseArgs } from 'node:util'
-import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/eviction-policy.js'
-import { lruPolicy } from '../../src/tiers/policies/lru.js'
-import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/policies/w-tinylfu.js'
+import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/memory/eviction-policy.js'
+import { lruPolicy } from '../../src/tiers/memory/policies/lru.js'
+import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/memory/policies/w-tinylfu.js'
 import { optimalHitMap } from './optimal.js'
 import { syntheticTrace } from './synthetic.js'
 import { readTraceFile, type Trace } from './trace.js'

@@ -1,8 +1,8 @@
-import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/eviction-policy.js'
-import { clockPolicy } from '../../src/tiers/policies/clock.js'
-import { lfuPolicy } from '../../src/tiers/policies/lfu.js'
-import { lruPolicy } from '../../src/tiers/policies/lru.js'
-import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/policies/w-tinylfu.js'
+import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/memory/eviction-policy.js'
+import { clockPolicy } from '../../src/tiers/memory/policies/clock.js'
+import { lfuPolicy } from '../../src/tiers/memory/policies/lfu.js'
+import { lruPolicy } from '../../src/tiers/memory/policies/lru.js'
+import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/memory/policies/w-tinylfu.js'
 import { optimalHits } from './optimal.js'
 import type { Trace } from './trace.js'
 

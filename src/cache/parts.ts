@@ -2,7 +2,6 @@ import { InvalidOptionError } from '../errors.js'
 import { CacheEvents } from '../events.js'
 import { HealthLog } from '../health-log.js'
 import { Flights } from '../load/flights.js'
-import { Leases } from '../load/leases.js'
 import { Loads } from '../load/loads.js'
 import {
   type CacheOptions,
@@ -12,6 +11,7 @@ import {
 } from '../options.js'
 import { TierStack } from '../stack.js'
 import { type SyncCoordinator, Synchronizer } from '../sync/synchronizer.js'
+import { Leases } from '../tiers/leases.js'
 import type { Tier, TierContext, TierDefinition } from '../tiers/tier.js'
 import { Startup } from './startup.js'
 

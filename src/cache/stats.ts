@@ -1,6 +1,6 @@
-import type { TierCountersSnapshot } from '../metrics/tier-counters.js'
 import type { BusStats } from '../sync/bus-counters.js'
 import type { Tier } from '../tiers/tier.js'
+import type { TierCountersSnapshot } from '../tiers/tier-counters.js'
 import type { BreakerState, TierState } from '../types/tier-state.js'
 import type { CacheParts } from './parts.js'
 

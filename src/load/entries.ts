@@ -2,9 +2,9 @@ import { serializeOrThrow } from '../codec/serializer.js'
 import type { Entry } from '../entry.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { TierStack } from '../stack.js'
+import type { LeaseHandoff } from '../tiers/leases.js'
 import type { Fill } from '../tiers/tier.js'
 import type { Flight } from './flights.js'
-import type { LeaseHandoff } from './leases.js'
 
 /**
  * A new entry for `value`: fresh for the TTL (null values: the negative TTL), shortened by jitter,

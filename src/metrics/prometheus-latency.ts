@@ -1,5 +1,5 @@
 import type * as PromClient from 'prom-client'
-import { LATENCY_BUCKET_MICROS } from './tier-counters.js'
+import { LATENCY_BUCKET_MICROS } from '../tiers/tier-counters.js'
 import type { Labels, Watcher } from './watcher.js'
 
 interface LatencyValue {

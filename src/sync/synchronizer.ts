@@ -1,6 +1,6 @@
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
-import type { RedisConnection } from '../redis/connection.js'
+import type { RedisConnection } from '../tiers/redis/connection.js'
 import type { Fill, Tier } from '../tiers/tier.js'
 import { type BusListener, InvalidationBus } from './bus.js'
 import type { BusStats } from './bus-counters.js'
@@ -151,7 +151,7 @@ export class Synchronizer {
     }
   }
 
-  /** Called with keys another process filled under a lease (see load/leases.ts). */
+  /** Called with keys another process filled under a lease (see tiers/leases.ts). */
   onFilled: ((keys: readonly string[]) => void) | undefined
 
   /** Tells waiting processes these keys were filled. */

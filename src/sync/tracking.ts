@@ -1,5 +1,5 @@
 import type { CacheEvents } from '../events.js'
-import type { RedisTracker } from '../redis/connection.js'
+import type { RedisTracker } from '../tiers/redis/connection.js'
 
 /** What server-assisted invalidation tells the cache. */
 export interface TrackingListener {

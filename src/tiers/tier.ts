@@ -2,9 +2,9 @@ import type { Serializer } from '../codec/serializer.js'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { HealthLog } from '../health-log.js'
-import type { LeaseHandoff } from '../load/leases.js'
-import type { TierCounters } from '../metrics/tier-counters.js'
 import type { TierState } from '../types/tier-state.js'
+import type { LeaseHandoff } from './leases.js'
+import type { TierCounters } from './tier-counters.js'
 
 /** What every tier gets from the cache that owns it. */
 export interface TierContext {
@@ -45,7 +45,7 @@ export interface Fill {
   readonly durable?: boolean
   /**
    * The lease the load of this fill holds: the coordinator releases it along with its write where it
-   * can do both in one script, and marks it released (see load/leases.ts). Other tiers ignore it.
+   * can do both in one script, and marks it released (see tiers/leases.ts). Other tiers ignore it.
    */
   readonly lease?: LeaseHandoff | undefined
 }

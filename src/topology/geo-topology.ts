@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors.js'
 import { redactUrl } from '../redact.js'
-import type { IoredisLike, NodeRedisLike } from '../redis/connection.js'
+import type { IoredisLike, NodeRedisLike } from '../tiers/redis/connection.js'
 
 /** Where one level's Redis is: a `redis://` URL (tiercache connects) or a connected client of yours. */
 export interface GeoRedis {

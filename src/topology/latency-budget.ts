@@ -1,5 +1,5 @@
-import { withDeadline } from '../redis/deadline.js'
 import { type BreakerOptions, CircuitBreaker } from '../tiers/circuit-breaker.js'
+import { withDeadline } from '../tiers/redis/deadline.js'
 import type { Tier, TierRead } from '../tiers/tier.js'
 import type { BreakerState } from '../types/tier-state.js'
 

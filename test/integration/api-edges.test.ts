@@ -11,7 +11,7 @@ import {
   type TierCache,
   TierCacheError,
 } from '../../src/index.js'
-import { withDeadline } from '../../src/redis/deadline.js'
+import { withDeadline } from '../../src/tiers/redis/deadline.js'
 import { freePort, type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
 

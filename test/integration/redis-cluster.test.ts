@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
-import { TierTimeoutError } from '../../src/redis/deadline.js'
+import { TierTimeoutError } from '../../src/tiers/redis/deadline.js'
 import {
   closeClients,
   clusterDrivers,

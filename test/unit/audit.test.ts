@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { auditSettings, combineServerReports } from '../../src/topology/audit.js'
+import { auditSettings, combineServerReports } from '../../src/tiers/redis/audit.js'
 import type { AuditReport, RedisServerSettings } from '../../src/types/audit-report.js'
 
 const hotFit: RedisServerSettings = {

@@ -4,7 +4,7 @@ import { CacheEvents } from '../../src/events.js'
 import { fillLoaded } from '../../src/load/entries.js'
 import { resolveCacheOptions, WriteOptionsResolver } from '../../src/options.js'
 import { TierStack } from '../../src/stack.js'
-import { memoryTier } from '../../src/tiers/memory.js'
+import { memoryTier } from '../../src/tiers/memory/memory-tier.js'
 
 /**
  * Fills `size` loaded keys through a memory-tier stack and counts how often fillLoaded reads the

@@ -15,7 +15,7 @@ import {
   TierTimeoutError,
 } from '../../src/index.js'
 import { assertValidKey, assertValidPrefix, assertValidTags, isWellFormed } from '../../src/keys.js'
-import { keyLayout } from '../../src/tiers/redis-keys.js'
+import { keyLayout } from '../../src/tiers/redis/key-layout.js'
 
 function memoryCache(options: { maxTags?: number } = {}) {
   return createCache({ namespace: 'edges', tiers: [memoryTier()], ...options })

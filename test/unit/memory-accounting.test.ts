@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { NO_TAGS } from '../../src/entry.js'
-import { estimateHeapBytes, stringBytes } from '../../src/tiers/heap-size.js'
-import { memoryEntryBytes, policyEntryBytes } from '../../src/tiers/memory-accounting.js'
-import { lruPolicy } from '../../src/tiers/policies/lru.js'
+import { estimateHeapBytes, stringBytes } from '../../src/tiers/memory/heap-size.js'
+import { memoryEntryBytes, policyEntryBytes } from '../../src/tiers/memory/memory-accounting.js'
+import { lruPolicy } from '../../src/tiers/memory/policies/lru.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 

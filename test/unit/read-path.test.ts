@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import type { Entry } from '../../src/entry.js'
-import { TierCounters } from '../../src/metrics/tier-counters.js'
 import { lookup, lookupKey } from '../../src/read-path.js'
 import type { Stored, Tier } from '../../src/tiers/tier.js'
+import { TierCounters } from '../../src/tiers/tier-counters.js'
 
 const NOW = 10_000
 

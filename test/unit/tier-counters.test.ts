@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { LATENCY_BUCKET_MICROS, TierCounters } from '../../src/metrics/tier-counters.js'
+import { LATENCY_BUCKET_MICROS, TierCounters } from '../../src/tiers/tier-counters.js'
 
 describe('tier latency buckets', () => {
   test('counts are cumulative per bound and a sample lands in the first bucket that holds it', () => {

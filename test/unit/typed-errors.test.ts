@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import { TierCacheError, UnexpectedReplyError } from '../../src/index.js'
-import { asArray } from '../../src/tiers/redis-replies.js'
+import { asArray } from '../../src/tiers/redis/replies.js'
 
 test('a Redis reply of the wrong shape is a typed error, not a plain Error', () => {
   for (const reply of [null, 'OK', 1, Buffer.from('x')]) {

@@ -1,5 +1,5 @@
 import { redactUrl } from '../../redact.js'
-import { auditSettings, auditTierSizes, readServerSettings } from '../../topology/audit.js'
+import { auditSettings, auditTierSizes, readServerSettings } from '../../tiers/redis/audit.js'
 import type { AuditReport } from '../../types/audit-report.js'
 import { parseCommand } from '../args.js'
 import type { Command } from '../command.js'

@@ -1,5 +1,5 @@
 import { createCache } from '../../cache.js'
-import { redisTier } from '../../tiers/redis.js'
+import { redisTier } from '../../tiers/redis/redis-tier-factory.js'
 import { listFlag, parseCommand } from '../args.js'
 import { Cleanup } from '../cleanup.js'
 import type { Command } from '../command.js'

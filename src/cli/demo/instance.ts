@@ -7,8 +7,8 @@
 import pg from 'pg'
 import type { TierCache } from '../../cache.js'
 import { createCache } from '../../cache.js'
-import { memoryTier } from '../../tiers/memory.js'
-import { redisTier } from '../../tiers/redis.js'
+import { memoryTier } from '../../tiers/memory/memory-tier.js'
+import { redisTier } from '../../tiers/redis/redis-tier-factory.js'
 import { EventLoopDelay } from './event-loop-delay.js'
 import { LatencyHistogram } from './histogram.js'
 import type {

@@ -1,6 +1,6 @@
 import { createClient } from 'redis'
 import { redactUrl } from '../../redact.js'
-import { fromNodeRedis, type NodeRedisLike, type RedisConnection } from '../../redis/connection.js'
+import { fromNodeRedis, type NodeRedisLike, type RedisConnection } from '../../tiers/redis/connection.js'
 import { CliError, errorMessage } from '../errors.js'
 
 /**

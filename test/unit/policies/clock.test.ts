@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { PolicyValue } from '../../../src/tiers/eviction-policy.js'
-import { clockPolicy } from '../../../src/tiers/policies/clock.js'
+import type { PolicyValue } from '../../../src/tiers/memory/eviction-policy.js'
+import { clockPolicy } from '../../../src/tiers/memory/policies/clock.js'
 
 function make(maxEntries: number, maxBytes = Number.MAX_SAFE_INTEGER) {
   const evicted: string[] = []

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { PolicyValue } from '../../../src/tiers/eviction-policy.js'
-import { lfuPolicy } from '../../../src/tiers/policies/lfu.js'
+import type { PolicyValue } from '../../../src/tiers/memory/eviction-policy.js'
+import { lfuPolicy } from '../../../src/tiers/memory/policies/lfu.js'
 
 function make(maxEntries: number) {
   const evicted: string[] = []

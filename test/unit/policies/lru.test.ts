@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { lruPolicy } from '../../../src/tiers/policies/lru.js'
+import { lruPolicy } from '../../../src/tiers/memory/policies/lru.js'
 
 function make(maxEntries: number, maxBytes = Number.MAX_SAFE_INTEGER) {
   const evicted: string[] = []

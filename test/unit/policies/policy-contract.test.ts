@@ -1,12 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { EvictionPolicyFactory, PolicyValue } from '../../../src/tiers/eviction-policy.js'
-import { clockPolicy } from '../../../src/tiers/policies/clock.js'
-import { FrequencySketch } from '../../../src/tiers/policies/frequency-sketch.js'
-import { lfuPolicy } from '../../../src/tiers/policies/lfu.js'
-import { lruPolicy } from '../../../src/tiers/policies/lru.js'
-import { Segment } from '../../../src/tiers/policies/segment.js'
-import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../../src/tiers/policies/w-tinylfu.js'
+import type { EvictionPolicyFactory, PolicyValue } from '../../../src/tiers/memory/eviction-policy.js'
+import { clockPolicy } from '../../../src/tiers/memory/policies/clock.js'
+import { FrequencySketch } from '../../../src/tiers/memory/policies/frequency-sketch.js'
+import { lfuPolicy } from '../../../src/tiers/memory/policies/lfu.js'
+import { lruPolicy } from '../../../src/tiers/memory/policies/lru.js'
+import { Segment } from '../../../src/tiers/memory/policies/segment.js'
+import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../../src/tiers/memory/policies/w-tinylfu.js'
 
 /** Every policy must honour the EvictionPolicy contract; the built-in LRU is checked alongside as the reference. */
 const POLICIES: Record<string, EvictionPolicyFactory> = {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { PolicyValue } from '../../../src/tiers/eviction-policy.js'
-import { FrequencySketch, hashKey } from '../../../src/tiers/policies/frequency-sketch.js'
-import { GhostFeedback } from '../../../src/tiers/policies/ghost-feedback.js'
-import { lruPolicy } from '../../../src/tiers/policies/lru.js'
-import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../../src/tiers/policies/w-tinylfu.js'
+import type { PolicyValue } from '../../../src/tiers/memory/eviction-policy.js'
+import { FrequencySketch, hashKey } from '../../../src/tiers/memory/policies/frequency-sketch.js'
+import { GhostFeedback } from '../../../src/tiers/memory/policies/ghost-feedback.js'
+import { lruPolicy } from '../../../src/tiers/memory/policies/lru.js'
+import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../../src/tiers/memory/policies/w-tinylfu.js'
 
 const limits = (maxEntries: number, maxBytes = Number.MAX_SAFE_INTEGER) => ({
   maxEntries,

@@ -1,6 +1,6 @@
-import type { TierGuard } from './redis-guard.js'
+import type { Fill, WriteOutcome } from '../tier.js'
 import { ReplayLog } from './replay-log.js'
-import type { Fill, WriteOutcome } from './tier.js'
+import type { TierGuard } from './tier-guard.js'
 
 /** The tier did not answer (or was skipped): the write is remembered for replay. */
 export const UNANSWERED: WriteOutcome = Object.freeze({

@@ -1,9 +1,9 @@
-import type { CacheEvents } from '../events.js'
-import type { TierCounters } from '../metrics/tier-counters.js'
-import type { RedisConnection } from '../redis/connection.js'
-import { TierTimeoutError, withDeadline } from '../redis/deadline.js'
-import type { BreakerState } from '../types/tier-state.js'
-import { type BreakerOptions, CircuitBreaker, isReplyError } from './circuit-breaker.js'
+import type { CacheEvents } from '../../events.js'
+import type { BreakerState } from '../../types/tier-state.js'
+import { type BreakerOptions, CircuitBreaker, isReplyError } from '../circuit-breaker.js'
+import type { TierCounters } from '../tier-counters.js'
+import type { RedisConnection } from './connection.js'
+import { TierTimeoutError, withDeadline } from './deadline.js'
 
 /** What a guarded round trip returns when it did not get an answer. */
 export const NO_ANSWER = Symbol('no answer')

@@ -1,5 +1,5 @@
 import { createClient } from 'redis'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../../errors.js'
 
 export type RedisArgument = string | Buffer
 

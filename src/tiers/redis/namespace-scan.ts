@@ -1,9 +1,9 @@
-import type { RedisArgument, RedisConnection } from '../redis/connection.js'
-import { groupBySlot } from '../redis/slots.js'
+import type { RedisArgument, RedisConnection } from './connection.js'
+import type { KeyLayout } from './key-layout.js'
 import type { CoordinatorLinks } from './redis-coordinator.js'
-import { NO_ANSWER, type TierGuard } from './redis-guard.js'
-import type { KeyLayout } from './redis-keys.js'
-import { asArray, escapeGlob } from './redis-replies.js'
+import { asArray, escapeGlob } from './replies.js'
+import { groupBySlot } from './slots.js'
+import { NO_ANSWER, type TierGuard } from './tier-guard.js'
 
 /**
  * Walks the entries of one namespace in a Redis tier with SCAN (never KEYS or FLUSHDB): on the one

@@ -144,7 +144,7 @@ return redis.call('DEL', KEYS[2])
 /**
  * Issues a version and returns it, writing nothing else. A cluster tier's set or delete runs this
  * first and then WRITE_IF_NEWER with the version 'given', because its entry key lives in another slot
- * than the clock (see tiers/redis-keys.ts). KEYS[1] = unused (the clock key again), KEYS[2] = clock key.
+ * than the clock (see tiers/redis/key-layout.ts). KEYS[1] = unused (the clock key again), KEYS[2] = clock key.
  */
 export const ISSUE_VERSION_ONLY = script(`
 local version

@@ -1,24 +1,19 @@
 import { createClient, createCluster } from 'redis'
-import { type CompressionOptions, createCompressor } from '../codec/compression.js'
-import { type Duration, optionalTtlMilliseconds, toTimerMilliseconds } from '../duration.js'
-import { InvalidOptionError } from '../errors.js'
-import { assertValidPrefix } from '../keys.js'
-import { redactError, redactUrl, urlSecrets } from '../redact.js'
-import type { NodeRedisClusterLike } from '../redis/cluster-clients.js'
-import { fromNodeRedisCluster, isClusterClient } from '../redis/cluster-connection.js'
-import {
-  type IoredisLike,
-  type NodeRedisLike,
-  type RedisConnection,
-  reconnectDelay,
-} from '../redis/connection.js'
-import type { NodeRedisSentinelLike } from '../redis/sentinel-connection.js'
-import { toConnection } from '../redis/to-connection.js'
-import type { RedisRole } from '../types/audit-report.js'
-import type { BreakerOptions } from './circuit-breaker.js'
+import { type CompressionOptions, createCompressor } from '../../codec/compression.js'
+import { type Duration, optionalTtlMilliseconds, toTimerMilliseconds } from '../../duration.js'
+import { InvalidOptionError } from '../../errors.js'
+import { assertValidPrefix } from '../../keys.js'
+import { redactError, redactUrl, urlSecrets } from '../../redact.js'
+import type { RedisRole } from '../../types/audit-report.js'
+import type { BreakerOptions } from '../circuit-breaker.js'
+import type { TierDefinition } from '../tier.js'
+import type { NodeRedisClusterLike } from './cluster-clients.js'
+import { fromNodeRedisCluster, isClusterClient } from './cluster-connection.js'
+import { type IoredisLike, type NodeRedisLike, type RedisConnection, reconnectDelay } from './connection.js'
 import { RedisTier, type RedisTierSettings } from './redis-tier.js'
-import { type RedisTlsOptions, tlsSocketOptions, validateTls } from './redis-tls.js'
-import type { TierDefinition } from './tier.js'
+import type { NodeRedisSentinelLike } from './sentinel-connection.js'
+import { type RedisTlsOptions, tlsSocketOptions, validateTls } from './tls.js'
+import { toConnection } from './to-connection.js'
 
 /** A Redis Cluster that tiercache connects to itself (option `cluster` of {@link redisTier}). */
 export interface RedisClusterTierOptions {
@@ -111,7 +106,7 @@ export function redisTier(options: RedisTierOptions): TierDefinition {
       : `redisTier "${name}" prefix`,
   )
   if ((options.cluster !== undefined || isClusterClient(options.client)) && /[{}]/.test(prefix)) {
-    // The tier places its own hash tags after the prefix (see redis-keys.ts).
+    // The tier places its own hash tags after the prefix (see key-layout.ts).
     throw new InvalidOptionError(
       `redisTier "${name}" prefix must not contain { or } on a Redis Cluster; got "${prefix}"`,
     )

@@ -1,4 +1,4 @@
-import type { Fill } from './tier.js'
+import type { Fill } from '../tier.js'
 
 /**
  * The sets and deletes a Redis tier must see again when it comes back from an outage:

@@ -1,7 +1,7 @@
-import type { RedisConnection } from '../redis/connection.js'
-import type { TierState } from '../types/tier-state.js'
-import type { TierGuard } from './redis-guard.js'
-import type { TierContext } from './tier.js'
+import type { TierState } from '../../types/tier-state.js'
+import type { TierContext } from '../tier.js'
+import type { RedisConnection } from './connection.js'
+import type { TierGuard } from './tier-guard.js'
 
 /**
  * Where one Redis tier stands ({@link TierState}), worked out from its connection, its guard and its

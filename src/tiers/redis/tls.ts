@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../../errors.js'
 
 /**
  * TLS settings of the connections tiercache opens itself (`redisTier({ url: 'rediss://…', tls })` or

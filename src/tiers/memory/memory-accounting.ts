@@ -1,4 +1,4 @@
-import type { Entry } from '../entry.js'
+import type { Entry } from '../../entry.js'
 import type { EvictionPolicyFactory } from './eviction-policy.js'
 import { estimateHeapBytes, HEAP_NUMBER, stringBytes, WORD } from './heap-size.js'
 import { clockPolicy } from './policies/clock.js'

@@ -1,6 +1,6 @@
 /** Small helpers for Redis replies and key lists, shared by the Redis tier's files. */
 
-import { UnexpectedReplyError } from '../errors.js'
+import { UnexpectedReplyError } from '../../errors.js'
 
 export function asArray(reply: unknown): readonly unknown[] {
   if (!Array.isArray(reply)) throw new UnexpectedReplyError('an array', reply)

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../../errors.js'
+import { InvalidOptionError } from '../../../errors.js'
 import type { EvictionPolicy, EvictionPolicyFactory, PolicyLimits } from '../eviction-policy.js'
 import { FrequencySketch, hashKey } from './frequency-sketch.js'
 import { GhostFeedback } from './ghost-feedback.js'

@@ -1,4 +1,4 @@
-export { TierTimeoutError } from '../errors.js'
+export { TierTimeoutError } from '../../errors.js'
 
 /**
  * Races `promise` against a timer. The losing promise is not cancelled (Redis has no cancel), but its

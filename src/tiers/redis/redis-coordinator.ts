@@ -1,6 +1,8 @@
-import { entryVersion, HEADER_BYTES } from '../codec/entry-codec.js'
-import type { LeaseAnswer } from '../load/leases.js'
-import type { RedisConnection } from '../redis/connection.js'
+import { entryVersion, HEADER_BYTES } from '../../codec/entry-codec.js'
+import type { LeaseAnswer } from '../leases.js'
+import type { RedisConnection } from './connection.js'
+import type { KeyLayout } from './key-layout.js'
+import { asArray } from './replies.js'
 import {
   ACQUIRE_LEASE,
   ACQUIRE_LEASE_ONLY,
@@ -9,10 +11,8 @@ import {
   READ_CLOCK,
   RELEASE_LEASE,
   runScript,
-} from '../redis/scripts.js'
-import { NO_ANSWER, type TierGuard } from './redis-guard.js'
-import type { KeyLayout } from './redis-keys.js'
-import { asArray } from './redis-replies.js'
+} from './scripts.js'
+import { NO_ANSWER, type TierGuard } from './tier-guard.js'
 
 /** The connections a coordinator sends through: reads on one, writes on the (possibly other) writer. */
 export interface CoordinatorLinks {
@@ -22,7 +22,7 @@ export interface CoordinatorLinks {
 
 /**
  * The coordinating tier's duties: the version clock, tag versions and load leases. Each is one Lua
- * script whose keys share a hash slot (see redis-keys.ts); where a cluster puts a lease and the clock
+ * script whose keys share a hash slot (see key-layout.ts); where a cluster puts a lease and the clock
  * in different slots, the two are asked in parallel instead of in one script.
  */
 export class RedisCoordinator {

@@ -1,5 +1,5 @@
-import type { RedisConnection } from '../redis/connection.js'
-import type { AuditFinding, AuditReport, RedisRole, RedisServerSettings } from '../types/audit-report.js'
+import type { AuditFinding, AuditReport, RedisRole, RedisServerSettings } from '../../types/audit-report.js'
+import type { RedisConnection } from './connection.js'
 
 /** Reads the settings the audit needs; tolerates managed servers that disable CONFIG. */
 export async function readServerSettings(connection: RedisConnection): Promise<RedisServerSettings> {

@@ -1,17 +1,10 @@
 import bytes from 'bytes'
-import { isBeforePlain, NEVER_PLAIN, plainSecond } from '../clock.js'
-import { type Duration, optionalTtlMilliseconds } from '../duration.js'
-import type { Entry } from '../entry.js'
-import { InvalidOptionError } from '../errors.js'
-import { TierCounters } from '../metrics/tier-counters.js'
-import type { TierState } from '../types/tier-state.js'
-import type { EvictionPolicy, EvictionPolicyFactory, PolicyValue } from './eviction-policy.js'
-import { memoryEntryBytes, policyEntryBytes } from './memory-accounting.js'
-import { clockPolicy } from './policies/clock.js'
-import { lfuPolicy } from './policies/lfu.js'
-import { lruPolicy } from './policies/lru.js'
-import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
-import { cloneDeep, freezeOwned, type ValueProtection } from './protect.js'
+import { isBeforePlain, NEVER_PLAIN, plainSecond } from '../../clock.js'
+import { type Duration, optionalTtlMilliseconds } from '../../duration.js'
+import type { Entry } from '../../entry.js'
+import { InvalidOptionError } from '../../errors.js'
+import type { TierState } from '../../types/tier-state.js'
+import { cloneDeep, freezeOwned, type ValueProtection } from '../protect.js'
 import type {
   Fill,
   ServedValue,
@@ -21,7 +14,14 @@ import type {
   TierDefinition,
   TierRead,
   WriteOutcome,
-} from './tier.js'
+} from '../tier.js'
+import { TierCounters } from '../tier-counters.js'
+import type { EvictionPolicy, EvictionPolicyFactory, PolicyValue } from './eviction-policy.js'
+import { memoryEntryBytes, policyEntryBytes } from './memory-accounting.js'
+import { clockPolicy } from './policies/clock.js'
+import { lfuPolicy } from './policies/lfu.js'
+import { lruPolicy } from './policies/lru.js'
+import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 
 /** Options of {@link memoryTier}. */
 export interface MemoryTierOptions {

@@ -1,5 +1,5 @@
-import { COMPRESSED, SMI_MAX } from '../v8-layout.js'
-import { heldKeys, isIndexWalkable } from './array-elements.js'
+import { COMPRESSED, SMI_MAX } from '../../v8-layout.js'
+import { heldKeys, isIndexWalkable } from '../array-elements.js'
 
 /**
  * Estimates of what values cost on the V8 heap, for the memory tier's byte accounting. They follow

@@ -2,27 +2,54 @@
 // `npm run check:layers` runs it; CI runs that after the typecheck.
 
 /**
- * The layers of src/, lowest first. A file belongs to the first layer with a path prefix matching it
- * (a prefix ending in '/' is a folder, any other a file). A file may import from its own layer and the
- * layers listed before it, never from one listed after it.
+ * The layers of src/, lowest first. A file may import from its own layer and the layers before it,
+ * never from one after it. A path ending in '/' is a folder and everything under it, one ending in '/*'
+ * the files directly in a folder, any other path one file.
  */
 const LAYERS = [
-  { name: 'core', paths: ['src/errors.ts', 'src/keys.ts', 'src/clock.ts', 'src/types/'] },
+  // Errors, keys, durations, time and the types shared across the library.
+  {
+    name: 'core',
+    paths: [
+      'src/errors.ts',
+      'src/keys.ts',
+      'src/clock.ts',
+      'src/duration.ts',
+      'src/entry.ts',
+      'src/redact.ts',
+      'src/trend.ts',
+      'src/versions.ts',
+      'src/v8-layout.ts',
+      'src/types/',
+    ],
+  },
+  // What the cache reports: events, the health log, diagnostics channels.
+  { name: 'events', paths: ['src/events.ts', 'src/health-log.ts', 'src/channels.ts'] },
   { name: 'codec', paths: ['src/codec/'] },
-  { name: 'tiers', paths: ['src/tiers/'] },
-  { name: 'stack', paths: ['src/stack.ts'] },
-  { name: 'load', paths: ['src/load/'] },
+  // The tier contract and what every tier shares (counters, leases, breaker, value protection).
+  { name: 'tier', paths: ['src/tiers/*'] },
+  // The tiers themselves; Redis connections, scripts, batching and cluster code are the Redis tier's.
+  { name: 'tiers', paths: ['src/tiers/memory/', 'src/tiers/redis/'] },
+  // One read or write across the ordered tiers.
+  { name: 'stack', paths: ['src/stack.ts', 'src/read-path.ts', 'src/unwritten-fills.ts'] },
+  // Invalidation between processes: bus, client tracking, tag versions.
   { name: 'sync', paths: ['src/sync/'] },
-  { name: 'topology', paths: ['src/topology/'] },
+  { name: 'options', paths: ['src/options.ts'] },
+  // Loaders: single flight, leases, batching, warming.
+  { name: 'load', paths: ['src/load/'] },
   { name: 'cache', paths: ['src/cache.ts', 'src/cache/'] },
-  { name: 'metrics', paths: ['src/metrics/'] },
-  { name: 'integrations', paths: ['src/integrations/'] },
+  // The package's root entry (`tiercache`).
   { name: 'index', paths: ['src/index.ts'] },
+  // Subpath entries and what only they use; they import the root as `tiercache`.
+  { name: 'subpaths', paths: ['src/topology/', 'src/metrics/', 'src/integrations/', 'src/entries/'] },
   { name: 'cli', paths: ['src/cli/'] },
 ]
 
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-const pathPattern = (prefix) => (prefix.endsWith('/') ? `^${escapeRegExp(prefix)}` : `^${escapeRegExp(prefix)}$`)
+const pathPattern = (path) => {
+  if (path.endsWith('/*')) return `^${escapeRegExp(path.slice(0, -1))}[^/]+$`
+  return path.endsWith('/') ? `^${escapeRegExp(path)}` : `^${escapeRegExp(path)}$`
+}
 const layerPattern = (layer) => layer.paths.map(pathPattern).join('|')
 
 /** One rule per layer: nothing in it imports from any layer above it. */

@@ -15,13 +15,21 @@ export default defineConfig([
       keyv: 'src/integrations/keyv.ts',
       fastify: 'src/integrations/fastify.ts',
       otel: 'src/integrations/otel.ts',
+      geo: 'src/entries/geo.ts',
+      prometheus: 'src/entries/prometheus.ts',
+      policies: 'src/entries/policies.ts',
+      diagnostics: 'src/entries/diagnostics.ts',
+      types: 'src/entries/types.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
     clean: true,
     target: 'node20',
-    splitting: false,
+    // Code the root and a subpath both use (errors, policies, helpers) goes into shared chunks, so a
+    // program loads one copy of it: `tiercache/policies`' lruPolicy is the one memoryTier knows, and a
+    // subpath's errors are the root's classes. Applies to the CommonJS files too.
+    splitting: true,
     // import.meta.url in the CJS files (prometheusMetrics loads prom-client with createRequire).
     shims: true,
     // Subpath modules import the library by its name: at run time that is the package's own entry.

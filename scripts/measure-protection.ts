@@ -5,7 +5,9 @@
  *
  *   npm run measure:protection
  */
-import { createCache, memoryTier, type ValueProtection } from '../src/index.js'
+
+import type { ValueProtection } from '../src/entries/types.js'
+import { createCache, memoryTier } from '../src/index.js'
 
 const plain = {
   id: 4711,

@@ -1,28 +1,12 @@
-export type {
-  BatchLoader,
-  BatchLoaderContext,
-  BatchResult,
-  CacheStats,
-  Loader,
-  LoaderContext,
-  StaleReason,
-  TierStats,
-} from './cache.js'
+// The package's root (`tiercache`): the cache, the tier factories, serializers, errors and the types
+// a cache is built and used with. The rest is under subpaths: `tiercache/geo`, `tiercache/prometheus`,
+// `tiercache/policies`, `tiercache/diagnostics` (events, stats, channels), `tiercache/types` (the parts
+// of the options, the Redis client shapes) and the integrations.
+export type { BatchLoader, BatchResult, CacheStats, Loader, LoaderContext } from './cache.js'
 export { createCache, TierCache } from './cache.js'
-export {
-  channelNames,
-  type LoadMessage,
-  type OperationMessage,
-  type TierCommand,
-  type TierMessage,
-  type TierOutcome,
-  type TracedOperation,
-} from './channels.js'
-export type { CompressionOptions } from './codec/compression.js'
 export type { Serializer } from './codec/serializer.js'
 export { jsonSerializer, v8Serializer } from './codec/serializer.js'
 export type { Duration } from './duration.js'
-export type { Entry } from './entry.js'
 export {
   CacheClosedError,
   InvalidationError,
@@ -39,69 +23,9 @@ export {
   UnencodableValueError,
   UnexpectedReplyError,
 } from './errors.js'
-export type { CacheEventMap, CacheEventName } from './events.js'
+export type { CacheEventMap } from './events.js'
 export type { Logger } from './health-log.js'
-export type { ScheduledWarmer, WarmOptions, WarmSource } from './load/warm.js'
-export {
-  type PrometheusMetrics,
-  type PrometheusOptions,
-  type PrometheusRegistry,
-  prometheusMetrics,
-} from './metrics/prometheus.js'
-export type { CacheOptions, LoadOptions, LoadProtectionOptions, WriteOptions } from './options.js'
-export type { BusSecret } from './sync/bus-auth.js'
-export type { BusStats } from './sync/bus-counters.js'
-export type { BusOptions } from './sync/bus-options.js'
-export type { SyncOptions } from './sync/synchronizer.js'
-export type { BreakerOptions } from './tiers/circuit-breaker.js'
-export type {
-  EvictionPolicy,
-  EvictionPolicyFactory,
-  PolicyLimits,
-  PolicyValue,
-} from './tiers/memory/eviction-policy.js'
-export { type MemoryPolicyName, type MemoryTierOptions, memoryTier } from './tiers/memory/memory-tier.js'
-export { clockPolicy } from './tiers/memory/policies/clock.js'
-export { lfuPolicy } from './tiers/memory/policies/lfu.js'
-export { lruPolicy } from './tiers/memory/policies/lru.js'
-export {
-  createWTinyLfuPolicy,
-  type WindowAdaptation,
-  type WTinyLfuOptions,
-  wTinyLfuPolicy,
-} from './tiers/memory/policies/w-tinylfu.js'
-export type { ValueProtection } from './tiers/protect.js'
-export type { NodeRedisClusterLike } from './tiers/redis/cluster-clients.js'
-export type { IoredisLike, NodeRedisLike, RedisArgument } from './tiers/redis/connection.js'
-export type { TierHealth } from './tiers/redis/redis-tier.js'
-export {
-  type RedisClusterTierOptions,
-  type RedisTierOptions,
-  redisTier,
-} from './tiers/redis/redis-tier-factory.js'
-export type { NodeRedisSentinelLike } from './tiers/redis/sentinel-connection.js'
-export type { RedisTlsOptions } from './tiers/redis/tls.js'
+export type { CacheOptions, LoadOptions, WriteOptions } from './options.js'
+export { type MemoryTierOptions, memoryTier } from './tiers/memory/memory-tier.js'
+export { type RedisTierOptions, redisTier } from './tiers/redis/redis-tier-factory.js'
 export type { TierDefinition } from './tiers/tier.js'
-export { LATENCY_BUCKET_MICROS, type TierCountersSnapshot } from './tiers/tier-counters.js'
-export {
-  GeoCache,
-  type GeoCacheOptions,
-  type GeoLevel,
-  type GeoLevelOptions,
-  geoCache,
-  localPrefix,
-  regionalPrefix,
-} from './topology/geo.js'
-export {
-  type GeoDataCenter,
-  type GeoRedis,
-  type GeoRegion,
-  type GeoTopology,
-  type GeoTopologyOptions,
-  geoTopology,
-} from './topology/geo-topology.js'
-export type { BudgetStats } from './topology/latency-budget.js'
-export type { AuditFinding, AuditReport, RedisRole, RedisServerSettings } from './types/audit-report.js'
-export type { BreakerState, TierState } from './types/tier-state.js'
-export type { WarmProgress } from './types/warm-progress.js'
-export type { IdleReport } from './unwritten-fills.js'

@@ -8,7 +8,8 @@
  * The level figures are round trips (the proxies delay each direction by half).
  */
 import { parseArgs } from 'node:util'
-import { createCache, type GeoCache, geoCache, redisTier } from '../../src/index.js'
+import { type GeoCache, geoCache } from '../../src/entries/geo.js'
+import { createCache, redisTier } from '../../src/index.js'
 import { startGeoHierarchy } from '../../test/support/geo-hierarchy.js'
 
 const { values } = parseArgs({

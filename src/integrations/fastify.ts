@@ -1,15 +1,8 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 // The package's own entry, not its source files: the subpath module then shares the one copy of the
 // library a program loads (one TierCache class, one set of error classes) instead of bundling another.
-import {
-  type CacheOptions,
-  createCache,
-  InvalidOptionError,
-  type PrometheusOptions,
-  type PrometheusRegistry,
-  prometheusMetrics,
-  type TierCache,
-} from 'tiercache'
+import { type CacheOptions, createCache, InvalidOptionError, type TierCache } from 'tiercache'
+import { type PrometheusOptions, type PrometheusRegistry, prometheusMetrics } from 'tiercache/prometheus'
 
 /** A prom-client `Registry` as the metrics route reads it. */
 export interface MetricsRegistry extends PrometheusRegistry {

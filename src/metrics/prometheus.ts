@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import type * as PromClient from 'prom-client'
-import type { TierCache } from '../cache.js'
-import { InvalidOptionError } from '../errors.js'
+// The package's own entry: its error class, not a second copy.
+import { InvalidOptionError, type TierCache } from 'tiercache'
 import { type ScrapedDefinition, scrapedDefinitions } from './prometheus-definitions.js'
 import { latencySummary, roundTripHistogram } from './prometheus-latency.js'
 import { Watcher } from './watcher.js'

@@ -1,4 +1,5 @@
-import { InvalidOptionError } from '../errors.js'
+// The package's own entry: its error class, not a second copy.
+import { InvalidOptionError } from 'tiercache'
 import { redactUrl } from '../redact.js'
 import type { IoredisLike, NodeRedisLike } from '../tiers/redis/connection.js'
 

@@ -1,12 +1,19 @@
-import { TierCache } from '../cache.js'
+// The package's own entry, not its source files: geo caches are the one TierCache class a program
+// loads, with the same tiers and error classes, instead of a second copy bundled here.
+import {
+  type CacheOptions,
+  InvalidOptionError,
+  type MemoryTierOptions,
+  memoryTier,
+  type RedisTierOptions,
+  redisTier,
+  TierCache,
+  type TierDefinition,
+} from 'tiercache'
 import { type Duration, toMilliseconds } from '../duration.js'
-import { InvalidOptionError } from '../errors.js'
 import type { WarmOptions } from '../load/warm.js'
-import type { CacheOptions } from '../options.js'
 import type { BreakerOptions } from '../tiers/circuit-breaker.js'
-import { type MemoryTierOptions, memoryTier } from '../tiers/memory/memory-tier.js'
-import { type RedisTierOptions, redisTier } from '../tiers/redis/redis-tier-factory.js'
-import type { Tier, TierContext, TierDefinition } from '../tiers/tier.js'
+import type { Tier, TierContext } from '../tiers/tier.js'
 import type { RedisRole } from '../types/audit-report.js'
 import type { WarmProgress } from '../types/warm-progress.js'
 import { findDataCenter, findRegion, type GeoRedis, type GeoTopology } from './geo-topology.js'

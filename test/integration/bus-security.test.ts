@@ -3,14 +3,8 @@ import { inspect } from 'node:util'
 import { Registry } from 'prom-client'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { parsePrometheusText } from '../../src/cli/metrics-text.js'
-import {
-  type CacheOptions,
-  createCache,
-  memoryTier,
-  prometheusMetrics,
-  redisTier,
-  type TierCache,
-} from '../../src/index.js'
+import { prometheusMetrics } from '../../src/entries/prometheus.js'
+import { type CacheOptions, createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { closeClients, expectWritesToReach, nodeRedis, servedBy } from '../support/fixtures.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'

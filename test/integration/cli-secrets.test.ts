@@ -1,9 +1,9 @@
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { geoTopology } from '../../src/entries/geo.js'
 import {
   type CacheEventMap,
   createCache,
-  geoTopology,
   InvalidOptionError,
   memoryTier,
   redisTier,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type GeoCache, geoCache } from '../../src/index.js'
+import { type GeoCache, geoCache } from '../../src/entries/geo.js'
 import { servedBy } from '../support/fixtures.js'
 import { type GeoHierarchy, startGeoHierarchy } from '../support/geo-hierarchy.js'
 import { waitFor } from '../support/wait.js'

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { type GeoCache, type GeoCacheOptions, geoCache } from '../../src/index.js'
+import { type GeoCache, type GeoCacheOptions, geoCache } from '../../src/entries/geo.js'
 import { servedBy } from '../support/fixtures.js'
 import { countKeys, storedEntry } from '../support/geo-entries.js'
 import { DATA_CENTERS, type GeoHierarchy, startGeoHierarchy } from '../support/geo-hierarchy.js'

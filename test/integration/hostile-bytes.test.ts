@@ -5,15 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { type Compressor, createCompressor } from '../../src/codec/compression.js'
 import { decodeEntry, encodeEntry } from '../../src/codec/entry-codec.js'
 import { jsonSerializer, type Serializer, v8Serializer } from '../../src/codec/serializer.js'
+import type { ValueProtection } from '../../src/entries/types.js'
 import type { Entry } from '../../src/entry.js'
-import {
-  type CacheOptions,
-  createCache,
-  memoryTier,
-  redisTier,
-  type TierCache,
-  type ValueProtection,
-} from '../../src/index.js'
+import { type CacheOptions, createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { closeClients, nodeRedis } from '../support/fixtures.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 

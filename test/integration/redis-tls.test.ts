@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { createCache, memoryTier, type RedisTlsOptions, redisTier, type TierCache } from '../../src/index.js'
+import type { RedisTlsOptions } from '../../src/entries/types.js'
+import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import {
   makeCertificates,
   startTlsRedis,

@@ -1,14 +1,7 @@
 import Fastify from 'fastify'
 import { afterEach, describe, expect, test } from 'vitest'
-import {
-  createCache,
-  geoCache,
-  geoTopology,
-  type Logger,
-  memoryTier,
-  redisTier,
-  type TierCache,
-} from '../../src/index.js'
+import { geoCache, geoTopology } from '../../src/entries/geo.js'
+import { createCache, type Logger, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { freePort, type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { decodeEntry } from '../../src/codec/entry-codec.js'
 import { builtInSerializers } from '../../src/codec/serializer.js'
-import type { Entry } from '../../src/index.js'
+import type { Entry } from '../../src/entries/types.js'
 import type { GeoServer } from './geo-hierarchy.js'
 
 const serializers = new Map(builtInSerializers.map((serializer) => [serializer.id, serializer]))

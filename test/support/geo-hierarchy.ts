@@ -1,4 +1,4 @@
-import { type GeoTopology, geoTopology } from '../../src/index.js'
+import { type GeoTopology, geoTopology } from '../../src/entries/geo.js'
 import { type DelayProxy, startDelayProxy } from './delay-proxy.js'
 import { type RedisServer, startRedis } from './redis-server.js'
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { type GeoTopologyOptions, geoCache, geoTopology, InvalidOptionError } from '../../src/index.js'
+import { type GeoTopologyOptions, geoCache, geoTopology } from '../../src/entries/geo.js'
+import { InvalidOptionError } from '../../src/index.js'
 
 const url = (port: number) => ({ url: `redis://127.0.0.1:${port}` })
 const valid = (): GeoTopologyOptions => ({

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { Registry } from 'prom-client'
 import { afterEach, expect, test } from 'vitest'
-import { createCache, memoryTier, prometheusMetrics, type TierCache } from '../../src/index.js'
+import { prometheusMetrics } from '../../src/entries/prometheus.js'
+import { createCache, memoryTier, type TierCache } from '../../src/index.js'
 
 /** docs/grafana/tiercache.json queries only metrics prometheusMetrics exports. */
 

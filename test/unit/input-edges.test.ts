@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { MAX_DURATION_MS } from '../../src/duration.js'
+import { createWTinyLfuPolicy } from '../../src/entries/policies.js'
 import {
   CacheClosedError,
   createCache,
-  createWTinyLfuPolicy,
   InvalidKeyError,
   InvalidOptionError,
   InvalidTtlError,

@@ -1,13 +1,8 @@
 import { Gauge, type OpenMetricsContentType, Registry } from 'prom-client'
 import { afterEach, describe, expect, test } from 'vitest'
 import { parsePrometheusText, type Sample } from '../../src/cli/metrics-text.js'
-import {
-  createCache,
-  InvalidOptionError,
-  memoryTier,
-  prometheusMetrics,
-  type TierCache,
-} from '../../src/index.js'
+import { prometheusMetrics } from '../../src/entries/prometheus.js'
+import { createCache, InvalidOptionError, memoryTier, type TierCache } from '../../src/index.js'
 
 const caches: TierCache[] = []
 afterEach(async () => {

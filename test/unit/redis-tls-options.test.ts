@@ -1,6 +1,7 @@
 import { createClient } from 'redis'
 import { describe, expect, test } from 'vitest'
-import { InvalidOptionError, type RedisTlsOptions, redisTier } from '../../src/index.js'
+import type { RedisTlsOptions } from '../../src/entries/types.js'
+import { InvalidOptionError, redisTier } from '../../src/index.js'
 import { clusterClientOptions } from '../../src/tiers/redis/redis-tier-factory.js'
 
 const rediss = 'rediss://127.0.0.1:6380'

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { createCache, memoryTier, type TierCache, type ValueProtection } from '../../src/index.js'
+import type { ValueProtection } from '../../src/entries/types.js'
+import { createCache, memoryTier, type TierCache } from '../../src/index.js'
 import { waitFor } from '../support/wait.js'
 
 /*

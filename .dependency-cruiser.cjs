@@ -18,7 +18,6 @@ const LAYERS = [
       'src/entry.ts',
       'src/redact.ts',
       'src/trend.ts',
-      'src/versions.ts',
       'src/v8-layout.ts',
       'src/types/',
     ],
@@ -31,7 +30,7 @@ const LAYERS = [
   // The tiers themselves; Redis connections, scripts, batching and cluster code are the Redis tier's.
   { name: 'tiers', paths: ['src/tiers/memory/', 'src/tiers/redis/'] },
   // One read or write across the ordered tiers.
-  { name: 'stack', paths: ['src/stack.ts', 'src/read-path.ts', 'src/unwritten-fills.ts'] },
+  { name: 'stack', paths: ['src/stack/'] },
   // Invalidation between processes: bus, client tracking, tag versions.
   { name: 'sync', paths: ['src/sync/'] },
   { name: 'options', paths: ['src/options.ts'] },

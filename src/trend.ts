@@ -1,7 +1,7 @@
 /**
  * Which of two outcomes recent events mostly had: a score that counts up on one and down on the other,
  * held within ±`limit`, so that `limit` events in a row of either kind are enough to change its mind.
- * The read path uses it to guess, before a read, what the read will find (see stack.ts and loads.ts).
+ * The read path uses it to guess, before a read, what the read will find (see stack/tier-stack.ts and load/loads.ts).
  */
 export class Trend {
   private score = 0

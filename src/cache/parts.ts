@@ -9,7 +9,7 @@ import {
   resolveCacheOptions,
   WriteOptionsResolver,
 } from '../options.js'
-import { TierStack } from '../stack.js'
+import { TierStack } from '../stack/tier-stack.js'
 import { type SyncCoordinator, Synchronizer } from '../sync/synchronizer.js'
 import { Leases } from '../tiers/leases.js'
 import type { Tier, TierContext, TierDefinition } from '../tiers/tier.js'

@@ -11,10 +11,10 @@ export {
   type TracedOperation,
 } from '../channels.js'
 export type { CacheEventName } from '../events.js'
+export type { IdleReport } from '../stack/unwritten-fills.js'
 export type { BusStats } from '../sync/bus-counters.js'
 export type { TierHealth } from '../tiers/redis/redis-tier.js'
 export type { TierCountersSnapshot } from '../tiers/tier-counters.js'
 export type { AuditFinding, AuditReport, RedisRole, RedisServerSettings } from '../types/audit-report.js'
 export type { BreakerState, TierState } from '../types/tier-state.js'
 export type { WarmProgress } from '../types/warm-progress.js'
-export type { IdleReport } from '../unwritten-fills.js'

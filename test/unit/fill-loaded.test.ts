@@ -3,7 +3,7 @@ import { v8Serializer } from '../../src/codec/serializer.js'
 import { CacheEvents } from '../../src/events.js'
 import { fillLoaded } from '../../src/load/entries.js'
 import { resolveCacheOptions, WriteOptionsResolver } from '../../src/options.js'
-import { TierStack } from '../../src/stack.js'
+import { TierStack } from '../../src/stack/tier-stack.js'
 import { memoryTier } from '../../src/tiers/memory/memory-tier.js'
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import type { Entry } from '../../src/entry.js'
-import { lookup, lookupKey } from '../../src/read-path.js'
+import { lookup, lookupKey } from '../../src/stack/read-path.js'
 import type { Stored, Tier } from '../../src/tiers/tier.js'
 import { TierCounters } from '../../src/tiers/tier-counters.js'
 

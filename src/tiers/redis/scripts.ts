@@ -4,7 +4,7 @@ import type { RedisArgument, RedisConnection } from './connection.js'
 /**
  * Lua scripts that make version checks atomic inside Redis. Versions come from the coordinating
  * tier's clock: Redis TIME in microseconds, kept strictly increasing by a clock key, so two processes
- * never need their own clocks to agree (see `versions.ts`).
+ * never need their own clocks to agree (see `stack/version-clock.ts`).
  */
 export interface RedisScript {
   readonly source: string

@@ -1,5 +1,8 @@
-import type { Entry } from './entry.js'
-import { InvalidOptionError } from './errors.js'
+import type { Entry } from '../entry.js'
+import { InvalidOptionError } from '../errors.js'
+import type { LeaseStore } from '../tiers/leases.js'
+import type { Fill, ServedValue, SyncTier, Tier, WriteOutcome } from '../tiers/tier.js'
+import { Trend } from '../trend.js'
 import {
   backfillsFor,
   type Hit,
@@ -9,11 +12,8 @@ import {
   lookupKey,
   type TagCheck,
 } from './read-path.js'
-import type { LeaseStore } from './tiers/leases.js'
-import type { Fill, ServedValue, SyncTier, Tier, WriteOutcome } from './tiers/tier.js'
-import { Trend } from './trend.js'
 import { type IdleReport, UnwrittenFills } from './unwritten-fills.js'
-import { VersionClock } from './versions.js'
+import { VersionClock } from './version-clock.js'
 
 /** How many single-key reads in a row it takes to change {@link TierStack}'s mind about reading tiers together. */
 const TOGETHER_TREND_LIMIT = 4
@@ -103,7 +103,7 @@ export class TierStack {
   /**
    * A load's start version, no older than any invalidation already applied: the clock read with the
    * load's lease, or else one read from the coordinator now, or else the highest clock this process
-   * has seen (see versions.ts).
+   * has seen (see version-clock.ts).
    */
   async startVersion(known: number | undefined): Promise<number> {
     if (known !== undefined) {

@@ -1,5 +1,5 @@
-import { type Entry, isFresh, isServable } from './entry.js'
-import type { Fill, Stored, Tier, TierRead } from './tiers/tier.js'
+import { type Entry, isFresh, isServable } from '../entry.js'
+import type { Fill, Stored, Tier, TierRead } from '../tiers/tier.js'
 
 /** Where a key was found. */
 export interface Hit {

@@ -1,4 +1,4 @@
-import type { Fill, Tier, WriteOutcome } from './tiers/tier.js'
+import type { Fill, Tier, WriteOutcome } from '../tiers/tier.js'
 
 /** How many unwritten fills an {@link IdleReport} lists (it counts them all). */
 const MAX_LISTED = 1000

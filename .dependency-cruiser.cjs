@@ -66,6 +66,15 @@ const upwardImports = LAYERS.slice(0, -1).map((layer, index) => ({
   },
 }))
 
+/** The tiers share a layer but not their code: the memory tier imports nothing of the Redis tier's, and back. */
+const tiersApart = {
+  name: 'tiers-import-each-other',
+  comment: 'tiers/memory and tiers/redis are independent: move what both need down to src/tiers/',
+  severity: 'error',
+  from: { path: '^src/tiers/(memory|redis)/' },
+  to: { path: '^src/tiers/(memory|redis)/', pathNot: '^src/tiers/$1/' },
+}
+
 /** Every file of src/ is in a layer, so that a new file cannot slip past the rules. */
 const unlayered = {
   name: 'file-outside-layers',
@@ -85,6 +94,7 @@ module.exports = {
       to: { circular: true },
     },
     ...upwardImports,
+    tiersApart,
     unlayered,
   ],
   options: {

@@ -7,7 +7,7 @@ export {
   geoCache,
   localPrefix,
   regionalPrefix,
-} from '../topology/geo.js'
+} from '../topology/geo-cache.js'
 export {
   type GeoDataCenter,
   type GeoRedis,

@@ -31,7 +31,7 @@ export interface KeyLookup {
   readonly seen: number
 }
 
-/** Checks tagged entries against their tags' current versions (see sync/tags.ts). */
+/** Checks tagged entries against their tags' current versions (see sync/tag-versions.ts). */
 export type TagCheck = (entries: readonly Entry[]) => Promise<boolean[]>
 
 const NOTHING_STALE: ReadonlyMap<string, Hit> = new Map()

@@ -12,7 +12,7 @@ export interface BusMessage {
   readonly k?: readonly (readonly [string, number])[]
   /**
    * Tags invalidated, each with its new version. Receivers do not adopt the number: they forget the
-   * tag's version and read it from the coordinator, which stays the authority (see sync/tags.ts).
+   * tag's version and read it from the coordinator, which stays the authority (see sync/tag-versions.ts).
    */
   readonly t?: readonly (readonly [string, number])[]
   /** Keys a lease holder has just filled: processes waiting for them can read them now. */

@@ -2,13 +2,13 @@ import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { RedisConnection } from '../tiers/redis/connection.js'
 import type { Fill, Tier } from '../tiers/tier.js'
-import { type BusListener, InvalidationBus } from './bus.js'
 import type { BusStats } from './bus-counters.js'
 import type { BusOptions } from './bus-options.js'
+import { ClientTracking } from './client-tracking.js'
+import { type BusListener, InvalidationBus } from './invalidation-bus.js'
 import { OwnWrites } from './own-writes.js'
-import { TagVersions } from './tags.js'
+import { TagVersions } from './tag-versions.js'
 import { type ChangedKeySource, type ChangeHandler, TrackedChanges } from './tracked-changes.js'
-import { ClientTracking } from './tracking.js'
 
 /** How memory tiers learn about writes made by other processes (option `sync` of createCache). */
 export interface SyncOptions {

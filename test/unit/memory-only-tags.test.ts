@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import type { Entry } from '../../src/entry.js'
 import { createCache, memoryTier } from '../../src/index.js'
-import { TagVersions } from '../../src/sync/tags.js'
+import { TagVersions } from '../../src/sync/tag-versions.js'
 
 test('a memory-only cache serves tagged entries from memory until their tag is invalidated', async () => {
   const cache = createCache({ namespace: 'tags', tiers: [memoryTier()] })

@@ -1,10 +1,11 @@
-// Fails on an inline import type of a source file (`import('./x.js').Name`, `typeof import('../y.js')`) in
-// src/: those hide a dependency from a reader of the file's imports. Import the type at the top of the file
-// instead. A package's inline type (`typeof import('pg')`) stays allowed: it types a module loaded lazily.
+// Fails on an inline import type of the library's own modules in src/ (`import('./x.js').Name`,
+// `typeof import('tiercache')`): those hide a dependency from a reader of the file's imports. Import the type
+// at the top of the file instead. A package's inline type (`typeof import('pg')`) stays allowed: it types a
+// module loaded lazily.
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 
-const INLINE_RELATIVE_IMPORT = /(?<!await\s+)\bimport\(\s*['"]\.{1,2}\//g
+const INLINE_SOURCE_IMPORT = /(?<!await\s+)\bimport\(\s*['"](?:\.{1,2}\/|tiercache['"/])/
 
 function sourceFiles(directory) {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
@@ -19,8 +20,7 @@ for (const file of sourceFiles('src')) {
   readFileSync(file, 'utf8')
     .split('\n')
     .forEach((line, index) => {
-      if (INLINE_RELATIVE_IMPORT.test(line)) found.push(`${file}:${index + 1}: ${line.trim()}`)
-      INLINE_RELATIVE_IMPORT.lastIndex = 0
+      if (INLINE_SOURCE_IMPORT.test(line)) found.push(`${file}:${index + 1}: ${line.trim()}`)
     })
 }
 if (found.length > 0) {

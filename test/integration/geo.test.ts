@@ -9,7 +9,7 @@ import { waitFor } from '../support/wait.js'
 const HOUR = 3_600_000
 /** Round trips through the proxies: local 1 ms, regional 10 ms, global 30 ms. */
 const ROUND_TRIPS = { local: 1, regional: 10, global: 30 }
-/** The documented bound for other processes' memory tiers (README "Consistency bound"). */
+/** The documented bound for other processes' memory tiers (docs/invalidation.md, "Consistency bound"). */
 const MEMORY_BOUND_MS = 2000
 
 let hierarchy: GeoHierarchy

@@ -78,6 +78,12 @@ const printed: Record<string, (calls: unknown[][]) => void> = {
   'bus-secret': (calls) => {
     expect(calls).toEqual([[{ keys: ['account:1'], tags: [] }], [0]])
   },
+  warming: (calls) => {
+    expect(calls).toEqual([
+      [{ processed: 3, cached: 0, loaded: 3, failed: 0, done: true }],
+      [{ processed: 3, cached: 3, loaded: 0, failed: 0, done: true }],
+    ])
+  },
   'redis-cluster': (calls) => {
     expect(calls).toEqual([[['memory: up', 'hot: up']]])
   },

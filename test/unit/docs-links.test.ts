@@ -26,6 +26,16 @@ test.each(pages.map((page) => path.relative(root, page)))('every relative link i
   expect(broken).toEqual([])
 })
 
+test('the docs index lists every page of docs/', () => {
+  const index = path.join(root, 'docs', 'README.md')
+  const listed = new Set(relativeLinks(readFileSync(index, 'utf8')).map((link) => link.split('#')[0]))
+  const unlisted = pages
+    .filter((page) => path.dirname(page) === path.dirname(index) && page !== index)
+    .map((page) => path.basename(page))
+    .filter((page) => !listed.has(page))
+  expect(unlisted).toEqual([])
+})
+
 test('the anchor check knows a heading from a missing one', () => {
   const readme = path.join(root, 'README.md')
   expect(resolves(readme, '#install')).toBe(true)

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { BoundedMap } from '../bounded-map.js'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
@@ -40,7 +40,7 @@ export class Loads {
   staleServed = 0
   refreshes = 0
   leaseWaits = 0
-  private readonly backoffUntil = new LRUCache<string, number>({ max: 10_000 })
+  private readonly backoffUntil = new BoundedMap<string, number>(10_000)
   /** Whether recent reads of the shared tiers mostly missed them all: then a read asks for the lease along with it. */
   private readonly misses = new Trend(TREND_LIMIT)
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { BoundedMap } from '../bounded-map.js'
 import type { CacheEvents } from '../events.js'
 import type { RedisConnection, RedisSubscriber } from '../redis/connection.js'
 import { withDeadline } from '../redis/deadline.js'
@@ -85,12 +85,12 @@ export class InvalidationBus {
   readonly origin = randomUUID()
   private seq = 0
   private closed = false
-  private readonly lastSeq = new LRUCache<string, number>({ max: 10_000 })
+  private readonly lastSeq = new BoundedMap<string, number>(10_000)
   /**
    * With a secret: per origin, the newest sequence number authenticated. Unlike lastSeq it survives
    * outages, so an old message replayed after one is still refused.
    */
-  private readonly newestSeq = new LRUCache<string, number>({ max: 10_000 })
+  private readonly newestSeq = new BoundedMap<string, number>(10_000)
   private readonly authenticator: BusAuthenticator | undefined
   /** Messages received, accepted or dropped by reason. */
   readonly counters = new BusCounters()

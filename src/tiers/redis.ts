@@ -1,4 +1,3 @@
-import { createClient, createCluster } from 'redis'
 import { type CompressionOptions, createCompressor } from '../codec/compression.js'
 import { type Duration, optionalTtlMilliseconds, toTimerMilliseconds } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
@@ -15,6 +14,7 @@ import {
   type RedisConnection,
   reconnectDelay,
 } from '../redis/connection.js'
+import { loadNodeRedis } from '../redis/redis-modules.js'
 import type { NodeRedisSentinelLike } from '../redis/sentinel-connection.js'
 import { toConnection } from '../redis/to-connection.js'
 import type { RedisRole } from '../topology/audit.js'
@@ -210,7 +210,7 @@ function openConnection(options: RedisTierOptions, onError: (error: unknown) => 
   if (options.cluster !== undefined) return openCluster(options.cluster, options.tls, onError)
   const url = options.url as string
   const secrets = urlSecrets(url)
-  const client = createClient({
+  const client = loadNodeRedis().createClient({
     url,
     // Commands fail at once while disconnected instead of queueing: the cache skips the tier meanwhile.
     disableOfflineQueue: true,
@@ -233,7 +233,7 @@ function openCluster(
   tls: RedisTlsOptions | undefined,
   onError: (error: unknown) => void,
 ): RedisConnection {
-  const cluster = createCluster(clusterClientOptions(options, tls))
+  const cluster = loadNodeRedis().createCluster(clusterClientOptions(options, tls))
   const secrets = options.rootNodes.flatMap(urlSecrets)
   const report = (error: unknown) => onError(redactError(error, secrets))
   cluster.on('error', report)

@@ -1,6 +1,6 @@
-import { durationFlag, integerFlag, numberFlag, parseCommand, stringFlag } from '../args.js'
-import type { Command } from '../command.js'
-import { UsageError } from '../errors.js'
+import { durationFlag, integerFlag, numberFlag, parseCommand, stringFlag } from '../../../src/cli/args.js'
+import type { Command } from '../../../src/cli/command.js'
+import { UsageError } from '../../../src/cli/errors.js'
 
 const HELP = `Usage: tiercache demo [options]            (in this repository: npm run demo -- [options])
 
@@ -100,7 +100,7 @@ export const demoCommand: Command = {
         'demo',
       )
     // Loaded only now: the demo's database clients are optional dependencies of the package.
-    const { runDemo } = await import('../demo/run.js')
+    const { runDemo } = await import('./run.js')
     return runDemo(options)
   },
 }

@@ -99,7 +99,7 @@ export const demoCommand: Command = {
         `--popular (${options.popular}) cannot exceed --products (${options.products})`,
         'demo',
       )
-    // Loaded only now: the demo's database clients are optional dependencies of the package.
+    // Loaded only now: --help and bad arguments need neither the Redis nor the PostgreSQL clients.
     const { runDemo } = await import('./run.js')
     return runDemo(options)
   },

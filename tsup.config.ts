@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup'
+import { stripComments } from './build/strip-comments.js'
 
 export default defineConfig([
   {
@@ -19,10 +20,12 @@ export default defineConfig([
     shims: true,
     // Subpath modules import the library by its name: at run time that is the package's own entry.
     external: ['tiercache'],
-    // Maps point into the sources by path; embedding the sources too tripled the package's size.
+    // Maps point into the sources by path; embedding the sources too tripled the package's size. The
+    // package leaves them out (see "files"): they name sources it does not ship.
     esbuildOptions(options) {
       options.sourcesContent = false
     },
+    plugins: [stripComments()],
   },
   {
     // The `tiercache` command: ESM only, no declarations. Split so each command loads only when it runs.
@@ -38,5 +41,6 @@ export default defineConfig([
     esbuildOptions(options) {
       options.sourcesContent = false
     },
+    plugins: [stripComments()],
   },
 ])

@@ -33,7 +33,7 @@ export function withoutComments(code: string, file: string): { code: string; map
   })
   const edited = new MagicString(code)
   for (const comment of comments) {
-    if (MEANINGFUL.test(comment.value)) continue
+    if (MEANINGFUL.test(comment.value) || isHashbang(code, comment)) continue
     const [start, end] = wholeLine(code, comment.start, comment.end) ?? [comment.start, comment.end]
     edited.remove(start, end)
   }
@@ -41,6 +41,11 @@ export function withoutComments(code: string, file: string): { code: string; map
   // Named as the chunk itself, so that tsup maps through it to the chunk's own source map.
   map.sources = [file]
   return { code: edited.toString(), map }
+}
+
+/** Acorn reports a `#!` line as a comment: it is what makes the command's file executable. */
+function isHashbang(code: string, comment: Comment): boolean {
+  return comment.start === 0 && code.startsWith('#!')
 }
 
 /** The range of the comment's lines with their line break, when nothing but blanks shares them. */

@@ -50,6 +50,11 @@ module.exports = { a: 1 };
 `)
 })
 
+test("a command's #! line stays", () => {
+  const command = '#!/usr/bin/env node\n// src/cli/index.ts\nmain();\n'
+  expect(withoutComments(command, '/tmp/cli.js').code).toBe('#!/usr/bin/env node\nmain();\n')
+})
+
 test('the map of the edit points each line at the line it came from', () => {
   const { map } = withoutComments(BUNDLE, '/tmp/chunk.js')
   expect(map.sources).toEqual(['/tmp/chunk.js'])

@@ -8,6 +8,10 @@ import type { Clock } from '../../src/index.js'
  * advanced. `monotonic()` keeps running in real time, plus what was advanced: the cache compares its
  * readings to order events (a read before a fence, a load before a reconnection), which a clock
  * standing still would make simultaneous.
+ *
+ * The invalidation bus judges its heartbeats by this clock too: advancing a cache that has a bus by
+ * more than the heartbeat timeout is, to it, an outage (its memory tier stops serving until a
+ * heartbeat comes back).
  */
 export class ManualClock implements Clock {
   private advancedMs = 0

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { CacheClosedError, createCache, LoaderError, memoryTier, type TierCache } from '../../src/index.js'
 import { ManualClock } from '../support/manual-clock.js'
-import { waitFor } from '../support/wait.js'
+import { loadsFinished } from '../support/wait.js'
 
 function deferred<T>() {
   let resolve!: (value: T) => void
@@ -41,8 +41,7 @@ describe('getOrLoad', () => {
     expect(await cache.getOrLoad('gone', missing)).toBeNull()
     expect(await cache.getOrLoad('gone', missing)).toBeNull()
     expect(calls).toBe(1)
-    // A caller that misses while the load is still finishing joins it: let it finish first.
-    await waitFor(() => cache.stats().inFlight === 0, { what: 'the load to finish' })
+    await loadsFinished(cache)
     clock.advance(39)
     expect(await cache.getOrLoad('gone', missing)).toBeNull()
     expect(calls).toBe(1)

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { coarseNow, isBeforePlain, NEVER_PLAIN, plainSecond } from '../../src/clock.js'
 import { createCache, memoryTier, type TierCache } from '../../src/index.js'
 import { ManualClock } from '../support/manual-clock.js'
-import { waitFor } from '../support/wait.js'
+import { loadsFinished, waitFor } from '../support/wait.js'
 
 const caches: TierCache[] = []
 function cache(options: Partial<Parameters<typeof createCache>[0]> = {}): TierCache {
@@ -86,8 +86,7 @@ describe('the L1 fast path', () => {
     const clock = new ManualClock()
     const c = cache({ grace: 0, clock })
     await c.getOrLoad('short', () => 'first', { ttl: 20 })
-    // A caller that misses while the load is still finishing joins it: let it finish first.
-    await waitFor(() => c.stats().inFlight === 0, { what: 'the load to finish' })
+    await loadsFinished(c)
     clock.advance(19)
     expect(await c.getOrLoad('short', () => 'second')).toBe('first')
     clock.advance(1)
@@ -100,7 +99,7 @@ describe('the L1 fast path', () => {
     let loads = 0
     const loader = () => ++loads
     expect(await c.getOrLoad('r', loader)).toBe(1)
-    await waitFor(() => c.stats().inFlight === 0, { what: 'the load to finish' })
+    await loadsFinished(c)
     clock.advance(20)
     expect(await c.getOrLoad('r', loader)).toBe(1)
     await c.idle()

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { BACKENDS, type RedisBackend, startBackend } from '../support/backends.js'
 import { closeClients, expectWritesToReach, nodeRedis, servedBy } from '../support/fixtures.js'
+import { ManualClock } from '../support/manual-clock.js'
 import { monitorEvery } from '../support/monitor.js'
 import { startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
@@ -275,6 +276,19 @@ describe.each(BACKENDS)('on %s Redis', (kind) => {
       await hot.command('DEL', 'hot:inv:k')
       const fresh = await instance()
       expect(await servedBy(fresh, () => fresh.get('k'))).toEqual({ source: 'warm', value: 'new' })
+    })
+  })
+
+  describe('the consistency bound', () => {
+    test("is judged by the cache's clock: past it, with no heartbeat heard since, memory is not served", async () => {
+      const clock = new ManualClock()
+      const a = await instance('inv', { clock })
+      await a.set('k', 'v')
+      expect(await servedBy(a, () => a.get('k'))).toEqual({ source: 'memory', value: 'v' })
+      // The read follows at once: no heartbeat can be heard in between to move the deadline on.
+      clock.advance(5_000)
+      expect(await servedBy(a, () => a.get('k'))).toEqual({ source: 'hot', value: 'v' })
+      expect(a.stats().tiers[0]?.skipped).toBeGreaterThan(0)
     })
   })
 

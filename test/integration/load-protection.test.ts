@@ -71,7 +71,7 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
       '1,000 concurrent getOrLoad of one cold key over 4 processes → one loader call',
       async () => {
         const workers = Array.from({ length: 4 }, () =>
-          forkWorker({ MODE: 'stampede', ...hot.workerEnv, KEY: 'cold', CALLERS: '250', LOADER_MS: '50' }),
+          forkWorker({ MODE: 'stampede', ...hot.workerEnv, KEY: 'cold', CALLERS: '250' }),
         )
         children.push(...workers)
         await Promise.all(workers.map((child) => nextMessage(child, 'ready')))
@@ -85,7 +85,12 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
             finished: number
           }>(child, 'result'),
         )
+        const parts = workers.map((child) => nextMessage<{ type: string; role: string }>(child, 'part'))
         for (const child of workers) child.send('start')
+        // The load lasts until every other process waits for its lease.
+        const roles = (await Promise.all(parts)).map((part) => part.role)
+        expect(roles.sort()).toEqual(['loading', 'waiting', 'waiting', 'waiting'])
+        for (const child of workers) child.send('release')
         const reports = await Promise.all(results)
         expect(reports.flatMap((report) => report.errors)).toEqual([])
         expect(reports.reduce((sum, report) => sum + report.loaderCalls, 0)).toBe(1)

@@ -46,6 +46,7 @@ export class TierStack {
     tiers: readonly Tier[],
     coordinatorName: string | undefined,
     private readonly checkTags: TagCheck,
+    /** The cache option `clock`: reads are stamped with its monotonic reading (see Fill.observedAt). */
     private readonly time: Clock = systemClock,
   ) {
     this.tiers = tiers

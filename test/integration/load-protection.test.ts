@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
 import {
   CacheClosedError,
   createCache,
@@ -406,23 +406,34 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
     test.skipIf(kind === 'cluster')(
       'a scheduled warmer runs every interval and stops on close()',
       async () => {
-        const cache = createCache({ namespace: 'sched', tiers: [memoryTier()] })
-        let runs = 0
-        const warmer = cache.warm(
-          () => {
-            runs++
-            return ['a', 'b']
-          },
-          (keys) => keys,
-          { every: 50, ttl: 1 },
-        )
-        await waitFor(() => runs >= 3, { what: 'three runs' })
-        expect(warmer.last).toMatchObject({ processed: 2 })
-        await cache.close()
-        const after = runs
-        // A real wait: the warmer runs on a timer, and only time passing shows it no longer fires.
-        await new Promise((resolve) => setTimeout(resolve, 150))
-        expect(runs).toBe(after)
+        // The warmer's interval timer runs on fake time, moved on by the test.
+        vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+        try {
+          const cache = createCache({ namespace: 'sched', tiers: [memoryTier()] })
+          let runs = 0
+          const warmer = cache.warm(
+            () => {
+              runs++
+              return ['a', 'b']
+            },
+            (keys) => keys,
+            { every: 50, ttl: 1 },
+          )
+          await waitFor(
+            async () => {
+              await vi.advanceTimersByTimeAsync(50)
+              return runs >= 3
+            },
+            { what: 'three runs' },
+          )
+          expect(warmer.last).toMatchObject({ processed: 2 })
+          await cache.close()
+          const after = runs
+          await vi.advanceTimersByTimeAsync(150) // three more intervals, had the timer survived
+          expect(runs).toBe(after)
+        } finally {
+          vi.useRealTimers()
+        }
       },
     )
   })

@@ -18,6 +18,7 @@ export {
   type TierOutcome,
   type TracedOperation,
 } from './channels.js'
+export { type Clock, systemClock } from './clock.js'
 export type { CompressionOptions } from './codec/compression.js'
 export type { Serializer } from './codec/serializer.js'
 export { jsonSerializer, v8Serializer } from './codec/serializer.js'

@@ -161,7 +161,7 @@ function planGeoCache(topology: GeoTopology, options: GeoCacheOptions) {
       parts.own[which] = tier
       const { budgetMs, breaker } = levels[which]
       if (budgetMs !== undefined) {
-        const budget = new LatencyBudget(tier, budgetMs, breaker)
+        const budget = new LatencyBudget(tier, budgetMs, breaker, context.clock)
         parts.budgets.push(budget)
         tier = overrideTier(tier, { read: (keys, now) => budget.read(keys, now) })
       }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import { withDeadline } from '../redis/deadline.js'
 import { type BreakerOptions, type BreakerState, CircuitBreaker } from '../tiers/circuit-breaker.js'
 import type { Tier, TierRead } from '../tiers/tier.js'
@@ -35,11 +36,13 @@ export class LatencyBudget {
     private readonly tier: Tier,
     readonly budgetMs: number,
     breaker: BreakerOptions,
+    clock: Clock,
   ) {
     this.breaker = new CircuitBreaker(
       breaker,
       () => this.ping(),
       () => undefined,
+      clock,
     )
   }
 

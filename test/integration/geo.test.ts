@@ -177,7 +177,8 @@ describe('geographic hierarchy: 2 regions × 2 data centers, 7 Redis servers beh
       resolvedAt = at
     })
     const reads: { startedAt: number; value: unknown }[] = []
-    // Meanwhile us-east keeps losing its local copy (eviction) and reading through to the lagging region.
+    // Meanwhile us-east keeps losing its local copy (eviction) and reading through to the lagging region,
+    // for real time: Redis expires the 100 ms tombstones by its own clock, and the region lags 300 ms.
     while (resolvedAt === undefined || Date.now() < resolvedAt + 700) {
       await localUsEast.redis.command('DEL', `local@us-east:${namespace}:page:1`)
       const startedAt = Date.now()

@@ -1,11 +1,5 @@
 import { defineConfig } from 'tsup'
-
-/**
- * The demo's database clients: development dependencies, not the library's, loaded from the user's
- * installation when `tiercache demo` runs. Never bundled: PGlite finds its data files next to its own
- * module, not next to a bundle.
- */
-export const DEMO_PACKAGES = ['@electric-sql/pglite', '@electric-sql/pglite-socket', 'pg']
+import { stripComments } from './build/strip-comments.js'
 
 export default defineConfig([
   {
@@ -34,16 +28,19 @@ export default defineConfig([
     shims: true,
     // Subpath modules import the library by its name: at run time that is the package's own entry.
     external: ['tiercache'],
-    // Maps point into the sources by path; embedding the sources too tripled the package's size.
+    // Maps point into the sources by path; embedding the sources too tripled the package's size. The
+    // package leaves them out (see "files"): they name sources it does not ship.
     esbuildOptions(options) {
       options.sourcesContent = false
     },
+    plugins: [stripComments()],
   },
   {
-    // The `tiercache` command and the demo's instance process: ESM only, no declarations. Split so the
-    // demo (and its optional database clients) load only when the demo runs.
-    entry: { cli: 'src/cli/index.ts', 'demo-instance': 'src/cli/demo/instance.ts' },
-    external: DEMO_PACKAGES,
+    // The `tiercache` command: ESM only, no declarations. Split so each command loads only when it runs.
+    // It imports the library by its name, the package's own entry at run time, rather than bundling a
+    // second copy of it; the demo is the tiercache-demo package (packages/demo), loaded by `tiercache demo`.
+    entry: { cli: 'src/cli/index.ts' },
+    external: ['tiercache', 'tiercache-demo'],
     format: ['esm'],
     sourcemap: true,
     clean: false,
@@ -52,5 +49,6 @@ export default defineConfig([
     esbuildOptions(options) {
       options.sourcesContent = false
     },
+    plugins: [stripComments()],
   },
 ])

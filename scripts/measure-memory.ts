@@ -16,6 +16,7 @@
  * (default 5 %) away from the bound.
  */
 import { parseArgs } from 'node:util'
+import { systemClock } from '../src/clock.js'
 import { v8Serializer } from '../src/codec/serializer.js'
 import { type Entry, NO_TAGS } from '../src/entry.js'
 import { CacheEvents } from '../src/events.js'
@@ -91,6 +92,7 @@ function makeTier(policy: MemoryPolicyName, maxEntries: number, maxBytes: number
     events: new CacheEvents(),
     maxKeyBytes: 1024,
     maxValueBytes: 16 * 1024 * 1024,
+    clock: systemClock,
   }
   return memoryTier({ policy, maxEntries, maxBytes }).create(context) as MemoryTier
 }

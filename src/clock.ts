@@ -1,13 +1,39 @@
 import { SMI_MAX } from './v8-layout.js'
 
 /**
- * The clock of the L1 fast path. `Date.now()` costs about as much as the rest of a memory-tier hit, so
- * one reading is shared by the reads that follow it until the event loop turns (a `setImmediate`
- * clears it) or {@link READS_PER_READING} reads have used it, whichever comes first.
+ * Where a cache reads the time (cache option `clock`). Every decision about time reads it: entries'
+ * fresh and stale periods, tombstones, leases waited for, fail-safe back-offs, the circuit breaker's
+ * failure window and the invalidation bus's heartbeats and trust deadline. Timers (heartbeat
+ * intervals, breaker probes, lease polls) still run in real time; what they find is judged by this clock.
+ *
+ * Inject one to test time-dependent behaviour without waiting, as tests do with a manual clock.
+ * Redis tiers still expire keys by the server's clock; the cache decides with the times it stored in
+ * each entry, read by this clock.
+ */
+export interface Clock {
+  /** The current time in epoch milliseconds (what `Date.now()` returns). */
+  now(): number
+  /**
+   * Milliseconds since an arbitrary origin that never go backwards (what `performance.now()` returns):
+   * how long a load has run, and whether a read came before a fence or a reconnection.
+   */
+  monotonic(): number
+}
+
+/** The real clock: `Date.now()` and `performance.now()`. The default. */
+export const systemClock: Clock = Object.freeze({
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+})
+
+/**
+ * The L1 fast path's reading of {@link systemClock}. `Date.now()` costs about as much as the rest of a
+ * memory-tier hit, so one reading is shared by the reads that follow it until the event loop turns
+ * (a `setImmediate` clears it) or {@link READS_PER_READING} reads have used it, whichever comes first.
  *
  * The cost is a bounded lag: an entry can be served fresh until the end of the event-loop turn in
  * which it expires (and never for more than that many further reads). Slower paths (tier reads,
- * loads, writes) read `Date.now()` themselves.
+ * loads, writes) read the cache's clock themselves; a cache given another clock reads that one here too.
  */
 const READS_PER_READING = 1024
 

@@ -4,6 +4,7 @@
 // of the options, the Redis client shapes) and the integrations.
 export type { BatchLoader, BatchResult, CacheStats, Loader, LoaderContext } from './cache.js'
 export { createCache, TierCache } from './cache.js'
+export { type Clock, systemClock } from './clock.js'
 export type { Serializer } from './codec/serializer.js'
 export { jsonSerializer, v8Serializer } from './codec/serializer.js'
 export type { Duration } from './duration.js'
@@ -23,9 +24,7 @@ export {
   UnencodableValueError,
   UnexpectedReplyError,
 } from './errors.js'
-export type { CacheEventMap } from './events.js'
 export type { Logger } from './health-log.js'
 export type { CacheOptions, LoadOptions, WriteOptions } from './options.js'
 export { type MemoryTierOptions, memoryTier } from './tiers/memory/memory-tier.js'
 export { type RedisTierOptions, redisTier } from './tiers/redis/redis-tier-factory.js'
-export type { TierDefinition } from './tiers/tier.js'

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from './clock.js'
 import { DEFAULT_MAX_VALUE_BYTES } from './codec/entry-codec.js'
 import { builtInSerializers, jsonSerializer, type Serializer, v8Serializer } from './codec/serializer.js'
 import {
@@ -72,6 +73,14 @@ export interface CacheOptions {
    * `process.emitWarning`.
    */
   logger?: Logger
+  /**
+   * Where the cache reads the time: `{ now(), monotonic() }` like `Date.now()` and `performance.now()`.
+   * Every decision about time reads it (fresh and stale periods, tombstones, leases, back-offs, the
+   * circuit breaker, the bus's trust deadline); timers still run in real time. Inject a clock you
+   * advance by hand to test expiry without waiting; Redis still expires keys by its own clock.
+   * Default: the system clock.
+   */
+  clock?: Clock
 }
 
 /** Per-call options of `getOrLoad`, `getMany` and `set`. */
@@ -132,6 +141,7 @@ export interface ResolvedCacheOptions {
   readonly tagTtlMs: number
   readonly load: ResolvedLoadDefaults
   readonly logger: Logger | undefined
+  readonly clock: Clock
 }
 
 /** Cache-wide load protection, resolved. */
@@ -211,6 +221,7 @@ export function resolveCacheOptions(
       tiers.some((tier) => tier.kind !== 'memory'),
     ),
     logger: checkLogger(options.logger),
+    clock: checkClock(options.clock),
   }
 }
 
@@ -242,6 +253,19 @@ function resolveLoad(load: LoadProtectionOptions, hasSharedTier: boolean): Resol
           },
     joinableMs: leaseTtlMs,
   }
+}
+
+function checkClock(clock: Clock | undefined): Clock {
+  if (clock === undefined) return systemClock
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.now !== 'function' ||
+    typeof clock.monotonic !== 'function'
+  ) {
+    throw new InvalidOptionError('clock must be an object with now() and monotonic() methods')
+  }
+  return clock
 }
 
 function checkFraction(value: number, what: string): number {

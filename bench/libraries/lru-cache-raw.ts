@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache'
 import { installedVersion, LIMITS, type LibrarySubject, library, type SubjectFactory } from './common.js'
 
 /**
- * Not a cache library: a bare `lru-cache` `get` (the LRU tiercache's memory tier uses) returned as a
+ * Not a cache library: a bare `lru-cache` `get` (the layout tiercache's LRU policy also uses) returned as a
  * resolved promise. The floor for an L1 hit in this loop: what is left after it is the caller loop's
  * own `await`, and the gap between it and a library is that library's own work per hit.
  */

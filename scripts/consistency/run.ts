@@ -1,7 +1,7 @@
 /**
  * The consistency checker: several application processes, each with its own memory tier, share a hot
  * and a warm Redis and a PostgreSQL table with a version column. They read and update at random; then
- * every read is checked against every acknowledged write. See README "Consistency bound".
+ * every read is checked against every acknowledged write. See docs/invalidation.md, "Consistency bound".
  *
  *   npm run check:consistency -- [--workers 3] [--reads 1000000] [--chaos none|kill-bus|restart-hot|restart-warm|stall-hot]
  */

@@ -1,7 +1,7 @@
 /**
  * The seed's Architecture 3 measured: 7 redis-server processes (1 global, 2 regional, 4 local) behind
  * TCP delay proxies, a cache per data center, and the latency of a read answered by each level, by the
- * database, and by the global tier or the database alone. See README "Geographic hierarchy".
+ * database, and by the global tier or the database alone. See docs/geographic-hierarchy.md, "Measured latency".
  *
  *   npm run geo -- [--local 0.5] [--regional 20] [--global 150] [--db 300] [--reads 100]
  *

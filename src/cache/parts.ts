@@ -54,14 +54,18 @@ export function assembleCache(options: CacheOptions): CacheParts {
     maxKeyBytes: resolved.maxKeyBytes,
     health,
     maxValueBytes: resolved.maxValueBytes,
+    clock: resolved.clock,
   }
   const tiers = definitions.map((definition) => definition.create(context))
   // The stack checks tags through the synchronizer, which needs the stack's coordinator: tie the knot.
   let sync: Synchronizer | undefined
-  const stack = new TierStack(tiers, resolved.coordinator, (entries) =>
-    (sync as Synchronizer).tags.validate(entries),
+  const stack = new TierStack(
+    tiers,
+    resolved.coordinator,
+    (entries) => (sync as Synchronizer).tags.validate(entries),
+    resolved.clock,
   )
-  const flights = new Flights(resolved.load.joinableMs, stack.l1?.protects === true)
+  const flights = new Flights(resolved.load.joinableMs, stack.l1?.protects === true, resolved.clock)
   sync = new Synchronizer(
     tiers,
     stack.coordinator as SyncCoordinator | undefined,
@@ -69,6 +73,7 @@ export function assembleCache(options: CacheOptions): CacheParts {
     events,
     resolved.tombstoneTtlMs,
     resolved.sync,
+    resolved.clock,
   )
   const leases = makeLeases(resolved, stack, sync)
   const loads = new Loads(stack, flights, events, resolved, leases)

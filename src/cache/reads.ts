@@ -1,4 +1,4 @@
-import { coarseNow, isBeforePlain } from '../clock.js'
+import { type Clock, coarseNow, isBeforePlain, systemClock } from '../clock.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
 import { assertValidKey, assertValidKeys, assertWellFormedKey, isShortValidKey } from '../keys.js'
@@ -25,8 +25,13 @@ export class CacheReads {
   /** Whether an L1 hit may return at once: no refresh ahead by default, and no `hit` listener to tell. */
   private fastHits: boolean
   private hitListened = false
+  private readonly clock: Clock
+  /** The cache's clock when it is not the system clock, whose coarse reading the L1 path uses instead. */
+  private readonly injectedClock: Clock | undefined
 
   constructor(private readonly parts: CacheParts) {
+    this.clock = parts.options.clock
+    this.injectedClock = this.clock === systemClock ? undefined : this.clock
     this.l1 = parts.stack.l1
     this.maxKeyBytes = parts.options.maxKeyBytes
     this.defaults = parts.writeOptions.resolve(undefined)
@@ -60,7 +65,7 @@ export class CacheReads {
   private getPastL1<V>(key: string): Promise<V | undefined> {
     const { stack, startup } = this.parts
     if (!startup.done) return startup.wait().then(() => this.get<V>(key))
-    return stack.readKey(key, stack.slowPathStart, Date.now(), ({ hit }) => {
+    return stack.readKey(key, stack.slowPathStart, this.clock.now(), ({ hit }) => {
       this.reportRead(key, hit?.tierIndex)
       return hit?.stored.entry.value as V | undefined
     })
@@ -80,7 +85,7 @@ export class CacheReads {
       typeof loader === 'function' &&
       isShortValidKey(key, this.maxKeyBytes)
     ) {
-      const now = coarseNow()
+      const now = this.l1Now()
       const hit = l1.readHit(key, now)
       if (hit !== undefined && isBeforePlain(now, hit.plainUntil) && this.fastHits) {
         return hit.settled as Promise<V>
@@ -103,7 +108,7 @@ export class CacheReads {
     }
     if (!this.parts.startup.done) return this.afterStart(key, loader, resolved, undefined)
     if (this.l1 === undefined) return this.parts.loads.load(key, loader, resolved, undefined)
-    const now = coarseNow()
+    const now = this.l1Now()
     return this.afterL1(key, loader, resolved, this.l1.readHit(key, now), now)
   }
 
@@ -164,7 +169,7 @@ export class CacheReads {
     assertValidKey(key, options.maxKeyBytes)
     if (this.l1Hit(key) !== undefined) return true
     if (!this.parts.startup.done) await this.parts.startup.wait()
-    return stack.readKey(key, stack.slowPathStart, Date.now(), ({ hit }) => hit !== undefined)
+    return stack.readKey(key, stack.slowPathStart, this.clock.now(), ({ hit }) => hit !== undefined)
   }
 
   async getMany<V>(
@@ -194,7 +199,7 @@ export class CacheReads {
     const { stack, flights, events, options, loads, startup } = this.parts
     if (!startup.done) await startup.wait()
     const values = new Map<string, unknown>()
-    const found = await stack.read([...new Set(keys)], from, Date.now())
+    const found = await stack.read([...new Set(keys)], from, this.clock.now())
     for (const [key, hit] of found.hits) values.set(key, hit.stored.entry.value)
     if (events.listened('hit') || events.listened('miss')) {
       for (const [key, hit] of found.hits) this.reportRead(key, hit.tierIndex)
@@ -219,6 +224,11 @@ export class CacheReads {
     } else if (events.listened('hit')) events.report('hit', { key, tier: (tiers[tierIndex] as Tier).name })
   }
 
+  /** The time for a memory-tier read: the system clock's coarse reading (see clock.ts), or the injected clock. */
+  private l1Now(): number {
+    return this.injectedClock === undefined ? coarseNow() : this.injectedClock.now()
+  }
+
   /**
    * The L1 fast path of `get` and `has`: a synchronous memory read of a fresh entry — no promise, no
    * option parsing, no I/O. Tagged entries are checked against tag versions held in memory (kept
@@ -226,7 +236,7 @@ export class CacheReads {
    */
   private l1Hit(key: string): SyncHit | undefined {
     if (this.l1 === undefined) return undefined
-    const now = coarseNow()
+    const now = this.l1Now()
     const hit = this.l1.readHit(key, now)
     if (hit === undefined || now >= hit.entry.freshUntil) return undefined
     if (hit.entry.tags.length > 0 && !this.parts.sync.tags.validSync(hit.entry)) return undefined

@@ -23,7 +23,7 @@ export class CacheWrites {
     const resolved = writeOptions.resolve(options)
     const payload = serializeOrThrow(cache.serializer, value, key, cache.maxValueBytes)
     await this.started()
-    const now = Date.now()
+    const now = this.parts.options.clock.now()
     flights.invalidate(key)
     const entry = makeEntry(value, 0, resolved, now, cache)
     await this.writeEverywhere([{ key, entry, payload, versioning: 'issue', durable: true }], now)
@@ -38,7 +38,7 @@ export class CacheWrites {
     const { options, flights } = this.parts
     assertValidKeys(keys, options.maxKeyBytes)
     await this.started()
-    const now = Date.now()
+    const now = this.parts.options.clock.now()
     const tombstone: Entry = {
       value: undefined,
       version: 0,

@@ -6,7 +6,7 @@
 import { inspect } from 'node:util'
 import { redactCredentials } from '../redact.js'
 import type { CommandEntry } from './command.js'
-import { CliError, errorMessage } from './errors.js'
+import { errorMessage, isCliError } from './errors.js'
 import { escapeLines } from './terminal-text.js'
 import { packageVersion } from './version.js'
 
@@ -14,7 +14,7 @@ const commands: readonly CommandEntry[] = [
   {
     name: 'demo',
     summary: "run the seed's e-commerce stack end to end and report what the cache did",
-    load: async () => (await import('./commands/demo.js')).demoCommand,
+    load: async () => (await import('./commands/demo.js')).loadDemoCommand(),
   },
   {
     name: 'redis',
@@ -75,7 +75,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     // Messages may quote a server's error reply or a URL: no credentials, no terminal control characters.
     const say = (text: string) => console.error(escapeLines(redactCredentials(text)))
-    if (error instanceof CliError) {
+    if (isCliError(error)) {
       say(`tiercache ${name}: ${error.message}`)
       return error.exitCode
     }

@@ -10,7 +10,7 @@ export {
   type TierOutcome,
   type TracedOperation,
 } from '../channels.js'
-export type { CacheEventName } from '../events.js'
+export type { CacheEventMap, CacheEventName } from '../events.js'
 export type { IdleReport } from '../stack/unwritten-fills.js'
 export type { BusStats } from '../sync/bus-counters.js'
 export type { TierHealth } from '../tiers/redis/redis-tier.js'

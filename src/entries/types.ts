@@ -16,3 +16,4 @@ export type { IoredisLike, NodeRedisLike, RedisArgument } from '../tiers/redis/c
 export type { RedisClusterTierOptions } from '../tiers/redis/redis-tier-factory.js'
 export type { NodeRedisSentinelLike } from '../tiers/redis/sentinel-connection.js'
 export type { RedisTlsOptions } from '../tiers/redis/tls.js'
+export type { TierDefinition } from '../tiers/tier.js'

@@ -54,8 +54,9 @@ export function fillLoaded(
     (min, flight) => Math.min(min, flight.startedAt),
     Number.POSITIVE_INFINITY,
   )
-  if (performance.now() - observedAt > cache.tombstoneTtlMs) return { done: Promise.resolve(), fills: [] }
-  const now = Date.now()
+  const { clock } = cache
+  if (clock.monotonic() - observedAt > cache.tombstoneTtlMs) return { done: Promise.resolve(), fills: [] }
+  const now = clock.now()
   const fills: Fill[] = loaded.map(([key, value, own]) => ({
     key,
     entry: makeEntry(value, startVersion, own ?? options, now, cache),

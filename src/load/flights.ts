@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js'
 import { cloneDeep } from '../tiers/protect.js'
 import { CachingChoice, type TagLimits } from './caching-choice.js'
 import type { LoaderContext } from './loader-context.js'
@@ -10,11 +11,6 @@ import type { LoaderContext } from './loader-context.js'
 export class Flight<V = unknown> {
   invalidated = false
   readonly promise: Promise<V>
-  /**
-   * performance.now() at the start: how old the load is (loads older than the tombstone TTL fill
-   * nothing), and the instant its value was observed (memory-tier fences set later refuse its fill).
-   */
-  readonly startedAt = performance.now()
   private abortController: AbortController | undefined
   private abortReason: unknown
   private aborted = false
@@ -27,10 +23,16 @@ export class Flight<V = unknown> {
   private settle!: (value: V) => void
   reject!: (error: unknown) => void
 
-  /** `copies`: the values of this cache may need a copy per caller (a protecting memory tier). */
+  /**
+   * `copies`: the values of this cache may need a copy per caller (a protecting memory tier).
+   * `startedAt`: the clock's monotonic reading at the start: how old the load is (loads older than the
+   * tombstone TTL fill nothing), and the instant its value was observed (memory-tier fences set later
+   * refuse its fill).
+   */
   constructor(
     readonly key: string,
-    private readonly copies = false,
+    private readonly copies: boolean,
+    readonly startedAt: number,
   ) {
     this.promise = new Promise<V>((resolve, reject) => {
       this.settle = resolve
@@ -138,22 +140,24 @@ export class Flights {
    *   process may have taken over by now) is left to the callers already waiting, and the next caller
    *   starts a new one, so a loader that never settles cannot hold its key for good.
    * @param copies see {@link Flight}; true when the cache's memory tier protects its values.
+   * @param clock what the age of a flight is measured with (the cache option `clock`).
    */
   constructor(
     private readonly joinableMs = Number.POSITIVE_INFINITY,
     private readonly copies = false,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** The key's flight, if it still takes new callers (see `joinableMs`). */
   get(key: string): Flight | undefined {
     const flight = this.byKey.get(key)
-    if (flight === undefined || performance.now() - flight.startedAt <= this.joinableMs) return flight
+    if (flight === undefined || this.clock.monotonic() - flight.startedAt <= this.joinableMs) return flight
     this.invalidate(key)
     return undefined
   }
 
   start(key: string): Flight {
-    const flight = new Flight(key, this.copies)
+    const flight = new Flight(key, this.copies, this.clock.monotonic())
     // A load whose tier read was under way when the cache closed must not call its loader either.
     if (this.closedWith !== undefined) flight.abort(this.closedWith.reason)
     this.byKey.set(key, flight)

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { BoundedMap } from '../bounded-map.js'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
@@ -38,7 +38,7 @@ export class Loads {
   staleServed = 0
   refreshes = 0
   leaseWaits = 0
-  private readonly backoffUntil = new LRUCache<string, number>({ max: 10_000 })
+  private readonly backoffUntil = new BoundedMap<string, number>(10_000)
   /** Whether recent reads of the shared tiers mostly missed them all: then a read asks for the lease along with it. */
   private readonly misses = new Trend(TREND_LIMIT)
 
@@ -81,7 +81,7 @@ export class Loads {
     }
     // Version 0: the lease is refused as 'changed' if the coordinator holds any entry of the key.
     const early = this.leases !== undefined && this.misses.rising ? this.leases.acquire(key, 0) : undefined
-    return stack.readKey(key, stack.slowPathStart, Date.now(), (found) =>
+    return stack.readKey(key, stack.slowPathStart, this.options.clock.now(), (found) =>
       this.afterRead(key, loader, options, l1Stale, found, early),
     )
   }
@@ -104,7 +104,7 @@ export class Loads {
     if (hit !== undefined) {
       if (early !== undefined) this.giveBack(key, early)
       const { entry } = hit.stored
-      if (options.refreshAhead > 0 && dueForRefresh(entry, Date.now(), options.refreshAhead))
+      if (options.refreshAhead > 0 && dueForRefresh(entry, this.options.clock.now(), options.refreshAhead))
         this.refreshAhead(key, loader, options, cloneDeep(entry.value) as V, true)
       return entry.value as V
     }
@@ -165,7 +165,7 @@ export class Loads {
   ): Promise<void> {
     const { key } = flight
     try {
-      const stale = newestServable(Date.now(), l1Stale, found.stale?.stored.entry)
+      const stale = newestServable(this.options.clock.now(), l1Stale, found.stale?.stored.entry)
       const backingOff = this.backingOff(key)
       if (stale !== undefined && (options.staleWhileRevalidate || backingOff)) {
         this.serveStale(flight, stale, backingOff ? 'backoff' : 'revalidate')
@@ -298,13 +298,18 @@ export class Loads {
   ): Promise<{ found: true; value: unknown } | { found: false; lease: Lease }> {
     const leases = this.leases as Leases
     this.leaseWaits++
-    const deadline = Date.now() + leases.ttlMs + leases.pollIntervalMs
+    const deadline = this.options.clock.now() + leases.ttlMs + leases.pollIntervalMs
     let changed = false
-    while (Date.now() < deadline) {
+    while (this.options.clock.now() < deadline) {
       // After a 'changed' answer the key was just written: read it again at once.
       if (!changed) await leases.wait(flight.key, leases.pollIntervalMs)
       flight.throwIfAborted()
-      const found = await this.stack.readKey(flight.key, this.stack.slowPathStart, Date.now(), asIs)
+      const found = await this.stack.readKey(
+        flight.key,
+        this.stack.slowPathStart,
+        this.options.clock.now(),
+        asIs,
+      )
       if (found.hit !== undefined) return { found: true, value: found.hit.stored.entry.value }
       // The version check only once in a row: bytes only Redis sees as newer (say, an entry of a
       // serializer this process lacks) must not keep it re-reading.
@@ -338,7 +343,7 @@ export class Loads {
   }
 
   private readAgain(key: string): Promise<Hit | undefined> {
-    return this.stack.readKey(key, this.stack.slowPathStart, Date.now(), (found) => found.hit)
+    return this.stack.readKey(key, this.stack.slowPathStart, this.options.clock.now(), (found) => found.hit)
   }
 
   private serveStale<V>(flight: Flight<V>, stale: Entry, reason: StaleReason): void {
@@ -349,12 +354,12 @@ export class Loads {
   }
 
   private backOff(key: string): void {
-    this.backoffUntil.set(key, Date.now() + this.options.load.failSafeBackoffMs)
+    this.backoffUntil.set(key, this.options.clock.now() + this.options.load.failSafeBackoffMs)
   }
 
   private backingOff(key: string): boolean {
     const until = this.backoffUntil.get(key)
-    return until !== undefined && until > Date.now()
+    return until !== undefined && until > this.options.clock.now()
   }
 }
 

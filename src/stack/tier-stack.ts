@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
 import type { LeaseStore } from '../tiers/leases.js'
@@ -45,6 +46,8 @@ export class TierStack {
     tiers: readonly Tier[],
     coordinatorName: string | undefined,
     private readonly checkTags: TagCheck,
+    /** The cache option `clock`: reads are stamped with its monotonic reading (see Fill.observedAt). */
+    private readonly time: Clock = systemClock,
   ) {
     this.tiers = tiers
     this.l1 = isSyncTier(tiers[0]) ? tiers[0] : undefined
@@ -61,7 +64,7 @@ export class TierStack {
   read(keys: readonly string[], from: number, now: number): Promise<LookupResult> {
     // A single tier has no tier above it to back-fill.
     if (this.tiers.length === 1) return lookup(this.tiers, keys, from, now, this.checkTags)
-    const observedAt = performance.now()
+    const observedAt = this.time.monotonic()
     return lookup(this.tiers, keys, from, now, this.checkTags).then((result) => {
       if (result.hits.size > 0) this.backfill(result.hits, now, observedAt)
       return result
@@ -81,7 +84,7 @@ export class TierStack {
     use: (found: KeyLookup) => R | PromiseLike<R>,
   ): Promise<R> {
     if (this.tiers.length === 1) return lookupKey(this.tiers, key, from, now, this.checkTags, use)
-    const observedAt = performance.now()
+    const observedAt = this.time.monotonic()
     const several = this.tiers.length - from > 1
     const found = (found: KeyLookup) => {
       const { hit } = found

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { BoundedMap } from '../bounded-map.js'
+import type { Clock } from '../clock.js'
 import type { CacheEvents } from '../events.js'
 import type { RedisConnection, RedisSubscriber } from '../tiers/redis/connection.js'
 import { withDeadline } from '../tiers/redis/deadline.js'
@@ -62,12 +63,12 @@ export class InvalidationBus {
   readonly origin = randomUUID()
   private seq = 0
   private closed = false
-  private readonly lastSeq = new LRUCache<string, number>({ max: 10_000 })
+  private readonly lastSeq = new BoundedMap<string, number>(10_000)
   /**
    * With a secret: per origin, the newest sequence number authenticated. Unlike lastSeq it survives
    * outages, so an old message replayed after one is still refused.
    */
-  private readonly newestSeq = new LRUCache<string, number>({ max: 10_000 })
+  private readonly newestSeq = new BoundedMap<string, number>(10_000)
   private readonly authenticator: BusAuthenticator | undefined
   /** Messages received, accepted or dropped by reason. */
   readonly counters = new BusCounters()
@@ -76,10 +77,10 @@ export class InvalidationBus {
   private lastOwnHeartbeatAt = 0
   /** When each own heartbeat still on its way was sent, by sequence number. */
   private readonly heartbeatsSentAt = new Map<number, number>()
-  private lastTickAt = Date.now()
+  private lastTickAt: number
   private pending: Pending | undefined
   private renewing = false
-  private lastRenewAt = Date.now()
+  private lastRenewAt: number
   private timer: NodeJS.Timeout | undefined
   private readonly unsubscribe: () => void
   private readonly unwatchPublisher: () => void
@@ -96,8 +97,11 @@ export class InvalidationBus {
     readonly channel: string,
     private readonly listener: BusListener,
     private readonly events: CacheEvents,
-    options: BusOptions = {},
+    options: BusOptions,
+    private readonly clock: Clock,
   ) {
+    this.lastTickAt = clock.now()
+    this.lastRenewAt = this.lastTickAt
     this.options = {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500,
       heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 1500,
@@ -307,7 +311,7 @@ export class InvalidationBus {
   }
 
   private ownHeartbeat(seq: number): void {
-    this.lastOwnHeartbeatAt = Date.now()
+    this.lastOwnHeartbeatAt = this.clock.now()
     const sentAt = this.heartbeatsSentAt.get(seq)
     // Heartbeats arrive in order: the ones sent before this one are delivered or lost.
     for (const sent of this.heartbeatsSentAt.keys()) if (sent <= seq) this.heartbeatsSentAt.delete(sent)
@@ -320,7 +324,7 @@ export class InvalidationBus {
   private heartbeat(): void {
     if (!this.subscribed) return
     // send() numbers its message before anything else, so this heartbeat is number seq + 1.
-    this.heartbeatsSentAt.set(this.seq + 1, Date.now())
+    this.heartbeatsSentAt.set(this.seq + 1, this.clock.now())
     // While the bus is down none comes back: keep the newest few (a Map iterates oldest first).
     if (this.heartbeatsSentAt.size > 64)
       this.heartbeatsSentAt.delete(this.heartbeatsSentAt.keys().next().value as number)
@@ -348,7 +352,7 @@ export class InvalidationBus {
    * so our heartbeats may be sitting unread: judge on the next tick, not this one.
    */
   private tick(): void {
-    const now = Date.now()
+    const now = this.clock.now()
     const blocked = now - this.lastTickAt > 2 * this.options.heartbeatIntervalMs
     this.lastTickAt = now
     if (blocked)
@@ -375,7 +379,7 @@ export class InvalidationBus {
       )
       .finally(() => {
         this.renewing = false
-        this.lastRenewAt = Date.now()
+        this.lastRenewAt = this.clock.now()
       })
   }
 

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { BoundedMap } from '../bounded-map.js'
 
 /** How many recent writes are remembered; an invalidation arrives within milliseconds of its write. */
 const REMEMBERED_WRITES = 10_000
@@ -10,7 +10,7 @@ const REMEMBERED_WRITES = 10_000
  * {@link REMEMBERED_WRITES} since) only makes its change count as another client's.
  */
 export class OwnWrites {
-  private readonly versions = new LRUCache<string, number>({ max: REMEMBERED_WRITES })
+  private readonly versions = new BoundedMap<string, number>(REMEMBERED_WRITES)
 
   /** The coordinating tier stored `version` under `key` (called when its conditional write succeeded). */
   readonly record = (key: string, version: number): void => {

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { RedisConnection } from '../tiers/redis/connection.js'
@@ -53,6 +54,7 @@ export class Synchronizer {
     private readonly events: CacheEvents,
     private readonly tombstoneTtlMs: number,
     options: SyncOptions,
+    private readonly clock: Clock,
   ) {
     this.local = tiers.filter((tier) => tier.kind === 'memory')
     const useBus = coordinator !== undefined && options.bus !== false
@@ -66,6 +68,7 @@ export class Synchronizer {
         this.busListener(),
         events,
         typeof options.bus === 'object' ? options.bus : {},
+        clock,
       )
     }
     if (coordinator && useTracking) {
@@ -186,7 +189,7 @@ export class Synchronizer {
 
   /** Another process wrote these keys: a tombstone at that version refuses older fills here. */
   private applyKeys(keys: readonly (readonly [string, number])[]): void {
-    const now = Date.now()
+    const now = this.clock.now()
     const fills: Fill[] = keys.map(([key, version]) => {
       this.flights.invalidate(key)
       const entry: Entry = {

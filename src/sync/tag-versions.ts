@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { BoundedMap } from '../bounded-map.js'
 import type { Entry } from '../entry.js'
 
 /** Reads tag versions from the coordinating Redis tier; undefined when it cannot answer. */
@@ -15,7 +15,7 @@ export type TagVersionSource = (tags: readonly string[]) => Promise<number[] | u
  * anyone able to publish could forge). Otherwise each check asks the coordinator.
  */
 export class TagVersions {
-  private readonly known: LRUCache<string, number>
+  private readonly known: BoundedMap<string, number>
   /**
    * Without a coordinator, the version of every tag not in `known`: none was invalidated (0), or its
    * record was dropped (the map is bounded, or it was reset), and then no entry older than the newest
@@ -30,12 +30,7 @@ export class TagVersions {
     private readonly source: TagVersionSource | undefined,
     options: { maxTags?: number } = {},
   ) {
-    this.known = new LRUCache({
-      max: options.maxTags ?? 100_000,
-      dispose: (version, _tag, reason) => {
-        if (source === undefined && reason !== 'set') this.floor = Math.max(this.floor, version)
-      },
-    })
+    this.known = new BoundedMap(options.maxTags ?? 100_000, (version) => this.dropped(version))
     this.trustedFlag = source === undefined
   }
 
@@ -127,12 +122,19 @@ export class TagVersions {
    */
   forget(tag: string): void {
     this.generation++
-    this.known.delete(tag)
+    const version = this.known.get(tag)
+    if (version !== undefined && this.known.delete(tag)) this.dropped(version)
   }
 
   /** Forgets every version (after a bus outage or a lost message). */
   reset(): void {
     this.generation++
+    for (const version of this.known.values()) this.dropped(version)
     this.known.clear()
+  }
+
+  /** A recorded version left the map: without a coordinator, unrecorded tags now count as that new. */
+  private dropped(version: number): void {
+    if (this.source === undefined) this.floor = Math.max(this.floor, version)
   }
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import type { BreakerState } from '../types/tier-state.js'
 /** Circuit-breaker settings of a Redis tier (`redisTier({ breaker })`). */
 export interface BreakerOptions {
@@ -33,6 +34,7 @@ export class CircuitBreaker {
     options: BreakerOptions,
     private readonly probe: () => Promise<boolean>,
     private readonly onChange: (state: BreakerState) => void,
+    private readonly clock: Clock,
   ) {
     this.threshold = options.failureThreshold ?? 3
     this.windowMs = options.windowMs ?? 10_000
@@ -52,9 +54,10 @@ export class CircuitBreaker {
     if (this.stateValue === 'closed') this.failures.length = 0
   }
 
-  failure(now = Date.now()): void {
+  failure(): void {
     if (this.disposed) return
     if (this.stateValue !== 'closed') return
+    const now = this.clock.now()
     this.failures = this.failures.filter((at) => now - at < this.windowMs)
     this.failures.push(now)
     if (this.failures.length >= this.threshold) this.open()

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import type { Serializer } from '../codec/serializer.js'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
@@ -17,6 +18,8 @@ export interface TierContext {
   readonly health?: HealthLog
   /** Largest serialized value written or read back (see the cache option `maxValueBytes`). */
   readonly maxValueBytes: number
+  /** Where the tier reads the time (the cache option `clock`). */
+  readonly clock: Clock
 }
 
 /** One key's value on its way into tiers: the entry plus its serialized value, made once for all tiers. */
@@ -34,7 +37,7 @@ export interface Fill {
   /** True when `entry.value` is a private copy (freshly decoded) that a memory tier may freeze in place. */
   readonly owned?: boolean
   /**
-   * When the value was read or its load started (performance.now()); a memory-tier fence set after
+   * When the value was read or its load started (the clock's monotonic reading); a memory-tier fence set after
    * this refuses the fill. Undefined means "now" (sets).
    */
   readonly observedAt?: number

@@ -8,8 +8,8 @@ import {
   type RedisTierOptions,
   redisTier,
   TierCache,
-  type TierDefinition,
 } from 'tiercache'
+import type { TierDefinition } from 'tiercache/types'
 import { type Duration, toMilliseconds } from '../duration.js'
 import type { WarmOptions } from '../load/warm.js'
 import type { BreakerOptions } from '../tiers/circuit-breaker.js'
@@ -169,7 +169,7 @@ function planGeoCache(topology: GeoTopology, options: GeoCacheOptions) {
       parts.own[which] = tier
       const { budgetMs, breaker } = levels[which]
       if (budgetMs !== undefined) {
-        const budget = new LatencyBudget(tier, budgetMs, breaker)
+        const budget = new LatencyBudget(tier, budgetMs, breaker, context.clock)
         parts.budgets.push(budget)
         tier = overrideTier(tier, { read: (keys, now) => budget.read(keys, now) })
       }

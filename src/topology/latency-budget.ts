@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import { type BreakerOptions, CircuitBreaker } from '../tiers/circuit-breaker.js'
 import { withDeadline } from '../tiers/redis/deadline.js'
 import type { Tier, TierRead } from '../tiers/tier.js'
@@ -36,11 +37,13 @@ export class LatencyBudget {
     private readonly tier: Tier,
     readonly budgetMs: number,
     breaker: BreakerOptions,
+    clock: Clock,
   ) {
     this.breaker = new CircuitBreaker(
       breaker,
       () => this.ping(),
       () => undefined,
+      clock,
     )
   }
 

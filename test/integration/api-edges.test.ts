@@ -12,6 +12,7 @@ import {
   TierCacheError,
 } from '../../src/index.js'
 import { withDeadline } from '../../src/tiers/redis/deadline.js'
+import { ManualClock } from '../support/manual-clock.js'
 import { freePort, type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
 
@@ -67,20 +68,26 @@ describe('a set that resolves has taken effect everywhere', () => {
 
 describe('a loader that never settles', () => {
   test('does not hold its key past the lease, and close() rejects every caller left waiting for it', async () => {
+    const clock = new ManualClock()
     const cache = createCache({
       namespace: 'stuck',
       tiers: [memoryTier(), redisTier({ name: 'hot', url: redis.url })],
       load: { lease: { ttl: '300ms', pollInterval: '20ms' } },
+      clock,
     })
     await cache.ready({ timeout: '10s' })
-    const forever = () => new Promise<string>(() => undefined)
-    const first = cache.getOrLoad('k', forever)
-    const joined = cache.getOrLoad('k', forever)
-    const many = cache.getMany(['m1', 'm2'], () => new Promise<string[]>(() => undefined))
-    const started = performance.now()
-    await waitFor(() => performance.now() - started > 400, { what: 'the lease to run out' })
+    let loaders = 0
+    const forever = <T>() => {
+      loaders++
+      return new Promise<T>(() => undefined)
+    }
+    const first = cache.getOrLoad('k', forever<string>)
+    const joined = cache.getOrLoad('k', forever<string>)
+    const many = cache.getMany(['m1', 'm2'], forever<string[]>)
+    await waitFor(() => loaders === 2, { what: 'the loads to start' })
+    clock.advance(400)
 
-    // Past the lease, a new caller starts its own load (it takes over the expired lease too).
+    // Past the lease, a new caller starts its own load (it takes over the lease once Redis expires it).
     await expect(
       within(
         cache.getOrLoad('k', () => 'fresh'),

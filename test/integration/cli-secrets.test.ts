@@ -1,14 +1,8 @@
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { CacheEventMap } from '../../src/entries/diagnostics.js'
 import { geoTopology } from '../../src/entries/geo.js'
-import {
-  type CacheEventMap,
-  createCache,
-  InvalidOptionError,
-  memoryTier,
-  redisTier,
-  type TierCache,
-} from '../../src/index.js'
+import { createCache, InvalidOptionError, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { runCli } from '../support/cli.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'

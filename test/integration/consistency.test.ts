@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { type Chaos, runConsistencyCheck } from '../../scripts/consistency/run.js'
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-/** The documented bound: bus heartbeat interval + timeout (see README, "Consistency bound"). */
+/** The documented bound: bus heartbeat interval + timeout (see docs/invalidation.md, "Consistency bound"). */
 const BOUND_MS = 2000
 
 beforeAll(async () => {

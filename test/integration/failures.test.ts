@@ -129,6 +129,7 @@ describe('a stalled warm tier (SIGSTOP), with the circuit breaker', () => {
     })
     const states: string[] = []
     cache.on('tierState', ({ tier, breaker }) => tier === 'warm' && breaker && states.push(breaker))
+    // The database's own latency: part of each call's latency measured below, not a wait of the test.
     const loaderMs = 10
     const loader = (key: string) => async () => {
       await new Promise((resolve) => setTimeout(resolve, loaderMs))

@@ -9,7 +9,7 @@ import { waitFor } from '../support/wait.js'
 const HOUR = 3_600_000
 /** Round trips through the proxies: local 1 ms, regional 10 ms, global 30 ms. */
 const ROUND_TRIPS = { local: 1, regional: 10, global: 30 }
-/** The documented bound for other processes' memory tiers (README "Consistency bound"). */
+/** The documented bound for other processes' memory tiers (docs/invalidation.md, "Consistency bound"). */
 const MEMORY_BOUND_MS = 2000
 
 let hierarchy: GeoHierarchy
@@ -177,7 +177,8 @@ describe('geographic hierarchy: 2 regions × 2 data centers, 7 Redis servers beh
       resolvedAt = at
     })
     const reads: { startedAt: number; value: unknown }[] = []
-    // Meanwhile us-east keeps losing its local copy (eviction) and reading through to the lagging region.
+    // Meanwhile us-east keeps losing its local copy (eviction) and reading through to the lagging region,
+    // for real time: Redis expires the 100 ms tombstones by its own clock, and the region lags 300 ms.
     while (resolvedAt === undefined || Date.now() < resolvedAt + 700) {
       await localUsEast.redis.command('DEL', `local@us-east:${namespace}:page:1`)
       const startedAt = Date.now()

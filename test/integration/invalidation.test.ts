@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { BACKENDS, type RedisBackend, startBackend } from '../support/backends.js'
 import { closeClients, expectWritesToReach, nodeRedis, servedBy } from '../support/fixtures.js'
+import { ManualClock } from '../support/manual-clock.js'
 import { monitorEvery } from '../support/monitor.js'
 import { startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
@@ -278,17 +279,35 @@ describe.each(BACKENDS)('on %s Redis', (kind) => {
     })
   })
 
+  describe('the consistency bound', () => {
+    test("is judged by the cache's clock: past it, with no heartbeat heard since, memory is not served", async () => {
+      const clock = new ManualClock()
+      const a = await instance('inv', { clock })
+      await a.set('k', 'v')
+      expect(await servedBy(a, () => a.get('k'))).toEqual({ source: 'memory', value: 'v' })
+      // The read follows at once: no heartbeat can be heard in between to move the deadline on.
+      clock.advance(5_000)
+      expect(await servedBy(a, () => a.get('k'))).toEqual({ source: 'hot', value: 'v' })
+      expect(a.stats().tiers[0]?.skipped).toBeGreaterThan(0)
+    })
+  })
+
   describe('a blocked event loop', () => {
     test('does not make the bus look down: memory tiers stay in use after a 2 s synchronous stall', async () => {
-      const a = await instance()
+      const [a, listener] = await Promise.all([instance(), instance()])
+      await waitFor(() => listener.stats().synced, { what: 'the listening cache to hear the bus' })
       const states: boolean[] = []
       a.on('syncState', ({ healthy }) => states.push(healthy))
       await a.set('k', 'v')
+      // A real stall is the thing under test: timers run late, and before the socket reads behind them.
       const until = Date.now() + 2000
       while (Date.now() < until) {
         // CPU-bound work: no timers, no socket reads
       }
-      await new Promise((resolve) => setTimeout(resolve, 700)) // let a couple of heartbeat ticks run
+      // `a` sends a heartbeat on every tick, after judging the bus: two heard after the stall mean two
+      // ticks have judged it (a heartbeat and the set's message, sent before it, may still be unread).
+      const heard = (listener.stats().bus?.received ?? 0) + 4
+      await waitFor(() => (listener.stats().bus?.received ?? 0) >= heard, { what: 'two heartbeat ticks' })
       expect(states).toEqual([])
       expect(await servedBy(a, () => a.get('k'))).toEqual({ source: 'memory', value: 'v' })
     })

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
 import {
   CacheClosedError,
   createCache,
@@ -10,9 +10,10 @@ import {
 } from '../../src/index.js'
 import { BACKENDS, type RedisBackend, startBackend } from '../support/backends.js'
 import { closeClients, nodeRedis } from '../support/fixtures.js'
+import { ManualClock } from '../support/manual-clock.js'
 import { forkWorker, killWorkers, nextMessage } from '../support/processes.js'
 import { startRedis } from '../support/redis-server.js'
-import { waitFor } from '../support/wait.js'
+import { loadsFinished, waitFor } from '../support/wait.js'
 
 /** The shared tier of the describe.each block running now (one server, then a cluster). */
 let hot: RedisBackend
@@ -36,7 +37,14 @@ async function keysMatching(pattern: string): Promise<number> {
   return Array.isArray(reply) ? reply.length : 0
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** A promise the test settles when it chooses: a loader awaiting it runs as long as the test needs. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = () => {}
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { opened, open }
+}
 
 /**
  * Tests that fork worker processes: each compiles the cache's TypeScript as it starts, which on a
@@ -63,7 +71,7 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
       '1,000 concurrent getOrLoad of one cold key over 4 processes → one loader call',
       async () => {
         const workers = Array.from({ length: 4 }, () =>
-          forkWorker({ MODE: 'stampede', ...hot.workerEnv, KEY: 'cold', CALLERS: '250', LOADER_MS: '50' }),
+          forkWorker({ MODE: 'stampede', ...hot.workerEnv, KEY: 'cold', CALLERS: '250' }),
         )
         children.push(...workers)
         await Promise.all(workers.map((child) => nextMessage(child, 'ready')))
@@ -77,7 +85,12 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
             finished: number
           }>(child, 'result'),
         )
+        const parts = workers.map((child) => nextMessage<{ type: string; role: string }>(child, 'part'))
         for (const child of workers) child.send('start')
+        // The load lasts until every other process waits for its lease.
+        const roles = (await Promise.all(parts)).map((part) => part.role)
+        expect(roles.sort()).toEqual(['loading', 'waiting', 'waiting', 'waiting'])
+        for (const child of workers) child.send('release')
         const reports = await Promise.all(results)
         expect(reports.flatMap((report) => report.errors)).toEqual([])
         expect(reports.reduce((sum, report) => sum + report.loaderCalls, 0)).toBe(1)
@@ -208,43 +221,47 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
       ).rejects.toMatchObject({ code: 'ERR_LOADER_FAILED', cause })
     })
 
-    // 30 s of loader back-off, which does not depend on what the shared tier runs on: once is enough.
+    // Loader back-off does not depend on what the shared tier runs on: once is enough.
     test.skipIf(kind === 'cluster')(
       'loader failing for 30 s with entries in grace: callers get stale values, the loader is retried at the back-off rate',
       async () => {
-        const cache = await instance({ load: { staleWhileRevalidate: false, failSafeBackoff: '2s' } })
+        const clock = new ManualClock()
+        const cache = await instance({ load: { staleWhileRevalidate: false, failSafeBackoff: '2s' }, clock })
         await cache.getOrLoad('a', () => 'good a', { ttl: 10, grace: '5m' })
         await cache.getOrLoad('b', () => 'good b', { ttl: 10, grace: '5m' })
-        await sleep(20)
-        let failingUntil = Date.now() + 30_000
+        await loadsFinished(cache)
+        clock.advance(20)
+        let failing = true
         let loaderCalls = 0
         const loader = (key: string) => async () => {
           loaderCalls++
-          if (Date.now() < failingUntil) throw new Error('database down')
+          if (failing) throw new Error('database down')
           return `recovered ${key}`
         }
         const answers: string[] = []
         const errors: unknown[] = []
-        const callers = Array.from({ length: 8 }, async (_, i) => {
-          while (Date.now() < failingUntil) {
-            const key = i % 2 ? 'a' : 'b'
-            try {
-              answers.push(await cache.getOrLoad(key, loader(key), { ttl: 10, grace: '5m' }))
-            } catch (error) {
-              errors.push(error)
-            }
-            await sleep(5)
-          }
-        })
-        await Promise.all(callers)
+        // 30 s of the clock's time: every 25 ms, eight callers ask for one of the two keys each.
+        for (let elapsed = 0; elapsed < 30_000; elapsed += 25) {
+          await Promise.all(
+            Array.from({ length: 8 }, async (_, i) => {
+              const key = i % 2 ? 'a' : 'b'
+              try {
+                answers.push(await cache.getOrLoad(key, loader(key), { ttl: 10, grace: '5m' }))
+              } catch (error) {
+                errors.push(error)
+              }
+            }),
+          )
+          clock.advance(25)
+        }
         expect(errors).toEqual([])
         expect(answers.length).toBeGreaterThan(2000)
         expect(new Set(answers)).toEqual(new Set(['good a', 'good b']))
         // 30 s at one retry per key per 2 s back-off: about 15 per key; a loader call per read would be thousands.
         expect(loaderCalls).toBeGreaterThanOrEqual(20)
         expect(loaderCalls).toBeLessThanOrEqual(40)
-        failingUntil = 0
-        await sleep(2100)
+        failing = false
+        clock.advance(2100)
         await waitFor(
           async () => (await cache.getOrLoad('a', loader('a'), { ttl: '1m', grace: '5m' })) === 'recovered a',
         )
@@ -255,7 +272,8 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
 
   describe('timeouts', () => {
     test('hard timeout: the loader signal aborts and the caller gets LoaderTimeoutError (or the stale value)', async () => {
-      const cache = await instance({ load: { hardTimeout: 100 } })
+      const clock = new ManualClock()
+      const cache = await instance({ load: { hardTimeout: 100 }, clock })
       let signal: AbortSignal | undefined
       const started = performance.now()
       const error = await cache
@@ -271,7 +289,8 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
       expect(cache.stats().loadTimeouts).toBe(1)
 
       await cache.getOrLoad('with-stale', () => 'old', { ttl: 10, grace: '1m' })
-      await sleep(20)
+      await loadsFinished(cache)
+      clock.advance(20)
       const fallback = await cache.getOrLoad('with-stale', () => new Promise<string>(() => undefined), {
         ttl: 10,
         grace: '1m',
@@ -281,19 +300,23 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
     })
 
     test('soft timeout: a slow load returns the stale value after the soft timeout and completes in the background', async () => {
-      const cache = await instance({ load: { staleWhileRevalidate: false, softTimeout: 50 } })
+      const clock = new ManualClock()
+      const cache = await instance({ load: { staleWhileRevalidate: false, softTimeout: 50 }, clock })
       await cache.getOrLoad('k', () => 'old', { ttl: 10, grace: '1m' })
-      await sleep(20)
+      await loadsFinished(cache)
+      clock.advance(20)
+      const database = gate()
       const started = performance.now()
       const answer = await cache.getOrLoad(
         'k',
         async () => {
-          await sleep(300)
+          await database.opened // slower than the soft timeout: it answers once the caller has the stale value
           return 'new'
         },
         { ttl: '1m', grace: '1m' },
       )
       const took = performance.now() - started
+      database.open()
       expect(answer).toBe('old')
       expect(took).toBeGreaterThanOrEqual(45)
       expect(took).toBeLessThan(250)
@@ -302,19 +325,19 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
 
     test('close() aborts a running loader through its signal', async () => {
       const cache = createCache({ namespace: 'lp', tiers: [memoryTier()] })
+      const loading = gate()
       const aborted = new Promise<void>((resolve) => {
         void cache
-          .getOrLoad(
-            'k',
-            ({ signal }) =>
-              new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
-          )
+          .getOrLoad('k', ({ signal }) => {
+            loading.open()
+            return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+          })
           .catch((error: unknown) => {
             expect(error).toBeInstanceOf(CacheClosedError)
             resolve()
           })
       })
-      await sleep(10)
+      await loading.opened
       await cache.close()
       await aborted
     })
@@ -322,17 +345,19 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
 
   describe('refresh-ahead', () => {
     test('an entry read in the last part of its fresh period is refreshed before it expires', async () => {
-      const cache = await instance({ load: { refreshAhead: 0.5 } })
+      const clock = new ManualClock()
+      const cache = await instance({ load: { refreshAhead: 0.5 }, clock })
       let generation = 0
       const loader = () => `generation ${++generation}`
       expect(await cache.getOrLoad('k', loader, { ttl: 300 })).toBe('generation 1')
-      await sleep(200) // in the last half of the fresh period
+      await loadsFinished(cache)
+      clock.advance(200) // in the last half of the fresh period
       expect(await cache.getOrLoad('k', loader, { ttl: 300 })).toBe('generation 1')
       await waitFor(async () => (await cache.get('k')) === 'generation 2', {
         what: 'the refresh',
         timeoutMs: 1000,
       })
-      await sleep(150) // generation 1 would have expired by now; generation 2 has not
+      clock.advance(150) // generation 1 would have expired by now; generation 2 has not
       expect(await cache.getOrLoad('k', loader, { ttl: 300 })).toBe('generation 2')
       expect(cache.stats().refreshes).toBeGreaterThanOrEqual(1)
     })
@@ -381,22 +406,34 @@ describe.each(BACKENDS)('on a %s hot tier', (kind) => {
     test.skipIf(kind === 'cluster')(
       'a scheduled warmer runs every interval and stops on close()',
       async () => {
-        const cache = createCache({ namespace: 'sched', tiers: [memoryTier()] })
-        let runs = 0
-        const warmer = cache.warm(
-          () => {
-            runs++
-            return ['a', 'b']
-          },
-          (keys) => keys,
-          { every: 50, ttl: 1 },
-        )
-        await waitFor(() => runs >= 3, { what: 'three runs' })
-        expect(warmer.last).toMatchObject({ processed: 2 })
-        await cache.close()
-        const after = runs
-        await sleep(150)
-        expect(runs).toBe(after)
+        // The warmer's interval timer runs on fake time, moved on by the test.
+        vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+        try {
+          const cache = createCache({ namespace: 'sched', tiers: [memoryTier()] })
+          let runs = 0
+          const warmer = cache.warm(
+            () => {
+              runs++
+              return ['a', 'b']
+            },
+            (keys) => keys,
+            { every: 50, ttl: 1 },
+          )
+          await waitFor(
+            async () => {
+              await vi.advanceTimersByTimeAsync(50)
+              return runs >= 3
+            },
+            { what: 'three runs' },
+          )
+          expect(warmer.last).toMatchObject({ processed: 2 })
+          await cache.close()
+          const after = runs
+          await vi.advanceTimersByTimeAsync(150) // three more intervals, had the timer survived
+          expect(runs).toBe(after)
+        } finally {
+          vi.useRealTimers()
+        }
       },
     )
   })

@@ -13,19 +13,22 @@ import { makeCertificates, startTlsRedis, type TestCertificates } from '../suppo
  * milliseconds after `createCache` as a user's program would: nothing is added to them.
  */
 const docs = new URL('../../docs/', import.meta.url)
-const pages = [
+const allPages = [
   new URL('../../README.md', import.meta.url),
   ...readdirSync(docs)
-    // observability.md's examples subscribe to process-wide channels: observability-docs.test.ts runs them.
-    .filter((file) => file.endsWith('.md') && file !== 'observability.md')
+    .filter((file) => file.endsWith('.md'))
     .map((file) => new URL(file, docs)),
 ]
+// observability.md's examples subscribe to process-wide channels: observability-docs.test.ts runs them.
+const pages = allPages.filter((page) => !page.pathname.endsWith('/docs/observability.md'))
 const examples = pages.flatMap((page) =>
   [...readFileSync(page, 'utf8').matchAll(/<!-- example: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g)].map((m) => ({
     name: m[1] as string,
     code: m[2] as string,
   })),
 )
+/** Fenced blocks that are not code to run: shell commands, program output, configuration. */
+const NOT_CODE = new Set(['sh', 'bash', 'text', 'json'])
 const directory = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '.examples')
 
 /** What each example prints (its console.log calls, in order), checked against its comments. */
@@ -65,6 +68,21 @@ const printed: Record<string, (calls: unknown[][]) => void> = {
     expect(global).toBeGreaterThanOrEqual(1)
     expect(regional).toBeLessThanOrEqual(global as number)
     expect(calls[3]?.[0]).toEqual(expect.arrayContaining([expect.objectContaining({ tier: 'local' })]))
+  },
+  'product-page': (calls) => {
+    expect(calls).toEqual([[{ id: 42, name: 'Desk lamp', price_cents: 1999 }]])
+  },
+  'eviction-policies': (calls) => {
+    expect(calls).toEqual([[true, false], [1]])
+  },
+  'bus-secret': (calls) => {
+    expect(calls).toEqual([[{ keys: ['account:1'], tags: [] }], [0]])
+  },
+  warming: (calls) => {
+    expect(calls).toEqual([
+      [{ processed: 3, cached: 0, loaded: 3, failed: 0, done: true }],
+      [{ processed: 3, cached: 3, loaded: 0, failed: 0, done: true }],
+    ])
   },
   'redis-cluster': (calls) => {
     expect(calls).toEqual([[['memory: up', 'hot: up']]])
@@ -149,6 +167,14 @@ test('the README and docs have runnable examples, and each one is checked', () =
   expect(Object.keys(printed).sort()).toEqual(examples.map((example) => example.name).sort())
 })
 
+test('every code block in the README and docs is a marked ```ts example, so one of the example tests runs it', () => {
+  const root = new URL('../../', import.meta.url).pathname
+  const unrun = allPages.flatMap((page) =>
+    codeBlocksNotRun(readFileSync(page, 'utf8'), path.relative(root, page.pathname)),
+  )
+  expect(unrun).toEqual([])
+})
+
 test.each(examples)('example "$name" runs as written and prints what it says', async ({ name, code }) => {
   const file = path.join(directory, `${name}.ts`)
   writeFileSync(file, `${code}\nexport {}\n`)
@@ -184,4 +210,33 @@ async function watchCommands(server: RedisServer) {
     lines,
     stop: () => client.destroy(),
   }
+}
+
+/**
+ * The fenced blocks of a page that no example test runs, as `page:line language`: every block must
+ * name its language, and a block of code (anything but shell, output or configuration) must be a
+ * ```ts block right after an `<!-- example: name -->` marker, which is what the example tests run.
+ */
+function codeBlocksNotRun(text: string, page: string): string[] {
+  const lines = text.split('\n')
+  const unrun: string[] = []
+  let open = false
+  for (const [index, line] of lines.entries()) {
+    const fence = /^```(\S*)/.exec(line)
+    if (!fence) continue
+    if (open) {
+      open = false
+      continue
+    }
+    open = true
+    const language = fence[1] ?? ''
+    if (NOT_CODE.has(language)) continue
+    const previous = lines
+      .slice(0, index)
+      .reverse()
+      .find((candidate) => candidate.trim() !== '')
+    const marked = /^<!-- example: [\w-]+ -->$/.test(previous?.trim() ?? '')
+    if (language !== 'ts' || !marked) unrun.push(`${page}:${index + 1} ${language || '(no language)'}`)
+  }
+  return unrun
 }

@@ -86,7 +86,7 @@ describe.each(drivers)('failover under load through $driver', ({ connect }) => {
       // The bus noticed the outage: memory tiers were suspended (and are emptied when it comes back).
       // Not asserted: that it comes back within a bound. The subscription is renewed on the promoted
       // replica, but a cluster client that only publishes on the lost shard may keep sending to the
-      // dead master for a long time (seen with both clients under load); see the README.
+      // dead master for a long time (seen with both clients under load); see docs/redis-cluster.md.
       await waitFor(() => busStates.includes(false), {
         timeoutMs: 10_000,
         what: 'the bus to notice the outage',

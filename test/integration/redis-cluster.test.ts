@@ -138,7 +138,6 @@ describe.each(drivers)('Redis Cluster tier through $driver', ({ connect }) => {
     const apps = await Promise.all(Array.from({ length: 4 }, () => instance(connect)))
     const { values, loads } = await stampede(apps, 'cold', {
       callersPerCache: 50,
-      loaderMs: 50,
       value: 'loaded once',
     })
     expect(loads).toBe(1)

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { CacheClosedError, createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { closeClients, ioredis, nodeRedis, servedBy, stampede } from '../support/fixtures.js'
+import { ManualClock } from '../support/manual-clock.js'
 import { monitor } from '../support/monitor.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
 import { waitFor } from '../support/wait.js'
@@ -19,7 +20,10 @@ afterAll(async () => {
   await Promise.all([hot?.stop(), warm?.stop()])
 })
 
-async function hotWarmCache(namespace = 'many', { timeout }: { timeout?: string } = {}) {
+async function hotWarmCache(
+  namespace = 'many',
+  { timeout, clock }: { timeout?: string; clock?: ManualClock } = {},
+) {
   const [hotClient, warmClient] = await Promise.all([nodeRedis(hot), nodeRedis(warm)])
   return createCache({
     namespace,
@@ -28,6 +32,7 @@ async function hotWarmCache(namespace = 'many', { timeout }: { timeout?: string 
       redisTier({ name: 'hot', client: hotClient, timeout }),
       redisTier({ name: 'warm', client: warmClient, timeout }),
     ],
+    clock,
   })
 }
 
@@ -131,11 +136,13 @@ describe('single-flight with Redis tiers', () => {
   test('1,000 concurrent getOrLoad of one cold key → one loader call, one value in every tier', async () => {
     const cache = await hotWarmCache('sf')
     let calls = 0
+    // The load lasts until every caller has joined it or started one of its own.
+    const everyCallerIn = () => cache.stats().singleFlightJoins + calls >= 1000
     const values = await Promise.all(
       Array.from({ length: 1000 }, () =>
         cache.getOrLoad('hot-key', async () => {
           calls++
-          await new Promise((resolve) => setTimeout(resolve, 20))
+          await waitFor(everyCallerIn, { what: 'every caller to join the load' })
           return 'loaded'
         }),
       ),
@@ -329,13 +336,13 @@ describe('leases requested along with the read', () => {
   })
 
   test('a stale entry is served and refreshed once, though the early lease request saw the entry', async () => {
-    const cache = await hotWarmCache('stale')
+    const clock = new ManualClock()
+    const cache = await hotWarmCache('stale', { clock })
     await primedByMisses(cache)
-    const staleFrom = Date.now() + 50
     await cache.getOrLoad('s', () => 'v1', { ttl: 50, grace: '1m' })
     await cache.idle()
-    await waitFor(() => Date.now() > staleFrom, { what: 'the end of the fresh period' })
-    const fresh = await hotWarmCache('stale') // no memory copy of 's'
+    clock.advance(50) // the end of the fresh period
+    const fresh = await hotWarmCache('stale', { clock }) // no memory copy of 's'
     await primedByMisses(fresh)
     let loads = 0
     const loader = () => {
@@ -357,7 +364,6 @@ describe('leases requested along with the read', () => {
     await Promise.all(caches.map((cache) => primedByMisses(cache)))
     const { values, loads } = await stampede(caches, 'herd-key', {
       callersPerCache: 25,
-      loaderMs: 30,
       value: 'once',
     })
     expect(new Set(values)).toEqual(new Set(['once']))

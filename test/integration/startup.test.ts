@@ -148,7 +148,8 @@ describe('a Redis that is not running when the cache starts', () => {
     expect(shared?.errors).toBeGreaterThan(0) // connection failures count as errors, not only skips
     expect(cache.stats().synced).toBe(false)
 
-    // The scenario itself: Redis comes up five seconds after the program started.
+    // The scenario itself: Redis comes up five seconds after the program started. A real wait: what is
+    // under test is the client's reconnection after seconds of refused attempts, which run on real timers.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 5000 - (performance.now() - started))))
     await redis(port) // resolves once it answers PING
     const answeredAt = performance.now()

@@ -37,7 +37,8 @@ test('a process too starved to read its bus stops serving memory past the consis
 
     await writer.set('price', 2) // acknowledged: the invalidation is on its way to the reader, 100 ms out
     // The reader gets no CPU for longer than the bound (2 s) after that acknowledgement, so the
-    // invalidation waits unread in its socket; the first thing it then runs is a read.
+    // invalidation waits unread in its socket; the first thing it then runs is a read. A real stall, not
+    // an advanced clock: the memory-tier read path's own reading of the system clock is under test too.
     starve(2_500)
     expect(await reader.get('price')).toBe(2)
   } finally {

@@ -1,12 +1,14 @@
 /**
  * A separate application process for cross-process tests, started with fork(). Modes (env MODE):
- * - "stampede": on "start", fires CALLERS concurrent getOrLoad of KEY (loader sleeps LOADER_MS) and
- *   reports how many times its loader ran and when every caller had its value.
+ * - "stampede": on "start", fires CALLERS concurrent getOrLoad of KEY and reports its part ("part":
+ *   `loading` once its loader runs, `waiting` once it waits for another process's lease); the loader
+ *   returns on "release". Then reports how many times its loader ran and when every caller had its value.
  * - "hold": calls getOrLoad of KEY with a loader that never finishes, reporting "loading" once it
  *   runs (it then holds the key's lease until killed).
  * The hot tier is HOT_URL (one server) or HOT_CLUSTER (comma-separated root nodes of a cluster).
  */
 import { createCache, memoryTier, redisTier } from '../../src/index.js'
+import { waitFor } from './wait.js'
 
 const mode = process.env.MODE
 const key = process.env.KEY ?? 'key'
@@ -23,13 +25,24 @@ const cache = createCache({
 
 async function stampede(): Promise<void> {
   const callers = Number(process.env.CALLERS ?? 250)
-  const loaderMs = Number(process.env.LOADER_MS ?? 50)
+  const released = new Promise<void>((resolve) => process.on('message', (m) => m === 'release' && resolve()))
+  let part: 'loading' | 'waiting' | undefined
+  const tell = (role: 'loading' | 'waiting') => {
+    if (part !== undefined) return
+    part = role
+    process.send?.({ type: 'part', role })
+  }
   let loaderCalls = 0
   const loader = async () => {
     loaderCalls++
-    await new Promise((resolve) => setTimeout(resolve, loaderMs))
+    tell('loading')
+    await released
     return `value of ${key}`
   }
+  void waitFor(() => part !== undefined || cache.stats().leaseWaits > 0, { timeoutMs: 30_000 }).then(
+    () => tell('waiting'),
+    () => undefined,
+  )
   const started = performance.timeOrigin + performance.now()
   const results = await Promise.allSettled(
     Array.from({ length: callers }, () => cache.getOrLoad(key, loader)),

@@ -1,5 +1,5 @@
-import type { TimelinePoint } from '../../src/cli/demo/phase.js'
-import type { DemoSummary, Percentiles, PhaseSummary, TierRow } from '../../src/cli/demo/summary.js'
+import type { TimelinePoint } from '../../packages/demo/src/phase.js'
+import type { DemoSummary, Percentiles, PhaseSummary, TierRow } from '../../packages/demo/src/summary.js'
 
 /**
  * A demo summary with fixed figures (a 12 s warm-up and 15 s measured with the cache, 4 s and 15 s

@@ -130,17 +130,20 @@ export async function servedBy<T>(
 
 /**
  * A stampede: `callersPerCache` concurrent `getOrLoad(key)` in every cache, one loader for all that
- * takes `loaderMs` and returns `value`. Returns what the callers got and how often the loader ran.
+ * returns `value` once every other cache waits for its lease (so every cache takes part while it
+ * runs). Returns what the callers got and how often the loader ran.
  */
 export async function stampede(
-  caches: readonly Pick<TierCache, 'getOrLoad'>[],
+  caches: readonly Pick<TierCache, 'getOrLoad' | 'stats'>[],
   key: string,
-  { callersPerCache, loaderMs, value }: { callersPerCache: number; loaderMs: number; value: string },
+  { callersPerCache, value }: { callersPerCache: number; value: string },
 ): Promise<{ values: string[]; loads: number }> {
   let loads = 0
+  const othersWaiting = () =>
+    caches.reduce((sum, cache) => sum + cache.stats().leaseWaits, 0) >= caches.length - 1
   const loader = async () => {
     loads++
-    await new Promise((resolve) => setTimeout(resolve, loaderMs))
+    await waitFor(othersWaiting, { what: 'the other caches to wait for the lease', timeoutMs: 20_000 })
     return value
   }
   const values = await Promise.all(

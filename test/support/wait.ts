@@ -27,3 +27,12 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }
+
+/**
+ * Waits until `cache` runs no load. A load's callers have its value a little before the load has
+ * finished writing it; a caller that misses in between joins that load and gets the same value, so a
+ * test that advances a clock past a value's life lets the load that produced it finish first.
+ */
+export function loadsFinished(cache: { stats(): { inFlight: number } }): Promise<boolean> {
+  return waitFor(() => cache.stats().inFlight === 0, { what: 'running loads to finish' })
+}

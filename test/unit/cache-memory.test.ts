@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { CacheClosedError, createCache, LoaderError, memoryTier, type TierCache } from '../../src/index.js'
+import { ManualClock } from '../support/manual-clock.js'
+import { loadsFinished } from '../support/wait.js'
 
 function deferred<T>() {
   let resolve!: (value: T) => void
@@ -29,7 +31,8 @@ describe('getOrLoad', () => {
   })
 
   test('null is cached for negativeTtl; undefined is not cached at all', async () => {
-    const cache = createCache({ namespace: 'neg', tiers: [memoryTier()], ttl: '1h', negativeTtl: 40 })
+    const clock = new ManualClock()
+    const cache = createCache({ namespace: 'neg', tiers: [memoryTier()], ttl: '1h', negativeTtl: 40, clock })
     let calls = 0
     const missing = () => {
       calls++
@@ -38,8 +41,11 @@ describe('getOrLoad', () => {
     expect(await cache.getOrLoad('gone', missing)).toBeNull()
     expect(await cache.getOrLoad('gone', missing)).toBeNull()
     expect(calls).toBe(1)
-    const started = Date.now()
-    while (Date.now() - started < 50) await new Promise((resolve) => setTimeout(resolve, 5))
+    await loadsFinished(cache)
+    clock.advance(39)
+    expect(await cache.getOrLoad('gone', missing)).toBeNull()
+    expect(calls).toBe(1)
+    clock.advance(1)
     expect(await cache.getOrLoad('gone', missing)).toBeNull()
     expect(calls).toBe(2)
 
@@ -124,11 +130,11 @@ describe('getOrLoad', () => {
   })
 
   test('per-call TTL overrides the default, and jitter only ever shortens it', async () => {
-    const cache = createCache({ namespace: 'ttl', tiers: [memoryTier()], ttl: '1h', jitter: 0.5 })
+    const clock = new ManualClock()
+    const cache = createCache({ namespace: 'ttl', tiers: [memoryTier()], ttl: '1h', jitter: 0.5, clock })
     await cache.getOrLoad('short', () => 1, { ttl: 30 })
     expect(await cache.get('short')).toBe(1)
-    const started = Date.now()
-    while (Date.now() - started < 40) await new Promise((resolve) => setTimeout(resolve, 5))
+    clock.advance(30)
     expect(await cache.get('short')).toBeUndefined()
     await cache.close()
   })

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
-import { LatencyHistogram } from '../../src/cli/demo/histogram.js'
-import { escapeXml, niceTicks } from '../../src/cli/demo/report/svg.js'
-import { createRandom, pickProduct } from '../../src/cli/demo/workload.js'
+import { LatencyHistogram } from '../../packages/demo/src/histogram.js'
+import { escapeXml, niceTicks } from '../../packages/demo/src/report/svg.js'
+import { createRandom, pickProduct } from '../../packages/demo/src/workload.js'
 import { formatMicros, renderTable } from '../../src/cli/format.js'
 import { bucketQuantile, parsePrometheusText } from '../../src/cli/metrics-text.js'
 

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
-import { comparisonTable, headline } from '../../src/cli/demo/figures.js'
-import type { DemoSummary } from '../../src/cli/demo/summary.js'
+import { comparisonTable, headline } from '../../packages/demo/src/figures.js'
+import type { DemoSummary } from '../../packages/demo/src/summary.js'
 import { fixedDemoSummary } from '../support/demo-summary.js'
 
 test('the headline gives the steady state: requests/s, database reads per request and p99 of both runs', () => {

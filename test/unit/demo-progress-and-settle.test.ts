@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest'
-import { plural } from '../../src/cli/demo/figures.js'
-import { fitToWidth, ProgressBar } from '../../src/cli/demo/progress.js'
-import { rangeTicks } from '../../src/cli/demo/report/svg.js'
-import { hasSettled, type SettleSample } from '../../src/cli/demo/settle.js'
+import { plural } from '../../packages/demo/src/figures.js'
+import { fitToWidth, ProgressBar } from '../../packages/demo/src/progress.js'
+import { rangeTicks } from '../../packages/demo/src/report/svg.js'
+import { hasSettled, type SettleSample } from '../../packages/demo/src/settle.js'
 
 function stream(isTTY: boolean, columns?: number) {
   const written: string[] = []

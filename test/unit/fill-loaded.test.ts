@@ -20,6 +20,7 @@ async function flightReads(size: number): Promise<number> {
     events: new CacheEvents(),
     maxKeyBytes: options.maxKeyBytes,
     maxValueBytes: options.maxValueBytes,
+    clock: options.clock,
   })
   const stack = new TierStack([tier], undefined, async (entries) => entries.map(() => true))
   let reads = 0

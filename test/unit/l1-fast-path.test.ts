@@ -1,6 +1,8 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { coarseNow, isBeforePlain, NEVER_PLAIN, plainSecond } from '../../src/clock.js'
 import { createCache, memoryTier, type TierCache } from '../../src/index.js'
+import { ManualClock } from '../support/manual-clock.js'
+import { loadsFinished, waitFor } from '../support/wait.js'
 
 const caches: TierCache[] = []
 function cache(options: Partial<Parameters<typeof createCache>[0]> = {}): TierCache {
@@ -67,44 +69,70 @@ describe('the L1 fast path', () => {
   })
 
   test('an entry past its fresh period is not served fresh once the event loop has turned', async () => {
-    const c = cache({ grace: 0 })
+    // The system clock's coarse reading is what is under test: the wall clock is faked, not injected.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const c = cache({ grace: 0 })
+      await c.getOrLoad('short', () => 'first', { ttl: 20 })
+      vi.setSystemTime(Date.now() + 20)
+      await nextTurn()
+      expect(await c.getOrLoad('short', () => 'second')).toBe('second')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  test('an injected clock is read on every fast-path hit, with no lag', async () => {
+    const clock = new ManualClock()
+    const c = cache({ grace: 0, clock })
     await c.getOrLoad('short', () => 'first', { ttl: 20 })
-    await new Promise((resolve) => setTimeout(resolve, 30))
+    await loadsFinished(c)
+    clock.advance(19)
+    expect(await c.getOrLoad('short', () => 'second')).toBe('first')
+    clock.advance(1)
     expect(await c.getOrLoad('short', () => 'second')).toBe('second')
   })
 
   test('refresh-ahead still starts from a fast-path hit', async () => {
-    const c = cache({ ttl: 100, load: { refreshAhead: 0.9 } })
+    const clock = new ManualClock()
+    const c = cache({ ttl: 100, load: { refreshAhead: 0.9 }, clock })
     let loads = 0
     const loader = () => ++loads
     expect(await c.getOrLoad('r', loader)).toBe(1)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await loadsFinished(c)
+    clock.advance(20)
     expect(await c.getOrLoad('r', loader)).toBe(1)
     await c.idle()
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    expect(loads).toBe(2)
+    await waitFor(() => loads === 2, { what: 'the refresh' })
     expect(await c.getOrLoad('r', loader)).toBe(2)
   })
 })
 
 describe('coarseNow', () => {
+  // coarseNow reads Date.now() itself: the wall clock is faked, so these tests move it without waiting.
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    await nextTurn() // drop the reading an earlier test took
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   test('tracks Date.now() to within one event-loop turn', async () => {
     await nextTurn()
     const reading = coarseNow()
-    expect(Math.abs(reading - Date.now())).toBeLessThan(5)
-    await new Promise((resolve) => setTimeout(resolve, 15))
+    expect(reading).toBe(Date.now())
+    vi.setSystemTime(Date.now() + 15)
+    expect(coarseNow()).toBe(reading) // the same turn: the reading is shared
     await nextTurn()
     const later = coarseNow()
-    expect(later - reading).toBeGreaterThanOrEqual(10)
-    expect(Math.abs(later - Date.now())).toBeLessThan(5)
+    expect(later - reading).toBe(15)
+    expect(later).toBe(Date.now())
   })
 
   test('takes a new reading after 1,024 reads even within one turn', () => {
     const first = coarseNow()
-    const end = Date.now() + 3
-    while (Date.now() < end) {
-      // wait for the wall clock to move
-    }
+    vi.setSystemTime(Date.now() + 3)
     let latest = first
     for (let i = 0; i < 1100; i++) latest = coarseNow()
     expect(latest).toBeGreaterThan(first)

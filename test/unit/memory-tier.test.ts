@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { createCache, memoryTier, ReadonlyValueError } from '../../src/index.js'
+import { ManualClock } from '../support/manual-clock.js'
 
 describe('value protection', () => {
   test("'freeze' (default): callers cannot corrupt the cached value", async () => {
@@ -88,11 +89,12 @@ describe('bounds and expiry', () => {
   })
 
   test('a copy lives no longer than the tier TTL, even when the entry lives longer', async () => {
-    const cache = createCache({ namespace: 'b', tiers: [memoryTier({ ttl: 30 })], ttl: '1h' })
+    const clock = new ManualClock()
+    const cache = createCache({ namespace: 'b', tiers: [memoryTier({ ttl: 30 })], ttl: '1h', clock })
     await cache.set('k', 1)
+    clock.advance(29)
     expect(await cache.get('k')).toBe(1)
-    const started = Date.now()
-    while (Date.now() - started < 40) await new Promise((resolve) => setTimeout(resolve, 5))
+    clock.advance(1)
     expect(await cache.get('k')).toBeUndefined()
     await cache.close()
   })

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import type { ValueProtection } from '../../src/entries/types.js'
 import { createCache, memoryTier, type TierCache } from '../../src/index.js'
-import { waitFor } from '../support/wait.js'
+import { ManualClock } from '../support/manual-clock.js'
 
 /*
  * Values served from memory are shared by every caller, so each read path must hand out the memory
@@ -46,15 +46,36 @@ type Path = 'get' | 'getOrLoad' | 'getMany' | 'stale' | 'refreshAhead' | 'warm'
 /** Reads `key` by `path` so that at least two callers receive the value; returns what each got. */
 async function readTwice(
   cache: TierCache,
+  clock: ManualClock,
   path: Path,
   key: string,
   binary: boolean,
   tags: readonly string[] | undefined,
 ) {
+  // A background load waits for this gate, so callers arriving meanwhile share it (or get the stale value).
+  let release = () => {}
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  try {
+    return await readBothWays(cache, clock, path, key, binary, tags, gate)
+  } finally {
+    release()
+  }
+}
+
+async function readBothWays(
+  cache: TierCache,
+  clock: ManualClock,
+  path: Path,
+  key: string,
+  binary: boolean,
+  tags: readonly string[] | undefined,
+  gate: Promise<void>,
+) {
   const options = tags ? { tags } : undefined
   const loader = () => product(binary)
-  // Slow enough that callers arriving meanwhile share the load (or get the stale value).
-  const slow = () => new Promise<Product>((resolve) => setTimeout(() => resolve(product(binary)), 20))
+  const slow = () => gate.then(() => product(binary))
   switch (path) {
     case 'get':
       await cache.set(key, product(binary), options)
@@ -70,14 +91,14 @@ async function readTwice(
     }
     case 'stale': {
       await cache.set(key, product(binary), { ttl: 1, grace: '1h', ...(tags ? { tags } : {}) })
-      const setAt = Date.now()
-      await waitFor(() => Date.now() > setAt + 5, { what: 'the entry to go stale' })
+      clock.advance(1) // the entry goes stale
       const staleOptions = { ...options, staleWhileRevalidate: true }
       return Promise.all([cache.getOrLoad(key, slow, staleOptions), cache.getOrLoad(key, slow, staleOptions)])
     }
     case 'refreshAhead': {
       await cache.set(key, product(binary), { ttl: '1h', ...(tags ? { tags } : {}) })
       const ahead = { ...options, refreshAhead: 0.999_999 }
+      clock.advance(10) // past the first millionth of the fresh period: due for a refresh
       const first = await cache.getOrLoad(key, slow, ahead)
       // Joins the refresh under way when its hit cannot be trusted alone (tags), else a memory hit.
       const second = await cache.getOrLoad(key, slow, { ...ahead, refreshAhead: 0 })
@@ -100,9 +121,10 @@ describe('every read path serves protected values', () => {
         fc.boolean(),
         fc.option(fc.constant(['t']), { nil: undefined }),
         async (protection, path, binary, tags) => {
-          const cache = createCache({ namespace: `vp${run++}`, tiers: [memoryTier({ protection })] })
+          const clock = new ManualClock()
+          const cache = createCache({ namespace: `vp${run++}`, tiers: [memoryTier({ protection })], clock })
           try {
-            const [first, second] = (await readTwice(cache, path, 'k', binary, tags)) as unknown[]
+            const [first, second] = (await readTwice(cache, clock, path, 'k', binary, tags)) as unknown[]
             // A tagged get in a memory-only cache cannot check its tags without a load: a miss.
             if (path === 'get' && tags) return
             expect(first).toEqual(product(binary))

@@ -1,4 +1,4 @@
-import { createClient } from 'redis'
+import { createClient } from '@redis/client'
 import { redactUrl } from '../../redact.js'
 import { fromNodeRedis, type NodeRedisLike, type RedisConnection } from '../../tiers/redis/connection.js'
 import { CliError, errorMessage } from '../errors.js'

@@ -67,7 +67,7 @@ interface MemoryRecord extends SyncHit, PolicyValue {
   readonly cloneOnRead: boolean
   /**
    * For tombstones written on a key invalidation whose version is unknown (client tracking): fills of
-   * values read before this instant (performance.now()) are refused. Undefined otherwise.
+   * values read before this instant (the clock's monotonic reading) are refused. Undefined otherwise.
    */
   readonly fencedAt: number | undefined
 }
@@ -329,7 +329,8 @@ export class MemoryTier implements SyncTier {
    * fence tombstone refuses fills of values read before now, for `ttlMs`.
    */
   fence(key: string, ttlMs: number): void {
-    const now = Date.now()
+    const { clock } = this.context
+    const now = clock.now()
     const entry: Entry = {
       value: undefined,
       version: -1,
@@ -339,7 +340,7 @@ export class MemoryTier implements SyncTier {
       tags: [],
       tombstone: true,
     }
-    this.put(key, this.record(entry, now + ttlMs, false, performance.now()))
+    this.put(key, this.record(entry, now + ttlMs, false, clock.monotonic()))
   }
 
   /**
@@ -356,7 +357,7 @@ export class MemoryTier implements SyncTier {
       record.fencedAt === undefined &&
       record.entry.version >= version
     if (holdsNewer) return
-    const now = Date.now()
+    const now = this.context.clock.now()
     const entry: Entry = {
       value: undefined,
       version,

@@ -1,5 +1,5 @@
-import { createClient } from 'redis'
 import { InvalidOptionError } from '../../errors.js'
+import { loadNodeRedis } from './redis-modules.js'
 
 export type RedisArgument = string | Buffer
 
@@ -173,7 +173,7 @@ export function fromIoredis(client: IoredisLike, owned: boolean): RedisConnectio
     createTracker() {
       // CLIENT TRACKING needs RESP3 push messages, which node-redis provides: connect one to the same server.
       const { host = '127.0.0.1', port = 6379, username, password, db, tls } = client.options ?? {}
-      const tracker = createClient({
+      const tracker = loadNodeRedis().createClient({
         // ioredis' `tls` holds the TLS settings (ca, cert, key, …) of tls.connect.
         socket: {
           host,

@@ -1,4 +1,3 @@
-import { createClient, createCluster } from 'redis'
 import { type CompressionOptions, createCompressor } from '../../codec/compression.js'
 import { type Duration, optionalTtlMilliseconds, toTimerMilliseconds } from '../../duration.js'
 import { InvalidOptionError } from '../../errors.js'
@@ -10,6 +9,7 @@ import type { TierDefinition } from '../tier.js'
 import type { NodeRedisClusterLike } from './cluster-clients.js'
 import { fromNodeRedisCluster, isClusterClient } from './cluster-connection.js'
 import { type IoredisLike, type NodeRedisLike, type RedisConnection, reconnectDelay } from './connection.js'
+import { loadNodeRedis } from './redis-modules.js'
 import { RedisTier, type RedisTierSettings } from './redis-tier.js'
 import type { NodeRedisSentinelLike } from './sentinel-connection.js'
 import { type RedisTlsOptions, tlsSocketOptions, validateTls } from './tls.js'
@@ -202,7 +202,7 @@ function openConnection(options: RedisTierOptions, onError: (error: unknown) => 
   if (options.cluster !== undefined) return openCluster(options.cluster, options.tls, onError)
   const url = options.url as string
   const secrets = urlSecrets(url)
-  const client = createClient({
+  const client = loadNodeRedis().createClient({
     url,
     // Commands fail at once while disconnected instead of queueing: the cache skips the tier meanwhile.
     disableOfflineQueue: true,
@@ -225,7 +225,7 @@ function openCluster(
   tls: RedisTlsOptions | undefined,
   onError: (error: unknown) => void,
 ): RedisConnection {
-  const cluster = createCluster(clusterClientOptions(options, tls))
+  const cluster = loadNodeRedis().createCluster(clusterClientOptions(options, tls))
   const secrets = options.rootNodes.flatMap(urlSecrets)
   const report = (error: unknown) => onError(redactError(error, secrets))
   cluster.on('error', report)

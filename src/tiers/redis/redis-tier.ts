@@ -69,7 +69,7 @@ export class RedisTier implements Tier, WatchedTier {
   private writeConnection: RedisConnection
   private onWritten: ((key: string, version: number) => void) | undefined
   private audited = false
-  /** performance.now() when the connection last became ready. */
+  /** The clock's monotonic reading when the connection last became ready. */
   private upSince = 0
   private readonly status: RedisTierState
 
@@ -91,6 +91,7 @@ export class RedisTier implements Tier, WatchedTier {
       settings.breaker,
       () => this.probe(),
       () => this.status.refresh(),
+      context.clock,
     )
     this.reads = new TierReads(
       name,
@@ -103,10 +104,14 @@ export class RedisTier implements Tier, WatchedTier {
     )
     this.coordination = new RedisCoordinator(this.guard, this.layout, this)
     this.scan = new NamespaceScan(this.guard, this.layout, this)
-    this.recovery = new TierRecovery(this.guard, {
-      write: (fill, now, recovery) => this.writeOne(fill, now, recovery),
-      clear: (recovery) => this.scan.clear(recovery),
-    })
+    this.recovery = new TierRecovery(
+      this.guard,
+      {
+        write: (fill, now, recovery) => this.writeOne(fill, now, recovery),
+        clear: (recovery) => this.scan.clear(recovery),
+      },
+      context.clock,
+    )
     this.status = new RedisTierState(name, connection, this.guard, settings.connectTimeoutMs, context)
     context.health?.watch(this)
     this.unsubscribe = connection.onStateChange((ready) => this.onConnectionChange(ready))
@@ -345,7 +350,7 @@ export class RedisTier implements Tier, WatchedTier {
       this.status.connectionLost()
     } else {
       // Loads that started before now may carry values whose tombstones this server lost: see writeOne.
-      this.upSince = performance.now()
+      this.upSince = this.context.clock.monotonic()
       // With the breaker open, its probe brings the tier back; otherwise it comes back now.
       if (this.guard.breaker?.state !== 'open')
         void this.recovery.returnToService().then(() => this.status.refresh())

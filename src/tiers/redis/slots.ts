@@ -1,4 +1,4 @@
-import calculateSlot from 'cluster-key-slot'
+import { loadKeySlot } from './redis-modules.js'
 
 /**
  * The positions of `keys` grouped by Redis Cluster hash slot (CRC16 of the key or its `{hash tag}`,
@@ -6,6 +6,7 @@ import calculateSlot from 'cluster-key-slot'
  * must name keys of one slot only, so a cluster read sends one per group.
  */
 export function groupBySlot(keys: readonly (string | Buffer)[]): number[][] {
+  const calculateSlot = loadKeySlot()
   const groups = new Map<number, number[]>()
   for (let i = 0; i < keys.length; i++) {
     const slot = calculateSlot(keys[i] as string | Buffer)

@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js'
 import type { CacheEvents } from '../../events.js'
 import type { BreakerState } from '../../types/tier-state.js'
 import { type BreakerOptions, CircuitBreaker, isReplyError } from '../circuit-breaker.js'
@@ -29,12 +30,18 @@ export class TierGuard {
     breaker: BreakerOptions | undefined,
     probe: () => Promise<boolean>,
     onBreakerChange: (state: BreakerState) => void,
+    private readonly clock: Clock,
   ) {
     this.breaker = breaker
-      ? new CircuitBreaker(breaker, probe, (state) => {
-          if (state === 'open') this.inService = false
-          onBreakerChange(state)
-        })
+      ? new CircuitBreaker(
+          breaker,
+          probe,
+          (state) => {
+            if (state === 'open') this.inService = false
+            onBreakerChange(state)
+          },
+          clock,
+        )
       : undefined
   }
 
@@ -43,7 +50,7 @@ export class TierGuard {
    * not sent then: the caller would wait a second timeout for a server that just did not answer.
    */
   failedRecently(): boolean {
-    return Date.now() - this.lastFailureAt < this.timeoutMs
+    return this.clock.now() - this.lastFailureAt < this.timeoutMs
   }
 
   /**
@@ -75,7 +82,7 @@ export class TierGuard {
       this.counters.errors++
       if (isReplyError(error)) this.breaker?.success()
       else {
-        this.lastFailureAt = Date.now()
+        this.lastFailureAt = this.clock.now()
         this.breaker?.failure()
       }
       this.events.report('tierError', { tier: this.name, operation, error })

@@ -67,7 +67,7 @@ export class TierReads {
       return []
     }
     this.counters.recordLatency(started)
-    const now = Date.now()
+    const now = this.context.clock.now()
     const values = new Array<Stored | undefined>(keys.length)
     for (let batch = 0; batch < batches.length; batch++) {
       const positions = batches[batch]

@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js'
 import type { Fill, WriteOutcome } from '../tier.js'
 import { ReplayLog } from './replay-log.js'
 import type { TierGuard } from './tier-guard.js'
@@ -27,6 +28,7 @@ export class TierRecovery {
   constructor(
     private readonly guard: TierGuard,
     private readonly actions: RecoveryActions,
+    private readonly clock: Clock,
   ) {}
 
   /** Resolves false if the tier stopped answering again. */
@@ -43,10 +45,12 @@ export class TierRecovery {
 
   private async replayUntilEmpty(): Promise<boolean> {
     for (let round = 0; round < 5; round++) {
-      const { fills, overflowed } = this.replay.drain(Date.now())
+      const { fills, overflowed } = this.replay.drain(this.clock.now())
       if (overflowed && !(await this.actions.clear(true))) return false
       if (fills.length === 0) break
-      const outcomes = await Promise.all(fills.map((fill) => this.actions.write(fill, Date.now(), true)))
+      const outcomes = await Promise.all(
+        fills.map((fill) => this.actions.write(fill, this.clock.now(), true)),
+      )
       if (outcomes.includes(UNANSWERED)) return false
     }
     this.guard.inService = true

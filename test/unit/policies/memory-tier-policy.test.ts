@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { systemClock } from '../../../src/clock.js'
 import { v8Serializer } from '../../../src/codec/serializer.js'
 import { lfuPolicy, wTinyLfuPolicy } from '../../../src/entries/policies.js'
 import type { Entry } from '../../../src/entry.js'
@@ -18,6 +19,7 @@ const context = {
   events: new CacheEvents(),
   maxKeyBytes: 1024,
   maxValueBytes: 16 * 1024 * 1024,
+  clock: systemClock,
 }
 const now = 1_700_000_000_000
 

@@ -1,4 +1,4 @@
-import { CliError, errorMessage } from '../errors.js'
+import { CliError, errorMessage } from '../../../src/cli/errors.js'
 import { MISSING_PGLITE, startEmbeddedPostgres } from './embedded-postgres.js'
 
 /** The demo's products table, seeded and reachable through `url` by every instance. */

@@ -1,4 +1,4 @@
-import { formatCount } from '../../format.js'
+import { formatCount } from '../../../../src/cli/format.js'
 import { comparisonTable, cpuLine, headline, plural, TIER_TABLE_NOTE, tierTable } from '../figures.js'
 import type { TimelinePoint } from '../phase.js'
 import type { DemoSummary, PhaseSummary } from '../summary.js'

@@ -5,10 +5,8 @@
  * products (database first, then the cache). Reports figures to the demo over IPC.
  */
 import pg from 'pg'
-import type { TierCache } from '../../cache.js'
-import { createCache } from '../../cache.js'
-import { memoryTier } from '../../tiers/memory/memory-tier.js'
-import { redisTier } from '../../tiers/redis/redis-tier-factory.js'
+import type { TierCache } from 'tiercache'
+import { createCache, memoryTier, redisTier } from 'tiercache'
 import { EventLoopDelay } from './event-loop-delay.js'
 import { LatencyHistogram } from './histogram.js'
 import type {

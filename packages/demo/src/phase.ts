@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { loadavg } from 'node:os'
 import path from 'node:path'
-import { CliError } from '../errors.js'
+import { CliError } from '../../../src/cli/errors.js'
 import type { CpuProbe } from './cpu.js'
 import { cpuPressure } from './cpu-pressure.js'
 import { LatencyHistogram } from './histogram.js'

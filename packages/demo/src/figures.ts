@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { formatCount, formatMicros, formatPercent } from '../format.js'
+import { formatCount, formatMicros, formatPercent } from '../../../src/cli/format.js'
 import type { DemoSummary, PhaseSummary, TierRow } from './summary.js'
 
 /**

@@ -3,8 +3,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /**
- * The file a demo instance runs: `instance.ts` next to this file when running from source (tsx), or
- * `demo-instance.js` next to the bundled CLI.
+ * The file a demo instance runs: `instance.ts` next to this file when running from source (tsx),
+ * `instance.js` in the package's dist, or `demo-instance.js` next to the CLI the tests bundle with the
+ * demo in it.
  */
 export function instanceScript(): string {
   const here = fileURLToPath(import.meta.url)

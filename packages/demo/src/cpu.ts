@@ -1,4 +1,4 @@
-import { connectOnce } from '../redis/client.js'
+import { connectOnce } from '../../../src/cli/redis/client.js'
 
 /** CPU time one process has used so far, in microseconds (user + system). */
 export interface CpuReading {

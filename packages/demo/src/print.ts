@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { renderTable } from '../format.js'
+import { renderTable } from '../../../src/cli/format.js'
 import { comparisonTable, cpuLine, headline, plural, TIER_TABLE_NOTE, tierTable } from './figures.js'
 import type { DemoSummary } from './summary.js'
 

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { CliError } from '../errors.js'
+import { CliError } from '../../../src/cli/errors.js'
 
 /** PostgreSQL in this process (PGlite, WASM), served on a local port so other processes can use `pg`. */
 export interface EmbeddedPostgres {
@@ -14,8 +14,8 @@ export interface EmbeddedPostgres {
 
 export const MISSING_PGLITE = [
   'the demo embeds PostgreSQL with @electric-sql/pglite and @electric-sql/pglite-socket, and talks to it',
-  'with pg; install them next to tiercache:',
-  '  npm install --no-save @electric-sql/pglite@0.5.14 @electric-sql/pglite-socket@0.2.17 pg',
+  'with pg; they are dependencies of tiercache-demo, so reinstall it:',
+  '  npm install tiercache-demo',
   'or use a PostgreSQL server you run: DATABASE_URL=postgres://user@127.0.0.1:5432/db',
 ].join('\n')
 

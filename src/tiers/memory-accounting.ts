@@ -4,6 +4,7 @@ import { lruPolicy } from './eviction-policy.js'
 import { estimateHeapBytes, HEAP_NUMBER, stringBytes, WORD } from './heap-size.js'
 import { clockPolicy } from './policies/clock.js'
 import { lfuPolicy } from './policies/lfu.js'
+import { s3FifoPolicy } from './policies/s3-fifo.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 
 /*
@@ -39,6 +40,9 @@ const POLICY_ENTRY_BYTES = new Map<EvictionPolicyFactory, number>([
   [lruPolicy, 56],
   // The LRU's structures and one reference byte per slot.
   [clockPolicy, 57],
+  // The LRU's structures, three more bytes per slot, the key's hash, and the ghost queue's hashes (two
+  // to four slots of 12 bytes per ghost, ghosts 90 % of the entries held); typed arrays included.
+  [s3FifoPolicy, 104],
   [lfuPolicy, 112],
   [wTinyLfuPolicy, 158],
 ])

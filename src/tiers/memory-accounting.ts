@@ -37,12 +37,14 @@ const SETTLED_BYTES = 5 * WORD
  * varies with how many entries the bound holds (README: "Memory tier: what an entry costs").
  */
 const POLICY_ENTRY_BYTES = new Map<EvictionPolicyFactory, number>([
-  [lruPolicy, 56],
+  // Its Map and keys, and its typed arrays (sizes and links, grown by half: outside the JS heap, and
+  // not counted until the measurement counted array buffers too).
+  [lruPolicy, 80],
   // The LRU's structures and one reference byte per slot.
-  [clockPolicy, 57],
-  // The LRU's structures, three more bytes per slot, the key's hash, and the ghost queue's hashes (two
-  // to four slots of 12 bytes per ghost, ghosts 90 % of the entries held); typed arrays included.
-  [s3FifoPolicy, 104],
+  [clockPolicy, 81],
+  // The LRU's structures, six more bytes per slot (read count, queue, hash), and the ghost queue: 12
+  // bytes a slot, 1.8 to 3.6 slots per entry held (a power of two); the middle of that range.
+  [s3FifoPolicy, 114],
   [lfuPolicy, 112],
   [wTinyLfuPolicy, 158],
 ])

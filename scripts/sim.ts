@@ -101,13 +101,22 @@ function printGoal(): void {
   for (const spec of specs) {
     const trace = loadTrace(spec)
     for (const size of sizes) {
-      const row = goalRow(trace, size, DEFAULT_MEMORY_POLICY, { jar, runs })
+      const row = measureGoal(trace, size, jar, runs)
       if (!row.met) process.exitCode = 1
       table.push(goalCells(row))
       if (!values.markdown) console.log(formatRow(table.at(-1) ?? [], names))
     }
   }
   if (values.markdown) printMarkdown(names, table)
+}
+
+function measureGoal(trace: Trace, size: number, jar: string, runs: number): GoalRow {
+  try {
+    return goalRow(trace, size, DEFAULT_MEMORY_POLICY, { jar, runs })
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error))
+    process.exit(1)
+  }
 }
 
 function goalCells(row: GoalRow): string[] {

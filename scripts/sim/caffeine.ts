@@ -40,10 +40,13 @@ function replayOnce(jar: string, input: Buffer, size: number): number {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   })
-  if (result.error !== undefined) throw new Error(`cannot run java: ${result.error.message}`)
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    throw new Error('replaying Caffeine needs java on the PATH')
+  }
   const hit = /hit=([\d.]+) %/.exec(result.stdout)?.[1]
   if (result.status !== 0 || hit === undefined) {
-    throw new Error(`CaffeineReplay failed (status ${result.status}): ${result.stderr.trim()}`)
+    const reason = result.stderr.trim() || result.error?.message
+    throw new Error(`CaffeineReplay failed (status ${result.status}): ${reason}`)
   }
   return Number(hit) / 100
 }

@@ -69,6 +69,7 @@ export { lruPolicy } from './tiers/eviction-policy.js'
 export { type MemoryPolicyName, type MemoryTierOptions, memoryTier } from './tiers/memory.js'
 export { clockPolicy } from './tiers/policies/clock.js'
 export { lfuPolicy } from './tiers/policies/lfu.js'
+export { s3FifoPolicy } from './tiers/policies/s3-fifo.js'
 export {
   createWTinyLfuPolicy,
   type WindowAdaptation,

@@ -2,6 +2,7 @@ import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/evictio
 import { lruPolicy } from '../../src/tiers/eviction-policy.js'
 import { clockPolicy } from '../../src/tiers/policies/clock.js'
 import { lfuPolicy } from '../../src/tiers/policies/lfu.js'
+import { s3FifoPolicy } from '../../src/tiers/policies/s3-fifo.js'
 import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/policies/w-tinylfu.js'
 import { optimalHits } from './optimal.js'
 import type { Trace } from './trace.js'
@@ -11,6 +12,7 @@ export const SIMULATED_POLICIES: Readonly<Record<string, EvictionPolicyFactory>>
   lru: lruPolicy,
   clock: clockPolicy,
   lfu: lfuPolicy,
+  's3-fifo': s3FifoPolicy,
   'w-tinylfu': wTinyLfuPolicy,
   // Other window sizings, to see what adaptation buys: Caffeine's hill climber, and a fixed 1 % window.
   'w-tinylfu-hill': createWTinyLfuPolicy({ adaptation: 'hill-climbing' }),

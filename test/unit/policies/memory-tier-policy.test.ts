@@ -12,6 +12,7 @@ import {
 } from '../../../src/tiers/eviction-policy.js'
 import type { MemoryPolicyName, MemoryTier } from '../../../src/tiers/memory.js'
 import { clockPolicy } from '../../../src/tiers/policies/clock.js'
+import { s3FifoPolicy } from '../../../src/tiers/policies/s3-fifo.js'
 import type { Fill } from '../../../src/tiers/tier.js'
 
 const context = {
@@ -47,7 +48,7 @@ function tier(
 }
 
 describe('memoryTier policy option', () => {
-  it.each(['lru', 'lfu', 'w-tinylfu'] as const)(
+  it.each(['s3-fifo', 'clock', 'lru', 'lfu', 'w-tinylfu'] as const)(
     '%s: serves what it holds and keeps both bounds',
     (policy) => {
       const memory = tier(policy, 500, 60_000)
@@ -72,13 +73,16 @@ describe('memoryTier policy option', () => {
 
   it('names the valid policies when given an unknown one', () => {
     expect(() => memoryTier({ policy: 'fifo' as 'lru' })).toThrow(InvalidOptionError)
-    expect(() => memoryTier({ policy: 'fifo' as 'lru' })).toThrow(/'clock', 'lru', 'lfu', 'w-tinylfu'/)
+    expect(() => memoryTier({ policy: 'fifo' as 'lru' })).toThrow(
+      /'s3-fifo', 'clock', 'lru', 'lfu', 'w-tinylfu'/,
+    )
     expect(() => memoryTier({ policy: 'toString' as 'lru' })).toThrow(InvalidOptionError)
   })
 })
 
 describe('byte bound on 1,000,000 small entries', () => {
   const factories: Record<MemoryPolicyName, EvictionPolicyFactory> = {
+    's3-fifo': s3FifoPolicy,
     clock: clockPolicy,
     lru: lruPolicy,
     lfu: lfuPolicy,

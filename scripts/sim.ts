@@ -8,8 +8,16 @@
  * named `zipf:S` (100,000 keys, 300,000 accesses) or `zipf:S+scan` (the same with a burst of
  * 20,000 one-time keys halfway). `--limit N` replays only a file's first N accesses;
  * `--markdown` prints a Markdown table.
+ *
+ * `--goal --caffeine path/to/caffeine-3.2.2.jar` prints instead the eviction goal's table: the memory
+ * tier's default policy against LRU and Caffeine itself (replayed `--runs` times, default 5, by
+ * scripts/sim/caffeine/CaffeineReplay.java; needs `java`), with the target max(LRU, Caffeine's median)
+ * − 0.5 points; exits 1 when a row misses it or falls below LRU.
  */
 import { parseArgs } from 'node:util'
+import { DEFAULT_MEMORY_POLICY } from '../src/tiers/memory/memory-tier.js'
+import { caffeineLabel } from './sim/caffeine.js'
+import { type GoalRow, goalRow } from './sim/goal.js'
 import { hitRatio, SIMULATED_POLICIES } from './sim/replay.js'
 import { syntheticTrace } from './sim/synthetic.js'
 import { readTraceFile, type Trace } from './sim/trace.js'
@@ -21,6 +29,9 @@ const { values } = parseArgs({
     policy: { type: 'string', default: 'lru,lfu,w-tinylfu' },
     limit: { type: 'string' },
     markdown: { type: 'boolean', default: false },
+    goal: { type: 'boolean', default: false },
+    caffeine: { type: 'string' },
+    runs: { type: 'string', default: '5' },
   },
 })
 
@@ -46,6 +57,10 @@ if (unknown.length > 0) {
   process.exit(2)
 }
 const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit)
+if (values.goal) {
+  printGoal()
+  process.exit(process.exitCode ?? 0)
+}
 
 const header = ['trace', 'accesses', 'size', ...policies, 'w-tinylfu gap closed']
 const rows: string[][] = []
@@ -64,6 +79,59 @@ for (const spec of specs) {
   }
 }
 if (values.markdown) printMarkdown(header, rows)
+
+/** The goal's table: the default policy against max(LRU, Caffeine) − 0.5 points, at every trace and size. */
+function printGoal(): void {
+  const jar = values.caffeine
+  const runs = Number(values.runs)
+  if (jar === undefined || !Number.isSafeInteger(runs) || runs < 1) {
+    console.error('--goal needs --caffeine path/to/caffeine.jar (and --runs a positive integer)')
+    process.exit(2)
+  }
+  const names = [
+    'trace',
+    'size',
+    'lru',
+    `${caffeineLabel(jar)} (median, range)`,
+    `default (\`${DEFAULT_MEMORY_POLICY}\`)`,
+    'target',
+    'met',
+  ]
+  const table: string[][] = []
+  for (const spec of specs) {
+    const trace = loadTrace(spec)
+    for (const size of sizes) {
+      const row = measureGoal(trace, size, jar, runs)
+      if (!row.met) process.exitCode = 1
+      table.push(goalCells(row))
+      if (!values.markdown) console.log(formatRow(table.at(-1) ?? [], names))
+    }
+  }
+  if (values.markdown) printMarkdown(names, table)
+}
+
+function measureGoal(trace: Trace, size: number, jar: string, runs: number): GoalRow {
+  try {
+    return goalRow(trace, size, DEFAULT_MEMORY_POLICY, { jar, runs })
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error))
+    process.exit(1)
+  }
+}
+
+function goalCells(row: GoalRow): string[] {
+  const { caffeine } = row
+  const range = `${(caffeine.lowest * 100).toFixed(2)}–${(caffeine.highest * 100).toFixed(2)}`
+  return [
+    row.trace,
+    row.size.toLocaleString('en-US'),
+    percent(row.lru),
+    `${percent(caffeine.median)} (${range})`,
+    percent(row.policy),
+    percent(row.target),
+    row.met ? 'yes' : row.policy < row.lru ? 'no (below LRU)' : 'no',
+  ]
+}
 
 function loadTrace(spec: string): Trace {
   try {

@@ -2,6 +2,7 @@ import type { EvictionPolicyFactory, PolicyValue } from '../../src/tiers/memory/
 import { clockPolicy } from '../../src/tiers/memory/policies/clock.js'
 import { lfuPolicy } from '../../src/tiers/memory/policies/lfu.js'
 import { lruPolicy } from '../../src/tiers/memory/policies/lru.js'
+import { s3FifoPolicy } from '../../src/tiers/memory/policies/s3-fifo.js'
 import { createWTinyLfuPolicy, wTinyLfuPolicy } from '../../src/tiers/memory/policies/w-tinylfu.js'
 import { optimalHits } from './optimal.js'
 import type { Trace } from './trace.js'
@@ -11,6 +12,7 @@ export const SIMULATED_POLICIES: Readonly<Record<string, EvictionPolicyFactory>>
   lru: lruPolicy,
   clock: clockPolicy,
   lfu: lfuPolicy,
+  's3-fifo': s3FifoPolicy,
   'w-tinylfu': wTinyLfuPolicy,
   // Other window sizings, to see what adaptation buys: Caffeine's hill climber, and a fixed 1 % window.
   'w-tinylfu-hill': createWTinyLfuPolicy({ adaptation: 'hill-climbing' }),

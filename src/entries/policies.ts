@@ -10,6 +10,7 @@ export type { MemoryPolicyName } from '../tiers/memory/memory-tier.js'
 export { clockPolicy } from '../tiers/memory/policies/clock.js'
 export { lfuPolicy } from '../tiers/memory/policies/lfu.js'
 export { lruPolicy } from '../tiers/memory/policies/lru.js'
+export { s3FifoPolicy } from '../tiers/memory/policies/s3-fifo.js'
 export {
   createWTinyLfuPolicy,
   type WindowAdaptation,

@@ -68,7 +68,7 @@ describe('value protection', () => {
 
 describe('bounds and expiry', () => {
   test('holds at most maxEntries, evicting the least recently used', async () => {
-    const cache = createCache({ namespace: 'b', tiers: [memoryTier({ maxEntries: 3 })] })
+    const cache = createCache({ namespace: 'b', tiers: [memoryTier({ maxEntries: 3, policy: 'lru' })] })
     for (const key of ['a', 'b', 'c']) await cache.set(key, key)
     await cache.get('a')
     await cache.set('d', 'd')

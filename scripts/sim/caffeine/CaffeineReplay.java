@@ -10,8 +10,10 @@ import java.io.EOFException;
  * Maintenance runs on the calling thread after every access, so no read is dropped from Caffeine's
  * read buffer and the result is Caffeine's policy alone. See docs/eviction-policies.md for how to run it.
  *
- * Usage (Java 11 or later runs the source file as it is; Debian: apt-get install libcaffeine-java):
- *   xz -dc web12.trace.xz | java -cp /usr/share/java/caffeine.jar CaffeineReplay.java 1000
+ * Usage (Java 11 or later runs the source file as it is), with Caffeine 3.2.2 from Maven Central (the
+ * same source runs against Caffeine 2.x, e.g. Debian's libcaffeine-java):
+ *   xz -dc web12.trace.xz | java -cp caffeine-3.2.2.jar CaffeineReplay.java 1000
+ * `npm run sim -- --goal --caffeine caffeine-3.2.2.jar ...` runs it for every trace and size.
  */
 public final class CaffeineReplay {
   public static void main(String[] args) throws Exception {

@@ -4,6 +4,7 @@ import { estimateHeapBytes, HEAP_NUMBER, stringBytes, WORD } from './heap-size.j
 import { clockPolicy } from './policies/clock.js'
 import { lfuPolicy } from './policies/lfu.js'
 import { lruPolicy } from './policies/lru.js'
+import { s3FifoPolicy } from './policies/s3-fifo.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 
 /*
@@ -36,9 +37,14 @@ const SETTLED_BYTES = 5 * WORD
  * varies with how many entries the bound holds (README: "Memory tier: what an entry costs").
  */
 const POLICY_ENTRY_BYTES = new Map<EvictionPolicyFactory, number>([
-  [lruPolicy, 56],
+  // Its Map and keys, and its typed arrays (sizes and links, grown by half: outside the JS heap, and
+  // not counted until the measurement counted array buffers too).
+  [lruPolicy, 80],
   // The LRU's structures and one reference byte per slot.
-  [clockPolicy, 57],
+  [clockPolicy, 81],
+  // The LRU's structures, six more bytes per slot (read count, queue, hash), and the ghost queue: 12
+  // bytes a slot, 1.8 to 3.6 slots per entry held (a power of two); the middle of that range.
+  [s3FifoPolicy, 114],
   [lfuPolicy, 112],
   [wTinyLfuPolicy, 158],
 ])

@@ -21,6 +21,7 @@ import { memoryEntryBytes, policyEntryBytes } from './memory-accounting.js'
 import { clockPolicy } from './policies/clock.js'
 import { lfuPolicy } from './policies/lfu.js'
 import { lruPolicy } from './policies/lru.js'
+import { s3FifoPolicy } from './policies/s3-fifo.js'
 import { wTinyLfuPolicy } from './policies/w-tinylfu.js'
 
 /** Options of {@link memoryTier}. */
@@ -34,8 +35,10 @@ export interface MemoryTierOptions {
   /** Longest a copy stays in this tier, capped by the entry's own life. Default: the entry's life. */
   ttl?: Duration
   /**
-   * Which entry to forget when full. Default `'clock'` (second chance: an approximation of least
-   * recently used whose hits only set a reference bit). `'lru'` forgets the least recently used. `'lfu'` forgets the least
+   * Which entry to forget when full. Default `'s3-fifo'` (a small queue that one-time keys leave
+   * without displacing the rest, and a main queue where keys read again go round once more; hits only
+   * count a read). `'clock'` (second chance) approximates least recently used, with hits as cheap.
+   * `'lru'` forgets the least recently used. `'lfu'` forgets the least
    * frequently used (counts halve periodically so old favourites age out); `'w-tinylfu'` admits
    * newcomers past a small LRU window only when they are more popular than what they would displace
    * (best hit ratio on skewed or scanning workloads). Or pass your own {@link EvictionPolicyFactory}.
@@ -46,7 +49,10 @@ export interface MemoryTierOptions {
 }
 
 /** The built-in eviction policies of {@link memoryTier}. */
-export type MemoryPolicyName = 'clock' | 'lru' | 'lfu' | 'w-tinylfu'
+export type MemoryPolicyName = 's3-fifo' | 'clock' | 'lru' | 'lfu' | 'w-tinylfu'
+
+/** The policy of a {@link memoryTier} given none. */
+export const DEFAULT_MEMORY_POLICY: MemoryPolicyName = 's3-fifo'
 
 /**
  * What the memory tier stores per key. The entry's value is the protected copy. Every record has the
@@ -449,6 +455,7 @@ function isThenable(value: unknown): boolean {
 }
 
 const NAMED_POLICIES: Readonly<Record<MemoryPolicyName, EvictionPolicyFactory>> = {
+  's3-fifo': s3FifoPolicy,
   clock: clockPolicy,
   lru: lruPolicy,
   lfu: lfuPolicy,
@@ -456,11 +463,11 @@ const NAMED_POLICIES: Readonly<Record<MemoryPolicyName, EvictionPolicyFactory>> 
 }
 
 function resolvePolicy(policy: MemoryTierOptions['policy']): EvictionPolicyFactory {
-  if (policy === undefined) return clockPolicy
+  if (policy === undefined) return NAMED_POLICIES[DEFAULT_MEMORY_POLICY]
   if (typeof policy === 'function') return policy
   if (Object.hasOwn(NAMED_POLICIES, policy)) return NAMED_POLICIES[policy]
   throw new InvalidOptionError(
-    `memoryTier policy must be 'clock', 'lru', 'lfu', 'w-tinylfu' or a policy factory; got ${String(policy)}`,
+    `memoryTier policy must be 's3-fifo', 'clock', 'lru', 'lfu', 'w-tinylfu' or a policy factory; got ${String(policy)}`,
   )
 }
 

@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { GOAL_MARGIN } from '../../../scripts/sim/goal.js'
 import { optimalHits } from '../../../scripts/sim/optimal.js'
 import { hitRatio } from '../../../scripts/sim/replay.js'
 import { zipfTrace } from '../../../scripts/sim/synthetic.js'
 import { readTraceFile, type Trace, traceFromKeys } from '../../../scripts/sim/trace.js'
+import { DEFAULT_MEMORY_POLICY } from '../../../src/tiers/memory/memory-tier.js'
 
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../../fixtures/traces/cache2k/${name}`, import.meta.url))
@@ -17,6 +19,9 @@ function lazy(load: () => Trace): () => Trace {
     return trace
   }
 }
+
+/** Caffeine 3.2.2's hit ratios on the traces the repository carries: medians of 5 runs. */
+const CAFFEINE_3_2_2 = { web12at1000: 0.6725, web12at4000: 0.7809, ormBusy500kAt5000: 0.8217 } as const
 
 const TRACES: ReadonlyArray<readonly [string, () => Trace, number]> = [
   ['web12', lazy(() => readTraceFile(fixture('web12.trace.xz'))), 1000],
@@ -31,21 +36,41 @@ const TRACES: ReadonlyArray<readonly [string, () => Trace, number]> = [
 
 describe('hit ratio', () => {
   it.each(TRACES)(
-    'w-tinylfu is at least as good as lru, and no better than opt, on %s',
+    'the default policy and w-tinylfu are at least as good as lru, and no better than opt, on %s',
     (_name, trace, size) => {
       const lru = hitRatio(trace(), 'lru', size)
-      const wTinyLfu = hitRatio(trace(), 'w-tinylfu', size)
       const opt = hitRatio(trace(), 'opt', size)
-      expect(wTinyLfu).toBeGreaterThanOrEqual(lru)
-      expect(opt).toBeGreaterThanOrEqual(wTinyLfu)
+      for (const policy of [DEFAULT_MEMORY_POLICY, 'w-tinylfu']) {
+        const ratio = hitRatio(trace(), policy, size)
+        expect(ratio, policy).toBeGreaterThanOrEqual(lru)
+        expect(opt, policy).toBeGreaterThanOrEqual(ratio)
+      }
     },
   )
 
-  // The issue asks for half the LRU→OPT gap on these two. Measured: about a third on web12 and a
-  // tenth on orm-busy. docs/eviction-policies.md ("Why not half the gap") measures what bounds that:
-  // no window size, fixed or scheduled with hindsight, gets past 35 % and 21 %; ARC and LIRS do
-  // worse; even an LRU told which accesses are a key's last closes only 41 % and 42 %, and Caffeine
-  // itself (below) 20 % and −66 %. These floors guard what is reached; the 50 % goal stays open below.
+  // The goal: the default policy hits at least max(LRU, Caffeine) − 0.5 points at every size the docs
+  // measure, and never less than LRU. Caffeine 3.2.2 (adaptive window) replayed over the same accesses
+  // by `npm run sim -- --goal`: medians of 5 runs (docs/eviction-policies.md, "The goal"). The full
+  // traces (web07, orm-busy, orm-night) are measured there; these are the ones the repository carries.
+  it.each([
+    ['web12', 1000, TRACES[0]?.[1], CAFFEINE_3_2_2.web12at1000],
+    ['web12', 4000, TRACES[0]?.[1], CAFFEINE_3_2_2.web12at4000],
+    ['orm-busy (first 500k)', 5000, TRACES[1]?.[1], CAFFEINE_3_2_2.ormBusy500kAt5000],
+  ] as const)(
+    'the default policy is within 0.5 points of the better of lru and Caffeine 3.2.2, and not below lru, on %s at %i entries',
+    (_name, size, trace, caffeine) => {
+      if (trace === undefined) throw new Error('trace missing')
+      const lru = hitRatio(trace(), 'lru', size)
+      const ratio = hitRatio(trace(), DEFAULT_MEMORY_POLICY, size)
+      expect(ratio).toBeGreaterThanOrEqual(lru)
+      expect(ratio).toBeGreaterThanOrEqual(Math.max(lru, caffeine) - GOAL_MARGIN)
+    },
+  )
+
+  // The issue first asked for half the LRU→OPT gap on these two; that goal was retired when Caffeine
+  // itself and every online policy tried fell short of it (docs/eviction-policies.md, "Why not half the
+  // gap"). These floors guard what W-TinyLFU reaches: about a third of the gap on web12, a tenth on
+  // orm-busy.
   it.each([
     ['web12', TRACES[0]?.[1], 1000, 0.25],
     ['orm-busy (first 500k)', TRACES[1]?.[1], 5000, 0.05],
@@ -72,10 +97,6 @@ describe('hit ratio', () => {
       if (trace === undefined) throw new Error('trace missing')
       expect(Math.abs(hitRatio(trace(), 'w-tinylfu-fixed', size) - caffeine)).toBeLessThanOrEqual(0.0075)
     },
-  )
-
-  it.todo(
-    'w-tinylfu closes at least half the gap between lru and opt on web12 at 1,000 and orm-busy at 5,000',
   )
 
   it('opt matches a plain Belady, and lies between the optimum that must admit every miss at that size and one entry more', () => {

@@ -10,6 +10,7 @@ import type { EvictionPolicyFactory, PolicyValue } from '../../../src/tiers/memo
 import type { MemoryPolicyName, MemoryTier } from '../../../src/tiers/memory/memory-tier.js'
 import { clockPolicy } from '../../../src/tiers/memory/policies/clock.js'
 import { lruPolicy } from '../../../src/tiers/memory/policies/lru.js'
+import { s3FifoPolicy } from '../../../src/tiers/memory/policies/s3-fifo.js'
 import type { Fill } from '../../../src/tiers/tier.js'
 
 const context = {
@@ -45,7 +46,7 @@ function tier(
 }
 
 describe('memoryTier policy option', () => {
-  it.each(['lru', 'lfu', 'w-tinylfu'] as const)(
+  it.each(['s3-fifo', 'clock', 'lru', 'lfu', 'w-tinylfu'] as const)(
     '%s: serves what it holds and keeps both bounds',
     (policy) => {
       const memory = tier(policy, 500, 60_000)
@@ -70,13 +71,16 @@ describe('memoryTier policy option', () => {
 
   it('names the valid policies when given an unknown one', () => {
     expect(() => memoryTier({ policy: 'fifo' as 'lru' })).toThrow(InvalidOptionError)
-    expect(() => memoryTier({ policy: 'fifo' as 'lru' })).toThrow(/'clock', 'lru', 'lfu', 'w-tinylfu'/)
+    expect(() => memoryTier({ policy: 'fifo' as 'lru' })).toThrow(
+      /'s3-fifo', 'clock', 'lru', 'lfu', 'w-tinylfu'/,
+    )
     expect(() => memoryTier({ policy: 'toString' as 'lru' })).toThrow(InvalidOptionError)
   })
 })
 
 describe('byte bound on 1,000,000 small entries', () => {
   const factories: Record<MemoryPolicyName, EvictionPolicyFactory> = {
+    's3-fifo': s3FifoPolicy,
     clock: clockPolicy,
     lru: lruPolicy,
     lfu: lfuPolicy,

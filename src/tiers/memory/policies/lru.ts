@@ -195,7 +195,7 @@ export class Lru<V extends PolicyValue> implements EvictionPolicy<V> {
   }
 }
 
-export function grown<A extends Float64Array | Uint32Array | Uint8Array>(from: A, to: A): A {
+export function grown<A extends Float64Array | Uint32Array | Int32Array | Uint8Array>(from: A, to: A): A {
   to.set(from)
   return to
 }

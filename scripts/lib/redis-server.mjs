@@ -26,23 +26,34 @@ export async function startRedisServer() {
   child.stderr.on('data', (chunk) => {
     output += chunk
   })
-  const spawnError = new Promise((_, reject) => child.once('error', reject))
-  spawnError.catch(() => undefined)
+  let failure // why the process could not start, or stopped
+  child.on('error', (error) => {
+    failure = error
+  })
+  child.on('exit', (code, signal) => {
+    failure ??= new Error(`it exited (${signal ?? code})`)
+  })
   const stop = () => stopProcess(child).finally(() => rmSync(directory, { recursive: true, force: true }))
-
-  const deadline = Date.now() + START_DEADLINE_MS
-  while (!(await Promise.race([answersPing(port), spawnError]))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop()
-      throw new Error(`redis-server on port ${port} did not answer PING:\n${output}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50))
+  try {
+    await untilPing(port, () => failure)
+  } catch (error) {
+    await stop()
+    throw new Error(`redis-server on port ${port} did not start: ${error.message}\n${output}`)
   }
   return { port, pid: child.pid, stop }
 }
 
+async function untilPing(port, failure) {
+  const deadline = Date.now() + START_DEADLINE_MS
+  while (!(await answersPing(port))) {
+    if (failure()) throw failure()
+    if (Date.now() > deadline) throw new Error(`no answer to PING within ${START_DEADLINE_MS} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
 async function stopProcess(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
   process.kill(child.pid, 'SIGTERM')
   const timer = setTimeout(() => process.kill(child.pid, 'SIGKILL'), STOP_DEADLINE_MS)

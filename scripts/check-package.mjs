@@ -1,7 +1,8 @@
 // Checks the package as it will be published (run after `npm run build`): the size of the packed
 // tarball and of what `npm install` puts in a fresh project, then publint and Are the Types Wrong on
 // every subpath of package.json `exports`. Runs every check, prints each result, exits 1 if any failed.
-import { rmSync } from 'node:fs'
+import { readdirSync, rmSync } from 'node:fs'
+import path from 'node:path'
 import { exportedModuleSubpaths, PACKAGE_ROOT } from './lib/package-root.mjs'
 import { packPackage } from './lib/packed-package.mjs'
 import { run } from './lib/run.mjs'
@@ -49,11 +50,33 @@ function checkInstalledSize(tarball) {
     npmInstall(project, [tarball])
     const bytes = directoryBytes(`${project}/node_modules`)
     const figure = `installed node_modules ${megabytes(bytes)} (${bytes} bytes, limit ${megabytes(MAX_INSTALLED_BYTES)})`
-    if (bytes > MAX_INSTALLED_BYTES) throw new Error(`${figure} is over the limit`)
+    if (bytes > MAX_INSTALLED_BYTES)
+      throw new Error(`${figure} is over the limit; largest: ${largestPackages(`${project}/node_modules`)}`)
     console.log(`ok   ${figure}`)
   } finally {
     rmSync(project, { recursive: true, force: true })
   }
+}
+
+/** "@redis/client 4.10 MB, …": the five packages that take the most room, to say where to cut. */
+function largestPackages(nodeModules) {
+  return installedPackages(nodeModules)
+    .map((name) => ({ name, bytes: directoryBytes(path.join(nodeModules, name)) }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5)
+    .map(({ name, bytes }) => `${name} ${megabytes(bytes)}`)
+    .join(', ')
+}
+
+/** Top-level package directories of a node_modules (`@scope/name` for scoped ones). */
+function installedPackages(nodeModules) {
+  return readdirSync(nodeModules)
+    .filter((name) => !name.startsWith('.'))
+    .flatMap((name) =>
+      name.startsWith('@')
+        ? readdirSync(path.join(nodeModules, name)).map((scoped) => `${name}/${scoped}`)
+        : [name],
+    )
 }
 
 /** publint on the package directory; `--strict` fails on its warnings too, not only its errors. */

@@ -11,22 +11,29 @@ import { startRedisServer } from './lib/redis-server.mjs'
 import { run } from './lib/run.mjs'
 import { createTempProject, npmInstall } from './lib/temp-project.mjs'
 
-/** One project per major of the Redis clients, installed under their own names so npm checks the peer ranges. */
-const PROJECTS = [
-  { name: 'clients-5', install: ['ioredis@5', 'redis@5'] },
-  { name: 'clients-6', install: ['ioredis@6', 'redis@6'] },
-]
-/** Installed in every project, in their latest versions. */
+const CLIENTS_5 = ['ioredis@5', 'redis@5']
+const CLIENTS_6 = ['ioredis@6', 'redis@6']
+/** Installed next to the clients, in their latest versions. */
 const ALONGSIDE = ['@electric-sql/pglite@latest', 'pg@latest', 'prom-client@latest']
 /** In scripts/install-matrix/, copied into each project and run there with REDIS_PORT set. */
-const PROGRAMS = [
+const CLIENT_PROGRAMS = [
   'ioredis.mjs',
   'ioredis.cjs',
   'node-redis.mjs',
   'node-redis.cjs',
+  'url.mjs',
+  'url.cjs',
   'prometheus.mjs',
   'prometheus.cjs',
   'databases.mjs',
+]
+/** One project per major of the Redis clients, installed under their own names so npm checks the peer ranges. */
+const PROJECTS = [
+  { name: 'clients-5', install: [...CLIENTS_5, ...ALONGSIDE], programs: CLIENT_PROGRAMS },
+  // @redis/client named too: what the README tells users of url tiers to install.
+  { name: 'clients-6', install: [...CLIENTS_6, '@redis/client@6', ...ALONGSIDE], programs: CLIENT_PROGRAMS },
+  // tiercache alone: memory tiers work, and a url tier says what to install.
+  { name: 'alone', install: [], programs: ['alone.mjs'] },
 ]
 const PROGRAM_TIMEOUT_MS = 60_000
 
@@ -46,19 +53,19 @@ if (failures.length > 0) {
 }
 console.log('install matrix passed')
 
-function checkProject({ name, install }) {
+function checkProject({ name, install, programs }) {
   const directory = createTempProject(name)
   try {
-    const specs = [packed.tarball, ...install, ...ALONGSIDE]
+    const specs = [packed.tarball, ...install]
     try {
       npmInstall(directory, specs)
     } catch (error) {
       fail(`${name}: install`, error)
       return
     }
-    console.log(`${name}: installed ${installedVersions(directory, [...install, ...ALONGSIDE])}`)
+    console.log(`${name}: installed ${installedVersions(directory, install)}`)
     cpSync(programsDirectory, directory, { recursive: true })
-    for (const program of PROGRAMS) runProgram(name, directory, program)
+    for (const program of programs) runProgram(name, directory, program)
   } finally {
     rmSync(directory, { recursive: true, force: true })
   }

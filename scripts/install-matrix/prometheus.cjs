@@ -1,7 +1,8 @@
 // prom-client, CommonJS: a cache's metrics registered on a registry and scraped from it. tiercache loads
 // prom-client itself when prometheusMetrics runs, so this also checks that lookup from the CJS build.
 const { Registry } = require('prom-client')
-const { createCache, memoryTier, prometheusMetrics } = require('tiercache')
+const { createCache, memoryTier } = require('tiercache')
+const { prometheusMetrics } = require('tiercache/prometheus')
 const { assertScraped } = require('./scrape.cjs')
 
 async function main() {

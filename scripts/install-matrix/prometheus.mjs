@@ -1,6 +1,7 @@
 // prom-client, ES module: a cache's metrics registered on a registry and scraped from it.
 import { Registry } from 'prom-client'
-import { createCache, memoryTier, prometheusMetrics } from 'tiercache'
+import { createCache, memoryTier } from 'tiercache'
+import { prometheusMetrics } from 'tiercache/prometheus'
 import { assertScraped } from './scrape.cjs'
 
 const cache = createCache({ namespace: 'prometheus-esm', tiers: [memoryTier()] })

@@ -151,16 +151,7 @@ export function fromIoredis(client: IoredisLike, owned: boolean): RedisConnectio
     address: hostAndPort(client.options),
     isReady: () => client.status === 'ready',
     send: ([command, ...args]) => client.callBuffer(String(command), ...args),
-    onStateChange(listener) {
-      const up = () => listener(true)
-      const down = () => listener(false)
-      client.on('ready', up)
-      client.on('close', down)
-      return () => {
-        client.off('ready', up)
-        client.off('close', down)
-      }
-    },
+    onStateChange: (listener) => followIoredisState(client, listener),
     masters: () => Promise.resolve([connection]),
     async close() {
       if (owned && client.status !== 'end') await client.quit()
@@ -287,18 +278,27 @@ function ioredisSubscriber(client: IoredisLike): RedisSubscriber {
       await client.subscribe?.(channel)
     },
     isReady: () => client.status === 'ready',
-    onStateChange(listener) {
-      const up = () => listener(true)
-      const down = () => listener(false)
-      client.on('ready', up)
-      client.on('close', down)
-      return () => {
-        client.off('ready', up)
-        client.off('close', down)
-      }
-    },
+    onStateChange: (listener) => followIoredisState(client, listener),
     async close() {
       if (client.status !== 'end') await client.quit().catch(() => undefined)
     },
+  }
+}
+
+/** Calls `listener` with true when an ioredis client becomes ready and false when it closes; returns the unsubscribe. */
+function followIoredisState(
+  client: {
+    on(event: string, listener: () => void): unknown
+    off(event: string, listener: () => void): unknown
+  },
+  listener: (up: boolean) => void,
+): () => void {
+  const up = () => listener(true)
+  const down = () => listener(false)
+  client.on('ready', up)
+  client.on('close', down)
+  return () => {
+    client.off('ready', up)
+    client.off('close', down)
   }
 }

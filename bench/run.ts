@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { parseOptions, usage } from './lib/cli.js'
 import { type BenchEnv, openEnv } from './lib/env.js'
-import { describeMachine } from './lib/machine.js'
+import { describeMachine, machineLine } from './lib/machine.js'
 import { WARMUP_MIN_OPS } from './lib/measure.js'
 import { formatMarkdown, formatText, updateBenchmarksFile, writeJsonReport } from './lib/report.js'
 import { runWorkload, type WorkloadResult } from './lib/runner.js'
@@ -115,7 +115,10 @@ async function main(): Promise<number> {
       results.map((result) => [result.workload, formatMarkdown(result, machine, env.tiercacheBuild)]),
     )
     if (stampede) sections.set('stampede', stampedeSection(stampede, options.runs))
-    if (manyProcesses) sections.set('many-processes', manyProcessesSection(manyProcesses, options))
+    if (manyProcesses) {
+      const measured = `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineLine(machine)}.`
+      sections.set('many-processes', manyProcessesSection(manyProcesses, options, measured))
+    }
     const file = path.join(projectRoot, 'BENCHMARKS.md')
     updateBenchmarksFile(file, [...names, ...keptSections], sections)
     console.log(`updated ${path.relative(process.cwd(), file)}`)
@@ -139,6 +142,7 @@ function stampedeSection(rows: readonly StampedeRow[], rounds: number): string {
 function manyProcessesSection(
   rows: readonly ManyProcessesRow[],
   options: { runs: number; durationMs: number; warmupMs: number },
+  measured: string,
 ): string {
   const { processes, callersPerProcess, keys, memoryEntries, writeShare, boundMs } = MANY_PROCESSES
   return [
@@ -154,10 +158,12 @@ function manyProcessesSection(
       `${WARMUP_MIN_OPS.toLocaleString('en-US')} operations per process; libraries one after another. ` +
       'Ops/s is all processes’ operations over the run’s wall time; CPU µs/op is the workers’ CPU; Redis cmds/op and Redis CPU µs/op are summed over both servers ' +
       '(`INFO stats`, `INFO cpu` deltas over the measured runs); Bus msgs/write is PUBLISH + SPUBLISH calls (`INFO commandstats`) over writes, ' +
-      'so it includes heartbeats (tiercache: one per process every 500 ms). ' +
+      'so it includes heartbeats (tiercache: one per process every 500 ms) and, for bentocache, the message it publishes for every value a load writes through (`getOrSet` on a miss), not only for `set`. ' +
       `Stale reads: every read of a written key in the measured runs, in any process, is checked against every acknowledged write of it, as \`npm run check:consistency\` does; ` +
       `stale past B counts reads that returned an older version than one acknowledged more than B = ${boundMs / 1000} s (docs/invalidation.md, "Consistency bound") before the read began. ` +
       'The loader answers version 0; written keys stay in Redis (1 h TTL) for the whole run.',
+    '',
+    measured,
     '',
     manyProcessesTable(rows, true),
     '',

@@ -170,6 +170,10 @@ per tier during the measured runs where that matters.
 
 \`npm run bench -- --workload stampede\` (also part of the full run) is not a throughput test: it
 counts loader calls and the time until every caller has its value when 4 processes read one cold key.
+\`npm run bench -- --workload many-processes\` runs 4 worker processes sharing Redis with 1 % writes, and
+checks every read of a written key against the consistency bound. The **Targets** section at the end
+lists the performance goals, met or not, with the figures measured (it is written by hand and kept by
+every run).
 
 To add a workload, add a file under \`bench/workloads/\` and list it in \`bench/workloads/index.ts\`.
 `

@@ -1,10 +1,18 @@
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseOptions, usage } from './lib/cli.js'
 import { type BenchEnv, openEnv } from './lib/env.js'
 import { describeMachine, machineLine } from './lib/machine.js'
 import { WARMUP_MIN_OPS } from './lib/measure.js'
-import { formatMarkdown, formatText, updateBenchmarksFile, writeJsonReport } from './lib/report.js'
+import {
+  extractSection,
+  formatMarkdown,
+  formatText,
+  updateBenchmarksFile,
+  writeJsonReport,
+} from './lib/report.js'
 import { runWorkload, type WorkloadResult } from './lib/runner.js'
+import { latestFigures, targetsSection } from './lib/targets.js'
 import { manyProcessesTable, manyProcessesTargets } from './many-processes/report.js'
 import {
   MANY_PROCESSES,
@@ -21,8 +29,8 @@ const projectRoot = path.resolve(import.meta.dirname, '..')
  * (loader calls and time, not ops/s) and many processes sharing Redis with writes.
  */
 const names = [...workloads.map((workload) => workload.name), 'stampede', 'many-processes']
-/** A hand-written section of BENCHMARKS.md (the issue's goals, met or not), kept as it is by every run. */
-const keptSections = ['targets']
+/** The last section of BENCHMARKS.md: the performance goals, met or not, from the newest figures. */
+const TARGETS = 'targets'
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>
@@ -120,7 +128,9 @@ async function main(): Promise<number> {
       sections.set('many-processes', manyProcessesSection(manyProcesses, options, measured))
     }
     const file = path.join(projectRoot, 'BENCHMARKS.md')
-    updateBenchmarksFile(file, [...names, ...keptSections], sections)
+    const previous = existsSync(file) ? (extractSection(readFileSync(file, 'utf8'), TARGETS) ?? '') : ''
+    sections.set(TARGETS, targetsSection(latestFigures(path.join(projectRoot, 'reports')), previous))
+    updateBenchmarksFile(file, [...names, TARGETS], sections)
     console.log(`updated ${path.relative(process.cwd(), file)}`)
   }
   return 0

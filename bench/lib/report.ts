@@ -172,8 +172,7 @@ per tier during the measured runs where that matters.
 counts loader calls and the time until every caller has its value when 4 processes read one cold key.
 \`npm run bench -- --workload many-processes\` runs 4 worker processes sharing Redis with 1 % writes, and
 checks every read of a written key against the consistency bound. The **Targets** section at the end
-lists the performance goals, met or not, with the figures measured (it is written by hand and kept by
-every run).
+lists the performance goals, met or not, with the newest figures of each workload.
 
 To add a workload, add a file under \`bench/workloads/\` and list it in \`bench/workloads/index.ts\`.
 `
@@ -199,7 +198,8 @@ export function updateBenchmarksFile(
   writeFileSync(file, parts.join('\n'))
 }
 
-function extractSection(text: string, name: string): string | undefined {
+/** The body of section `name` between its markers in BENCHMARKS.md's text, if there is one. */
+export function extractSection(text: string, name: string): string | undefined {
   const start = text.indexOf(MARKER(name, 'start'))
   const end = text.indexOf(MARKER(name, 'end'))
   if (start < 0 || end < start) return undefined

@@ -3,7 +3,6 @@ import path from 'node:path'
 import { parseOptions, usage } from './lib/cli.js'
 import { type BenchEnv, openEnv } from './lib/env.js'
 import { describeMachine, machineLine } from './lib/machine.js'
-import { WARMUP_MIN_OPS } from './lib/measure.js'
 import {
   extractSection,
   formatMarkdown,
@@ -165,7 +164,7 @@ function manyProcessesSection(
       '**cache-manager has no bus**: its `set` writes its own memory and Redis, and other processes keep serving their memory copy until its TTL (10 min). ' +
       'tiercache runs a hot and a warm Redis (two servers); the others have one Redis layer, on the hot server. ' +
       `${options.runs} measured runs of ${options.durationMs} ms per library (all processes at once) after a warm-up of at least ${options.warmupMs} ms and ` +
-      `${WARMUP_MIN_OPS.toLocaleString('en-US')} operations per process; libraries one after another. ` +
+      `${MANY_PROCESSES.warmupOpsPerProcess.toLocaleString('en-US')} operations per process (until the caches have filled); libraries one after another. ` +
       'Ops/s is all processes’ operations over the run’s wall time; CPU µs/op is the workers’ CPU; Redis cmds/op and Redis CPU µs/op are summed over both servers ' +
       '(`INFO stats`, `INFO cpu` deltas over the measured runs); Bus msgs/write is PUBLISH + SPUBLISH calls (`INFO commandstats`) over writes, ' +
       'so it includes heartbeats (tiercache: one per process every 500 ms) and, for bentocache, the message it publishes for every value a load writes through (`getOrSet` on a miss), not only for `set`. ' +

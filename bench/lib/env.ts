@@ -16,6 +16,8 @@ export interface BenchEnv {
   commandsProcessed(): Promise<number>
   /** CPU seconds (user + system) the server has used so far. */
   serverCpuSeconds(): Promise<number>
+  /** Empties the bench server (FLUSHALL), for runs that start from empty caches. */
+  flushAll(): Promise<void>
   close(): Promise<void>
 }
 
@@ -53,6 +55,10 @@ export async function openEnv(dist: boolean): Promise<BenchEnv> {
       probeQueries++
       const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(cpu)?.[1] ?? Number.NaN)
       return seconds('used_cpu_user') + seconds('used_cpu_sys')
+    },
+    async flushAll() {
+      await probe.sendCommand(['FLUSHALL'])
+      probeQueries++
     },
     async close() {
       await probe.close().catch(() => undefined)

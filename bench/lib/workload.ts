@@ -3,12 +3,15 @@ import type { RunShape } from './measure.js'
 
 /**
  * A goal stated on medians: tiercache's ops/s divided by another row's (or by the best peer's) must be
- * at least `atLeast`.
+ * at least `atLeast`. With `metric: 'redis-cpu'` the ratio is the other row's Redis CPU µs/op over
+ * tiercache's (so `atLeast: 1` reads "tiercache's Redis CPU per operation is at most the other's").
  */
 export interface Target {
   /** A row name, or `'best-peer'` for the fastest row of kind `peer`. */
   readonly against: string
   readonly atLeast: number
+  /** What is compared (default `ops/s`). */
+  readonly metric?: 'ops/s' | 'redis-cpu'
 }
 
 /**
@@ -40,6 +43,12 @@ export interface Workload {
   readonly expectsLoads?: boolean
   /** Every operation asks for a key never asked before (`<key>#<n>`): a miss in every tier. */
   readonly freshKeys?: boolean
+  /**
+   * Measure from empty caches: before every measured run, the row's library is closed and created
+   * again (fresh memory tiers) and Redis is flushed, so the run starts with the first request to an
+   * empty cache. Warm-up still runs first, so the code is optimized as in a running process.
+   */
+  readonly coldStart?: boolean
   /** Fill every key through each library before measuring. Default true. */
   readonly populate?: boolean
   /** How keys are drawn: uniformly (default) or Zipf-distributed with exponent `s`. */

@@ -1,7 +1,11 @@
-// The package's root (`tiercache`): the cache, the tier factories, serializers, errors and the types
-// a cache is built and used with. The rest is under subpaths: `tiercache/geo`, `tiercache/prometheus`,
-// `tiercache/policies`, `tiercache/diagnostics` (events, stats, channels), `tiercache/types` (the parts
-// of the options, the Redis client shapes) and the integrations.
+/**
+ * The package's root (`tiercache`): the cache, the tier factories, serializers, errors and the types
+ * a cache is built and used with. The rest is under subpaths: `tiercache/geo`, `tiercache/prometheus`,
+ * `tiercache/policies`, `tiercache/diagnostics` (events, stats, channels), `tiercache/types` (the parts
+ * of the options, the Redis client shapes) and the integrations.
+ *
+ * @module tiercache
+ */
 export type { BatchLoader, BatchResult, CacheStats, Loader, LoaderContext } from './cache.js'
 export { createCache, TierCache } from './cache.js'
 export { type Clock, systemClock } from './clock.js'

@@ -4,7 +4,7 @@ import type { TierCountersSnapshot } from '../tiers/tier-counters.js'
 import type { BreakerState, TierState } from '../types/tier-state.js'
 import type { CacheParts } from './parts.js'
 
-/** Figures for one tier, from {@link index!TierCache.stats}. */
+/** Figures for one tier, from {@link tiercache!TierCache.stats}. */
 export interface TierStats extends TierCountersSnapshot {
   readonly name: string
   readonly kind: 'memory' | 'redis'

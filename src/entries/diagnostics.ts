@@ -1,5 +1,9 @@
-// The `tiercache/diagnostics` entry: what a cache reports about itself. The names of its diagnostics
-// channels and their messages, and the types of its events, statistics, health and audit.
+/**
+ * The `tiercache/diagnostics` entry: what a cache reports about itself. The names of its diagnostics
+ * channels and their messages, and the types of its events, statistics, health and audit.
+ *
+ * @module tiercache/diagnostics
+ */
 export type { StaleReason, TierStats } from '../cache.js'
 export {
   channelNames,

@@ -1,4 +1,8 @@
-// The `tiercache/geo` entry: one cache per data center in front of regional and global Redis tiers.
+/**
+ * The `tiercache/geo` entry: one cache per data center in front of regional and global Redis tiers.
+ *
+ * @module tiercache/geo
+ */
 export {
   GeoCache,
   type GeoCacheOptions,

@@ -1,5 +1,9 @@
-// The `tiercache/policies` entry: the memory tier's eviction policies, to pass as `memoryTier({ policy })`
-// with options, or to build a policy of your own against.
+/**
+ * The `tiercache/policies` entry: the memory tier's eviction policies, to pass as `memoryTier({ policy })`
+ * with options, or to build a policy of your own against.
+ *
+ * @module tiercache/policies
+ */
 export type {
   EvictionPolicy,
   EvictionPolicyFactory,

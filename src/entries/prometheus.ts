@@ -1,4 +1,8 @@
-// The `tiercache/prometheus` entry: a cache's statistics as Prometheus metrics (prom-client).
+/**
+ * The `tiercache/prometheus` entry: a cache's statistics as Prometheus metrics (prom-client).
+ *
+ * @module tiercache/prometheus
+ */
 export {
   type PrometheusMetrics,
   type PrometheusOptions,

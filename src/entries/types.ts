@@ -1,6 +1,10 @@
-// The `tiercache/types` entry: the parts of the options (sync, bus, load protection, compression, TLS,
-// breaker, warming), the Redis client shapes a Redis tier accepts, and the cache's entry and loader
-// context types. Types only.
+/**
+ * The `tiercache/types` entry: the parts of the options (sync, bus, load protection, compression, TLS,
+ * breaker, warming), the Redis client shapes a Redis tier accepts, and the cache's entry and loader
+ * context types. Types only.
+ *
+ * @module tiercache/types
+ */
 export type { BatchLoaderContext } from '../cache.js'
 export type { CompressionOptions } from '../codec/compression.js'
 export type { Entry } from '../entry.js'

@@ -1,3 +1,4 @@
+/** @module tiercache/fastify */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 // The package's own entry, not its source files: the subpath module then shares the one copy of the
 // library a program loads (one TierCache class, one set of error classes) instead of bundling another.

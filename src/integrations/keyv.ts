@@ -1,3 +1,4 @@
+/** @module tiercache/keyv */
 import { EventEmitter } from 'node:events'
 import type { TierCache } from '../cache.js'
 

@@ -1,3 +1,4 @@
+/** @module tiercache/otel */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { tracingChannel } from 'node:diagnostics_channel'
 import {

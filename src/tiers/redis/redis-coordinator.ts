@@ -1,5 +1,5 @@
 import { entryVersion, HEADER_BYTES } from '../../codec/entry-codec.js'
-import type { LeaseAnswer } from '../leases.js'
+import type { Coordinator, Fill, LeaseAnswer } from '../tier.js'
 import type { RedisConnection } from './connection.js'
 import type { KeyLayout } from './key-layout.js'
 import { asArray } from './replies.js'
@@ -14,10 +14,28 @@ import {
 } from './scripts.js'
 import { NO_ANSWER, type TierGuard } from './tier-guard.js'
 
-/** The connections a coordinator sends through: reads on one, writes on the (possibly other) writer. */
-export interface CoordinatorLinks {
+/**
+ * What the synchronizer needs of the coordinating Redis tier (its {@link Coordinator.bus}): the
+ * namespace's key prefix, the connection the bus and client tracking start from, and a way to send the
+ * tier's writes through the tracking connection.
+ */
+export interface RedisBusLink {
+  /** `<prefix><namespace>`: every key of the tier and namespace starts with it. */
+  readonly namespacePrefix: string
   readonly connection: RedisConnection
+  /** Sends the tier's writes through `connection`, telling `onWritten` every version it stores. */
+  useWriter(connection: RedisConnection, onWritten?: (key: string, version: number) => void): void
+}
+
+/**
+ * The tier a coordinator works for: its name, its connections (reads on one, writes on the possibly
+ * other writer), and its log of writes to replay.
+ */
+export interface CoordinatorLinks extends RedisBusLink {
+  readonly name: string
   readonly writer: RedisConnection
+  /** Remembers a set or delete the tier missed, to replay when it is back. */
+  remember(fill: Fill): void
 }
 
 /**
@@ -25,12 +43,31 @@ export interface CoordinatorLinks {
  * script whose keys share a hash slot (see key-layout.ts); where a cluster puts a lease and the clock
  * in different slots, the two are asked in parallel instead of in one script.
  */
-export class RedisCoordinator {
+export class RedisCoordinator implements Coordinator<RedisBusLink> {
+  /** Whether the cache appointed this tier its coordinator (see {@link appoint}). */
+  appointed = false
+
   constructor(
     private readonly guard: TierGuard,
     private readonly keys: KeyLayout,
     private readonly links: CoordinatorLinks,
   ) {}
+
+  get name(): string {
+    return this.links.name
+  }
+
+  get bus(): RedisBusLink {
+    return this.links
+  }
+
+  appoint(): void {
+    this.appointed = true
+  }
+
+  remember(fill: Fill): void {
+    this.links.remember(fill)
+  }
 
   /** Reads the coordinator clock: a load's start version when it took no lease (see scripts.ts). */
   async readClock(): Promise<number | undefined> {

@@ -39,13 +39,13 @@ export interface CoordinatorLinks extends RedisBusLink {
 }
 
 /**
- * The coordinating tier's duties: the version clock, tag versions and load leases. Each is one Lua
+ * The coordinating tier's duties: the version clock, tag versions and load leases. Every Redis tier
+ * offers one as its `coordinator`; the cache appoints at most one of them. Each duty is one Lua
  * script whose keys share a hash slot (see key-layout.ts); where a cluster puts a lease and the clock
  * in different slots, the two are asked in parallel instead of in one script.
  */
 export class RedisCoordinator implements Coordinator<RedisBusLink> {
-  /** Whether the cache appointed this tier its coordinator (see {@link appoint}). */
-  appointed = false
+  private isAppointed = false
 
   constructor(
     private readonly guard: TierGuard,
@@ -62,7 +62,12 @@ export class RedisCoordinator implements Coordinator<RedisBusLink> {
   }
 
   appoint(): void {
-    this.appointed = true
+    this.isAppointed = true
+  }
+
+  /** Whether the cache appointed this tier its coordinator: then its writes issue versions and release leases. */
+  get appointed(): boolean {
+    return this.isAppointed
   }
 
   remember(fill: Fill): void {

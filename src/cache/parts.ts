@@ -10,9 +10,10 @@ import {
   WriteOptionsResolver,
 } from '../options.js'
 import { TierStack } from '../stack/tier-stack.js'
-import { type SyncCoordinator, Synchronizer } from '../sync/synchronizer.js'
+import { Synchronizer } from '../sync/synchronizer.js'
 import { Leases } from '../tiers/leases.js'
-import type { Tier, TierContext, TierDefinition } from '../tiers/tier.js'
+import type { RedisBusLink } from '../tiers/redis/redis-coordinator.js'
+import type { Coordinator, Tier, TierContext, TierDefinition } from '../tiers/tier.js'
 import { Startup } from './startup.js'
 
 /**
@@ -68,7 +69,8 @@ export function assembleCache(options: CacheOptions): CacheParts {
   const flights = new Flights(resolved.load.joinableMs, stack.l1?.protects === true, resolved.clock)
   sync = new Synchronizer(
     tiers,
-    stack.coordinator as SyncCoordinator | undefined,
+    // The only tier that coordinates is the Redis tier, whose bus is a Redis link.
+    stack.coordinator as Coordinator<RedisBusLink> | undefined,
     flights,
     events,
     resolved.tombstoneTtlMs,
@@ -78,7 +80,7 @@ export function assembleCache(options: CacheOptions): CacheParts {
   const leases = makeLeases(resolved, stack, sync)
   const loads = new Loads(stack, flights, events, resolved, leases)
   sync.start()
-  const startup = new Startup(health, sync, events, stack.coordinator)
+  const startup = new Startup(health, sync, events, stack.coordinatorTier)
   return {
     options: resolved,
     writeOptions: new WriteOptionsResolver(resolved),

@@ -7,7 +7,7 @@ import { dueForRefresh } from '../load/entries.js'
 import type { Loader } from '../load/loads.js'
 import type { LoadOptions, ResolvedWriteOptions, WriteOptions } from '../options.js'
 import { cloneDeep } from '../tiers/protect.js'
-import type { SyncHit, SyncTier, Tier } from '../tiers/tier.js'
+import type { LocalTier, SyncHit, Tier } from '../tiers/tier.js'
 import type { CacheParts } from './parts.js'
 
 /**
@@ -17,7 +17,7 @@ import type { CacheParts } from './parts.js'
  */
 export class CacheReads {
   /** The memory tier in front, if the stack starts with one. */
-  private readonly l1: SyncTier | undefined
+  private readonly l1: LocalTier | undefined
   private readonly maxKeyBytes: number
   /** The options of a call that passes none. */
   private readonly defaults: ResolvedWriteOptions
@@ -213,7 +213,7 @@ export class CacheReads {
   }
 
   private reportL1Hit(key: string): void {
-    this.parts.events.report('hit', { key, tier: (this.l1 as SyncTier).name })
+    this.parts.events.report('hit', { key, tier: (this.l1 as LocalTier).name })
   }
 
   /** Reports a read of `key` that hit the tier at `tierIndex`, or missed every tier. */

@@ -2,7 +2,7 @@ import { type OperationMessage, operationChannels, type TracedOperation } from '
 import type { BatchLoader } from '../load/batch.js'
 import type { Loader } from '../load/loads.js'
 import type { LoadOptions, WriteOptions } from '../options.js'
-import type { SyncTier } from '../tiers/tier.js'
+import type { LocalTier } from '../tiers/tier.js'
 import type { CacheParts } from './parts.js'
 import type { CacheReads } from './reads.js'
 import type { CacheWrites } from './writes.js'
@@ -15,7 +15,7 @@ import type { CacheWrites } from './writes.js'
  */
 export class CacheTracing {
   private readonly tierNames: readonly string[]
-  private readonly l1: SyncTier | undefined
+  private readonly l1: LocalTier | undefined
 
   constructor(
     private readonly parts: CacheParts,

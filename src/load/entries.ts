@@ -2,8 +2,7 @@ import { serializeOrThrow } from '../codec/serializer.js'
 import type { Entry } from '../entry.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { TierStack } from '../stack/tier-stack.js'
-import type { LeaseHandoff } from '../tiers/leases.js'
-import type { Fill } from '../tiers/tier.js'
+import type { Fill, LeaseHandoff } from '../tiers/tier.js'
 import type { Flight } from './flights.js'
 
 /**

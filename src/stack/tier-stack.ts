@@ -1,8 +1,15 @@
 import { type Clock, systemClock } from '../clock.js'
 import type { Entry } from '../entry.js'
 import { InvalidOptionError } from '../errors.js'
-import type { LeaseStore } from '../tiers/leases.js'
-import type { Fill, ServedValue, SyncTier, Tier, WriteOutcome } from '../tiers/tier.js'
+import type {
+  Coordinator,
+  Fill,
+  LocalTier,
+  ServedValue,
+  SharedTier,
+  Tier,
+  WriteOutcome,
+} from '../tiers/tier.js'
 import { Trend } from '../trend.js'
 import {
   backfillsFor,
@@ -19,22 +26,20 @@ import { VersionClock } from './version-clock.js'
 /** How many single-key reads in a row it takes to change {@link TierStack}'s mind about reading tiers together. */
 const TOGETHER_TREND_LIMIT = 4
 
-/** A tier that can answer the coordinator's questions (the Redis tier). */
-interface CoordinatorTier extends Tier, LeaseStore {
-  readClock(): Promise<number | undefined>
-  remember(fill: Fill): void
-  invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined>
-}
-
 /**
  * The ordered tiers of one cache, and the two ways values move through them: reads that walk down
  * and back-fill upward, and versioned writes that go to every tier.
  */
 export class TierStack {
   readonly tiers: readonly Tier[]
-  /** Tier 0 when it answers synchronously (a memory tier): the L1 fast path. */
-  readonly l1: SyncTier | undefined
-  readonly coordinator: CoordinatorTier | undefined
+  /** Tier 0 when it is local (a memory tier): the L1 fast path. */
+  readonly l1: LocalTier | undefined
+  /** The tier that coordinates (issues versions, keeps tags and leases), if any. */
+  readonly coordinatorTier: SharedTier | undefined
+  /** What {@link coordinatorTier} offers as the coordinator, appointed by this stack. */
+  readonly coordinator: Coordinator | undefined
+  private readonly local: readonly LocalTier[]
+  private readonly shared: readonly SharedTier[]
   readonly clock = new VersionClock()
   private readonly background = new Set<Promise<unknown>>()
   /** Background fills a tier did not answer for, until `idle()` reports them. */
@@ -50,9 +55,13 @@ export class TierStack {
     private readonly time: Clock = systemClock,
   ) {
     this.tiers = tiers
-    this.l1 = isSyncTier(tiers[0]) ? tiers[0] : undefined
-    this.coordinator = chooseCoordinator(tiers, coordinatorName)
-    this.coordinator?.makeCoordinator?.()
+    const first = tiers[0]
+    this.l1 = first?.local ? first : undefined
+    this.local = tiers.filter((tier): tier is LocalTier => tier.local)
+    this.shared = tiers.filter((tier): tier is SharedTier => !tier.local)
+    this.coordinatorTier = chooseCoordinator(this.shared, coordinatorName)
+    this.coordinator = this.coordinatorTier?.coordinator
+    this.coordinator?.appoint()
   }
 
   /** Index of the first tier the slow path reads (the L1 was already asked by the fast path). */
@@ -132,7 +141,7 @@ export class TierStack {
     const coordinatorOutcomes = await this.writeShared(fills, now, undefined, this.unwritten)
     fills.forEach((fill, i) => {
       if (!refused(coordinatorOutcomes?.[i])) return
-      for (const tier of this.tiers) tier.discard?.(fill.key, fill.entry.version)
+      for (const tier of this.local) tier.discard(fill.key, fill.entry.version)
     })
   }
 
@@ -142,8 +151,8 @@ export class TierStack {
    */
   async writeIssued(fills: readonly Fill[], now: number): Promise<Fill[]> {
     let issued: Fill[]
-    if (this.coordinator) {
-      const outcomes = await this.coordinator.write(
+    if (this.coordinatorTier) {
+      const outcomes = await this.coordinatorTier.write(
         fills.map((fill) => ({ ...fill, versioning: 'issue' as const })),
         now,
       )
@@ -160,13 +169,13 @@ export class TierStack {
     } else {
       issued = fills.map((fill) => withVersion(fill, this.clock.next()))
     }
-    await this.writeShared(issued, now, this.coordinator)
+    await this.writeShared(issued, now, this.coordinatorTier)
     this.writeLocal(issued, now)
     return issued
   }
 
   /**
-   * Writes to every tier that does I/O (except `skip`), noting in `unwritten` (background fills) what a
+   * Writes to every shared tier (except `skip`), noting in `unwritten` (background fills) what a
    * tier did not answer for; returns the coordinator's outcomes if it was written.
    */
   private async writeShared(
@@ -176,18 +185,18 @@ export class TierStack {
     unwritten?: UnwrittenFills,
   ): Promise<WriteOutcome[] | undefined> {
     if (fills.length === 0) return undefined
-    const shared = this.tiers.filter((tier) => !tier.readSync && tier !== skip)
+    const shared = skip === undefined ? this.shared : this.shared.filter((tier) => tier !== skip)
     const outcomes = await Promise.all(shared.map((tier) => tier.write(fills, now)))
     shared.forEach((tier, i) => {
       unwritten?.note(tier, fills, outcomes[i] ?? [])
     })
-    const index = this.coordinator ? shared.indexOf(this.coordinator) : -1
+    const index = this.coordinatorTier ? shared.indexOf(this.coordinatorTier) : -1
     return index < 0 ? undefined : outcomes[index]
   }
 
   private writeLocal(fills: readonly Fill[], now: number): void {
     if (fills.length === 0) return
-    for (const tier of this.tiers) if (tier.readSync) void tier.write(fills, now)
+    for (const tier of this.local) void tier.write(fills, now)
   }
 
   /**
@@ -230,10 +239,6 @@ export class TierStack {
   }
 }
 
-function isSyncTier(tier: Tier | undefined): tier is SyncTier {
-  return tier?.readSync !== undefined && tier.readHit !== undefined
-}
-
 /** A write the tier refused because it already held a newer version. */
 function refused(outcome: WriteOutcome | undefined): boolean {
   return outcome !== undefined && !outcome.written && outcome.version !== undefined
@@ -244,10 +249,9 @@ function withVersion(fill: Fill, version: number): Fill {
   return { ...fill, entry, versioning: 'given' }
 }
 
-function chooseCoordinator(tiers: readonly Tier[], name: string | undefined): CoordinatorTier | undefined {
-  const candidates = tiers.filter(
-    (tier): tier is CoordinatorTier => typeof (tier as Partial<CoordinatorTier>).readClock === 'function',
-  )
+/** The shared tier named `name` (the option `coordinator`), or else the first one able to coordinate. */
+function chooseCoordinator(shared: readonly SharedTier[], name: string | undefined): SharedTier | undefined {
+  const candidates = shared.filter((tier) => tier.coordinator !== undefined)
   if (name === undefined) return candidates[0]
   const chosen = candidates.find((tier) => tier.name === name)
   if (!chosen)

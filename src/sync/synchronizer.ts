@@ -1,15 +1,15 @@
 import type { Clock } from '../clock.js'
 import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
-import type { RedisConnection } from '../tiers/redis/connection.js'
-import type { Fill, Tier } from '../tiers/tier.js'
+import type { RedisBusLink } from '../tiers/redis/redis-coordinator.js'
+import type { Coordinator, Fill, LocalTier, Tier } from '../tiers/tier.js'
 import type { BusStats } from './bus-counters.js'
 import type { BusOptions } from './bus-options.js'
 import { ClientTracking } from './client-tracking.js'
 import { type BusListener, InvalidationBus } from './invalidation-bus.js'
 import { OwnWrites } from './own-writes.js'
 import { TagVersions } from './tag-versions.js'
-import { type ChangedKeySource, type ChangeHandler, TrackedChanges } from './tracked-changes.js'
+import { type ChangeHandler, TrackedChanges } from './tracked-changes.js'
 
 /** How memory tiers learn about writes made by other processes (option `sync` of createCache). */
 export interface SyncOptions {
@@ -20,14 +20,6 @@ export interface SyncOptions {
    * so that writes by any client — redis-cli, another language — invalidate memory tiers. Default off.
    */
   tracking?: boolean
-}
-
-/** The slice of the coordinating Redis tier the synchronizer needs. */
-export interface SyncCoordinator extends ChangedKeySource {
-  readonly name: string
-  readonly namespacePrefix: string
-  readonly connection: RedisConnection
-  useWriter(connection: RedisConnection, onWritten?: (key: string, version: number) => void): void
 }
 
 /** The loads in flight (load/flights.ts): an invalidation stops them from filling the keys it dropped. */
@@ -45,26 +37,27 @@ export class Synchronizer {
   readonly tags: TagVersions
   readonly bus: InvalidationBus | undefined
   private readonly tracking: ClientTracking | undefined
-  private readonly local: Tier[]
+  private readonly local: LocalTier[]
 
   constructor(
     tiers: readonly Tier[],
-    coordinator: SyncCoordinator | undefined,
+    coordinator: Coordinator<RedisBusLink> | undefined,
     private readonly flights: InvalidatedLoads,
     private readonly events: CacheEvents,
     private readonly tombstoneTtlMs: number,
     options: SyncOptions,
     private readonly clock: Clock,
   ) {
-    this.local = tiers.filter((tier) => tier.kind === 'memory')
+    this.local = tiers.filter((tier): tier is LocalTier => tier.local)
     const useBus = coordinator !== undefined && options.bus !== false
     const useTracking = coordinator !== undefined && options.tracking === true
     this.tags = new TagVersions(coordinator ? (tags) => coordinator.readTagVersions(tags) : undefined)
     if (coordinator && useBus) {
+      const { connection, namespacePrefix } = coordinator.bus
       this.bus = new InvalidationBus(
-        coordinator.connection,
-        coordinator.connection.createSubscriber(),
-        `${coordinator.namespacePrefix}#bus`,
+        connection,
+        connection.createSubscriber(),
+        `${namespacePrefix}#bus`,
         this.busListener(),
         events,
         typeof options.bus === 'object' ? options.bus : {},
@@ -72,18 +65,19 @@ export class Synchronizer {
       )
     }
     if (coordinator && useTracking) {
-      const tracker = coordinator.connection.createTracker()
+      const link = coordinator.bus
+      const tracker = link.connection.createTracker()
       const ownWrites = new OwnWrites()
-      coordinator.useWriter(tracker, ownWrites.record)
+      link.useWriter(tracker, ownWrites.record)
       const changes = new TrackedChanges(
-        coordinator.namespacePrefix,
+        link.namespacePrefix,
         coordinator,
         ownWrites,
         this.trackedChangeHandler(),
       )
       this.tracking = new ClientTracking(
         tracker,
-        coordinator.namespacePrefix,
+        link.namespacePrefix,
         {
           key: (redisKey) => changes.changed(redisKey),
           flush: () => this.dropAll(),
@@ -146,7 +140,7 @@ export class Synchronizer {
       },
       delivered: (sentAt) => {
         const deadline = sentAt + (this.bus as InvalidationBus).trustWindowMs
-        for (const tier of this.local) tier.trustUntil?.(deadline)
+        for (const tier of this.local) tier.trustUntil(deadline)
       },
       health: () => this.setTrusted(this.healthy),
       lost: () => this.dropAll(),
@@ -168,10 +162,10 @@ export class Synchronizer {
       entry: (key, version, own) => {
         if (version === undefined) {
           // Gone, not an entry, or unreadable: the version is unknown, so fence off values read before now.
-          for (const tier of this.local) tier.fence?.(key, this.tombstoneTtlMs)
+          for (const tier of this.local) tier.fence(key, this.tombstoneTtlMs)
         } else {
           // Copies of this version or newer are current; older ones (even our own, written late) are not.
-          for (const tier of this.local) tier.supersede?.(key, version, this.tombstoneTtlMs)
+          for (const tier of this.local) tier.supersede(key, version, this.tombstoneTtlMs)
           if (own) return
         }
         this.flights.invalidate(key)
@@ -211,7 +205,7 @@ export class Synchronizer {
   private dropAll(): void {
     this.flights.invalidateAll()
     this.tags.reset()
-    for (const tier of this.local) tier.invalidateAll?.()
+    for (const tier of this.local) tier.invalidateAll()
   }
 
   /** Whether memory tiers are in use; undefined until the first decision. */
@@ -223,8 +217,8 @@ export class Synchronizer {
     this.trusted = trusted
     this.tags.trusted = trusted
     for (const tier of this.local) {
-      if (trusted) tier.resume?.()
-      else tier.suspend?.()
+      if (trusted) tier.resume()
+      else tier.suspend()
     }
     this.events.report('syncState', { healthy: trusted })
   }

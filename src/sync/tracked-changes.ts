@@ -1,12 +1,5 @@
+import type { Coordinator } from '../tiers/tier.js'
 import type { OwnWrites } from './own-writes.js'
-
-/** Reads back what changed keys hold now in the coordinating tier. */
-export interface ChangedKeySource {
-  /** Per key, the version its entry holds (undefined: absent or not an entry); undefined when unanswered. */
-  readEntryVersions(keys: readonly string[]): Promise<(number | undefined)[] | undefined>
-  /** Per tag, its version (0: never invalidated); undefined when unanswered. */
-  readTagVersions(tags: readonly string[]): Promise<number[] | undefined>
-}
 
 /** What the synchronizer does with a change, once it knows what the key holds now. */
 export interface ChangeHandler {
@@ -36,7 +29,8 @@ export class TrackedChanges {
 
   constructor(
     prefix: string,
-    private readonly source: ChangedKeySource,
+    /** Reads back what changed keys and tags hold now. */
+    private readonly source: Pick<Coordinator, 'readEntryVersions' | 'readTagVersions'>,
     private readonly ownWrites: OwnWrites,
     private readonly handler: ChangeHandler,
   ) {

@@ -1,22 +1,5 @@
 import { randomUUID } from 'node:crypto'
-
-/** The coordinator operations a lease needs (implemented by the Redis tier). */
-export interface LeaseStore {
-  /**
-   * `seenVersion`: the newest version of the key the caller's read saw (0 for none). A coordinator that
-   * can compare it with the entry in the same round trip answers `changed` when the entry is newer.
-   */
-  acquireLease(
-    key: string,
-    token: string,
-    ttlMs: number,
-    seenVersion?: number,
-  ): Promise<LeaseAnswer | undefined>
-  releaseLease(key: string, token: string): Promise<boolean>
-}
-
-/** A coordinator's answer to a lease request. */
-export type LeaseAnswer = { readonly taken: boolean; readonly clock: number } | { readonly changed: true }
+import type { Coordinator, LeaseHandoff } from './tier.js'
 
 /** The outcome of asking for a key's load lease. */
 export type Lease =
@@ -28,20 +11,6 @@ export type Lease =
   | { readonly kind: 'none' }
   /** The key was written or filled since the caller read it: read again rather than load. */
   | { readonly kind: 'changed' }
-
-/**
- * A held lease handed to its load's fill, so that a coordinator able to release it in the same script
- * as its write (a single Redis server) does so and says so here; otherwise {@link Leases.release}
- * releases it with a command of its own.
- */
-export interface LeaseHandoff {
-  readonly key: string
-  readonly token: string
-  /** Set by the coordinator when its write released the lease. */
-  released: boolean
-  /** Whether another process marked the lease as awaited (valid once `released`). */
-  awaited: boolean
-}
 
 const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 const TAKEN: Lease = Object.freeze({ kind: 'taken' })
@@ -59,7 +28,7 @@ export class Leases {
   private readonly prefix = randomUUID()
 
   constructor(
-    private readonly store: LeaseStore,
+    private readonly coordinator: Coordinator,
     readonly ttlMs: number,
     readonly pollIntervalMs: number,
     private readonly announce: (keys: readonly string[]) => Promise<void>,
@@ -68,7 +37,7 @@ export class Leases {
   /** `seenVersion`: the newest version of the key the caller's read saw; omit it to skip that check. */
   async acquire(key: string, seenVersion?: number): Promise<Lease> {
     const token = `${this.prefix}:${++this.counter}`
-    const answer = await this.store.acquireLease(key, token, this.ttlMs, seenVersion)
+    const answer = await this.coordinator.acquireLease(key, token, this.ttlMs, seenVersion)
     if (answer === undefined) return NO_LEASE
     if ('changed' in answer) return CHANGED
     return answer.taken ? { kind: 'held', token, clock: answer.clock } : TAKEN
@@ -81,7 +50,9 @@ export class Leases {
    */
   async release(key: string, lease: Lease, handoff?: LeaseHandoff): Promise<void> {
     if (lease.kind !== 'held') return
-    const awaited = handoff?.released ? handoff.awaited : await this.store.releaseLease(key, lease.token)
+    const awaited = handoff?.released
+      ? handoff.awaited
+      : await this.coordinator.releaseLease(key, lease.token)
     this.filled([key])
     if (awaited) await this.announce([key])
   }

@@ -4,7 +4,6 @@ import type { Entry } from '../entry.js'
 import type { CacheEvents } from '../events.js'
 import type { HealthLog } from '../health-log.js'
 import type { TierState } from '../types/tier-state.js'
-import type { LeaseHandoff } from './leases.js'
 import type { TierCounters } from './tier-counters.js'
 
 /** What every tier gets from the cache that owns it. */
@@ -20,6 +19,20 @@ export interface TierContext {
   readonly maxValueBytes: number
   /** Where the tier reads the time (the cache option `clock`). */
   readonly clock: Clock
+}
+
+/**
+ * A held lease handed to its load's fill, so that a coordinator able to release it in the same script
+ * as its write (a single Redis server) does so and says so here; otherwise `Leases.release` (see
+ * leases.ts) releases it with a command of its own.
+ */
+export interface LeaseHandoff {
+  readonly key: string
+  readonly token: string
+  /** Set by the coordinator when its write released the lease. */
+  released: boolean
+  /** Whether another process marked the lease as awaited (valid once `released`). */
+  awaited: boolean
 }
 
 /** One key's value on its way into tiers: the entry plus its serialized value, made once for all tiers. */
@@ -99,54 +112,49 @@ export interface TierRead {
   readonly entries: readonly (Stored | undefined)[]
 }
 
-/**
- * A level of the cache stack. The cache walks an ordered array of these with one read path; nothing
- * in the engine knows which tier is memory and which is Redis beyond `kind` (used in stats only) and
- * `readSync` (a fast path the memory tier offers).
- */
-export interface Tier {
+/** What every tier has, local or shared. */
+interface TierBase {
   readonly name: string
+  /** What the tier is made of (stats only; `local` tells the engine how to treat it). */
   readonly kind: 'memory' | 'redis'
   /** The longest this tier keeps a copy; undefined means the entry's own life decides. */
   readonly ttlMs: number | undefined
   readonly counters: TierCounters
-  /** Synchronous read, offered by tiers that never do I/O: live entries only (fresh or within grace). */
-  readSync?(key: string, now: number): Entry | undefined
-  /** Like `readSync`, with the entry's settled promise (the L1 fast path of the cache's reads). */
-  readHit?(key: string, now: number): SyncHit | undefined
   read(keys: readonly string[], now: number): Promise<TierRead> | TierRead
   write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> | WriteOutcome[]
-  /** Drops the local copy of `key` if it is still the given version (memory tiers). */
-  discard?(key: string, version: number): void
-  /** Drops `key`, refusing fills of values read before now for `ttlMs` (memory tiers; see MemoryTier.fence). */
-  fence?(key: string, ttlMs: number): void
-  /**
-   * `key` now holds `version` elsewhere: drops an older copy and refuses older fills for `ttlMs`; a copy
-   * of that version or newer stays (memory tiers; see MemoryTier.supersede).
-   */
-  supersede?(key: string, version: number, ttlMs: number): void
-  /** Treats every entry held as invalid, in O(1) (memory tiers). */
-  invalidateAll?(): void
-  /** Stops serving and filling until `resume()` (memory tiers, while invalidations could be missed). */
-  suspend?(): void
-  resume?(): void
-  /** Answers reads only until `deadline` (epoch ms), unless moved on again (memory tiers, with a bus). */
-  trustUntil?(deadline: number): void
   /** Removes this tier's copies of every key in the namespace. */
   clear(): Promise<void> | void
   close(): Promise<void> | void
   /** Whether the tier is in use, and if not why (see TierState). */
   readonly state?: TierState
-  /** True when this tier issues versions (the first Redis tier, unless configured otherwise). */
-  readonly coordinator: boolean
-  /** Marks this tier as the version coordinator. Called once by the cache. */
-  makeCoordinator?(): void
 }
 
-/** A tier that answers synchronously (the memory tier): the only kind the L1 fast path reads. */
-export interface SyncTier extends Tier {
+/**
+ * A tier in this process that never does I/O (the memory tier): it answers synchronously, and other
+ * processes' writes reach it as invalidations (see sync/synchronizer.ts).
+ */
+export interface LocalTier extends TierBase {
+  readonly local: true
+  /** Live entries only (fresh or within grace). */
   readSync(key: string, now: number): Entry | undefined
+  /** Like `readSync`, with the entry's settled promise (the L1 fast path of the cache's reads). */
   readHit(key: string, now: number): SyncHit | undefined
+  /** Drops the local copy of `key` if it is still the given version. */
+  discard(key: string, version: number): void
+  /** Drops `key`, refusing fills of values read before now for `ttlMs` (see MemoryTier.fence). */
+  fence(key: string, ttlMs: number): void
+  /**
+   * `key` now holds `version` elsewhere: drops an older copy and refuses older fills for `ttlMs`; a copy
+   * of that version or newer stays (see MemoryTier.supersede).
+   */
+  supersede(key: string, version: number, ttlMs: number): void
+  /** Treats every entry held as invalid, in O(1). */
+  invalidateAll(): void
+  /** Stops serving and filling until `resume()` (while invalidations could be missed). */
+  suspend(): void
+  resume(): void
+  /** Answers reads only until `deadline` (epoch ms), unless moved on again (with a bus). */
+  trustUntil(deadline: number): void
   /** Whether this tier protects the values it serves from callers who mutate them (not `'none'`). */
   readonly protects: boolean
   /**
@@ -154,6 +162,64 @@ export interface SyncTier extends Tier {
    * one when it did not keep the fill (so values served from a load are protected like hits).
    */
   served(fill: Fill): ServedValue
+}
+
+/** A tier every process of the namespace reads and writes (Redis): asynchronous, shared, versioned. */
+export interface SharedTier extends TierBase {
+  readonly local: false
+  /** The coordination this tier can offer the cache, or undefined when it cannot coordinate. */
+  readonly coordinator: Coordinator | undefined
+}
+
+/**
+ * A level of the cache stack. The cache walks an ordered array of these with one read path; what the
+ * engine needs to know of a tier beyond that is whether it is `local`.
+ */
+export type Tier = LocalTier | SharedTier
+
+/** A coordinator's answer to a lease request. */
+export type LeaseAnswer = { readonly taken: boolean; readonly clock: number } | { readonly changed: true }
+
+/**
+ * What the cache's coordinating tier does beyond storing entries: it issues versions (for `'issue'`
+ * fills once appointed, see Fill.versioning), keeps tag versions and load leases, and carries the
+ * `bus` that invalidations between processes travel on (its type is the tier's: a Redis link for the
+ * Redis tier). A cache has at most one coordinator.
+ */
+export interface Coordinator<Bus = unknown> {
+  /** The name of the tier that coordinates. */
+  readonly name: string
+  /**
+   * Makes this the cache's coordinator; called once by the cache. From then on its tier issues versions
+   * for `'issue'` fills and releases the leases handed to its writes.
+   */
+  appoint(): void
+  /** Reads the version clock: a load's start version when it took no lease. Undefined when unanswered. */
+  readClock(): Promise<number | undefined>
+  /** Remembers a set or delete whose write was not answered, to replay when the tier is back. */
+  remember(fill: Fill): void
+  /** One new version for all `tags`, kept for `ttlMs`; undefined when it could not be recorded. */
+  invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined>
+  /** Current versions of tags (0 for a tag never invalidated), or undefined when unanswered. */
+  readTagVersions(tags: readonly string[]): Promise<number[] | undefined>
+  /** The version each key's entry holds now (undefined where absent), or undefined when unanswered. */
+  readEntryVersions(keys: readonly string[]): Promise<(number | undefined)[] | undefined>
+  /**
+   * Takes the load lease of `key` for `ttlMs` if it is free, with the clock as the load's start version.
+   * `seenVersion`: the newest version of the key the caller's read saw (0 for none); a coordinator that
+   * can compare it with the entry in the same round trip answers `changed` when the entry is newer.
+   * Undefined when unanswered.
+   */
+  acquireLease(
+    key: string,
+    token: string,
+    ttlMs: number,
+    seenVersion?: number,
+  ): Promise<LeaseAnswer | undefined>
+  /** Gives the lease back if `token` still holds it; true if another process was waiting for the fill. */
+  releaseLease(key: string, token: string): Promise<boolean>
+  /** Where invalidations between processes travel (see sync/synchronizer.ts). */
+  readonly bus: Bus
 }
 
 /** What `memoryTier()` and `redisTier()` return: a recipe the cache turns into a tier bound to itself. */

@@ -2,9 +2,9 @@ import type { Tier } from '../tiers/tier.js'
 
 /**
  * A tier that behaves like `tier` except for the members in `overrides`. Everything else — including
- * members outside the `Tier` interface that the cache looks for by name (a Redis tier's coordinator
- * duties, `keys()`, `audit()`) — is the original's, with methods bound to the original. A Proxy rather
- * than a wrapper class, so that no member is lost when tiers gain new ones.
+ * its coordinator (the original's own object) and members outside the `Tier` interface that the cache
+ * looks for by name (`keys()`, `audit()`) — is the original's, with methods bound to the original. A
+ * Proxy rather than a wrapper class, so that no member is lost when tiers gain new ones.
  */
 export function overrideTier<T extends Tier>(tier: T, overrides: Partial<Tier>): T {
   const bound = new Map<PropertyKey, unknown>()

@@ -39,8 +39,8 @@ async function flightReads(size: number): Promise<number> {
   const loaded = Array.from({ length: size }, (_, i) => [`k${i}`, i] as const)
   const resolved = new WriteOptionsResolver(options).resolve(undefined)
   await fillLoaded(stack, options, loaded, 1, resolved, flights)
-  expect(tier.readSync?.('k1', Date.now())?.value).toBe(1)
-  expect(tier.readSync?.('k0', Date.now())).toBeUndefined() // invalidated while loading
+  expect(stack.l1?.readSync('k1', Date.now())?.value).toBe(1)
+  expect(stack.l1?.readSync('k0', Date.now())).toBeUndefined() // invalidated while loading
   return reads
 }
 

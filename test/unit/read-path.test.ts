@@ -14,7 +14,8 @@ function tierWith(stored: Stored | undefined, index: number): Tier {
     kind: 'redis',
     ttlMs: undefined,
     counters: new TierCounters(),
-    coordinator: false,
+    local: false,
+    coordinator: undefined,
     read: (keys) => {
       const read = { entries: keys.map(() => stored) }
       return index % 2 === 1 ? read : Promise.resolve(read)

@@ -7,9 +7,9 @@ import type { TierState } from '../../types/tier-state.js'
 import { cloneDeep, freezeOwned, type ValueProtection } from '../protect.js'
 import type {
   Fill,
+  LocalTier,
   ServedValue,
   SyncHit,
-  SyncTier,
   TierContext,
   TierDefinition,
   TierRead,
@@ -119,9 +119,9 @@ interface MemorySettings {
   policy: EvictionPolicyFactory
 }
 
-export class MemoryTier implements SyncTier {
+export class MemoryTier implements LocalTier {
   readonly kind = 'memory' as const
-  readonly coordinator = false
+  readonly local = true as const
   readonly counters = new TierCounters()
   readonly ttlMs: number | undefined
   readonly protects: boolean

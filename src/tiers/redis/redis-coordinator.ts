@@ -1,5 +1,5 @@
 import { entryVersion, HEADER_BYTES } from '../../codec/entry-codec.js'
-import type { LeaseAnswer } from '../leases.js'
+import type { Coordinator, Fill, LeaseAnswer } from '../tier.js'
 import type { RedisConnection } from './connection.js'
 import type { KeyLayout } from './key-layout.js'
 import { asArray } from './replies.js'
@@ -14,23 +14,65 @@ import {
 } from './scripts.js'
 import { NO_ANSWER, type TierGuard } from './tier-guard.js'
 
-/** The connections a coordinator sends through: reads on one, writes on the (possibly other) writer. */
-export interface CoordinatorLinks {
+/**
+ * What the synchronizer needs of the coordinating Redis tier (its {@link Coordinator.bus}): the
+ * namespace's key prefix, the connection the bus and client tracking start from, and a way to send the
+ * tier's writes through the tracking connection.
+ */
+export interface RedisBusLink {
+  /** `<prefix><namespace>`: every key of the tier and namespace starts with it. */
+  readonly namespacePrefix: string
   readonly connection: RedisConnection
-  readonly writer: RedisConnection
+  /** Sends the tier's writes through `connection`, telling `onWritten` every version it stores. */
+  useWriter(connection: RedisConnection, onWritten?: (key: string, version: number) => void): void
 }
 
 /**
- * The coordinating tier's duties: the version clock, tag versions and load leases. Each is one Lua
+ * The tier a coordinator works for: its name, its connections (reads on one, writes on the possibly
+ * other writer), and its log of writes to replay.
+ */
+export interface CoordinatorLinks extends RedisBusLink {
+  readonly name: string
+  readonly writer: RedisConnection
+  /** Remembers a set or delete the tier missed, to replay when it is back. */
+  remember(fill: Fill): void
+}
+
+/**
+ * The coordinating tier's duties: the version clock, tag versions and load leases. Every Redis tier
+ * offers one as its `coordinator`; the cache appoints at most one of them. Each duty is one Lua
  * script whose keys share a hash slot (see key-layout.ts); where a cluster puts a lease and the clock
  * in different slots, the two are asked in parallel instead of in one script.
  */
-export class RedisCoordinator {
+export class RedisCoordinator implements Coordinator<RedisBusLink> {
+  private isAppointed = false
+
   constructor(
     private readonly guard: TierGuard,
     private readonly keys: KeyLayout,
     private readonly links: CoordinatorLinks,
   ) {}
+
+  get name(): string {
+    return this.links.name
+  }
+
+  get bus(): RedisBusLink {
+    return this.links
+  }
+
+  appoint(): void {
+    this.isAppointed = true
+  }
+
+  /** Whether the cache appointed this tier its coordinator: then its writes issue versions and release leases. */
+  get appointed(): boolean {
+    return this.isAppointed
+  }
+
+  remember(fill: Fill): void {
+    this.links.remember(fill)
+  }
 
   /** Reads the coordinator clock: a load's start version when it took no lease (see scripts.ts). */
   async readClock(): Promise<number | undefined> {

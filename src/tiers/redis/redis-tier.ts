@@ -7,8 +7,7 @@ import type { WatchedTier } from '../../health-log.js'
 import type { AuditReport, RedisRole } from '../../types/audit-report.js'
 import type { BreakerState, TierState } from '../../types/tier-state.js'
 import type { BreakerOptions } from '../circuit-breaker.js'
-import type { LeaseAnswer } from '../leases.js'
-import type { Fill, Tier, TierContext, TierRead, WriteOutcome } from '../tier.js'
+import type { Fill, SharedTier, TierContext, TierRead, WriteOutcome } from '../tier.js'
 import { TierCounters } from '../tier-counters.js'
 import { auditSettings, combineServerReports, readServerSettings } from './audit.js'
 import type { RedisConnection } from './connection.js'
@@ -52,17 +51,18 @@ export const WRITE_CHUNK_SIZE = 500
  * round trip goes through the {@link TierGuard}: skipped while disconnected or while the circuit
  * breaker is open, bounded by the tier's timeout.
  */
-export class RedisTier implements Tier, WatchedTier {
+export class RedisTier implements SharedTier, WatchedTier {
   readonly kind = 'redis' as const
+  readonly local = false as const
   readonly counters = new TierCounters()
   readonly ttlMs: number | undefined
-  coordinator = false
+  /** The coordinator's duties, offered to the cache (which appoints at most one Redis tier). */
+  readonly coordinator: RedisCoordinator
   /** `<prefix><namespace>`: every key of this tier and namespace starts with it (entries, tags, clock). */
   readonly namespacePrefix: string
   private readonly layout: KeyLayout
   private readonly reads: TierReads
   private readonly guard: TierGuard
-  private readonly coordination: RedisCoordinator
   private readonly recovery: TierRecovery
   private readonly scan: NamespaceScan
   private readonly unsubscribe: () => void
@@ -102,7 +102,7 @@ export class RedisTier implements Tier, WatchedTier {
       connection,
       settings.maxBatchKeys,
     )
-    this.coordination = new RedisCoordinator(this.guard, this.layout, this)
+    this.coordinator = new RedisCoordinator(this.guard, this.layout, this)
     this.scan = new NamespaceScan(this.guard, this.layout, this)
     this.recovery = new TierRecovery(
       this.guard,
@@ -132,10 +132,6 @@ export class RedisTier implements Tier, WatchedTier {
   /** The connection writes go through (see {@link useWriter}). */
   get writer(): RedisConnection {
     return this.writeConnection
-  }
-
-  makeCoordinator(): void {
-    this.coordinator = true
   }
 
   /** `'up'` when in use; see {@link TierState} for the others. */
@@ -182,13 +178,13 @@ export class RedisTier implements Tier, WatchedTier {
     // A fill whose value was read before this server (re)connected may predate a tombstone it lost in a
     // restart; only sets and deletes (durable) are written across that line.
     if (!fill.durable && (fill.observedAt ?? Number.POSITIVE_INFINITY) < this.upSince) return NOT_WRITTEN
-    const issue = fill.versioning === 'issue' && this.coordinator
+    const issue = fill.versioning === 'issue' && this.coordinator.appointed
     if (issue && this.layout.topology === 'cluster') return this.writeIssuedApart(fill, now, recovery)
     // A load's lease goes back in the same script as its fill, where both keys may be in one script:
     // on a single server (in a cluster the lease lives in another slot than the entry).
     const lease =
       fill.lease !== undefined &&
-      this.coordinator &&
+      this.coordinator.appointed &&
       !issue &&
       !recovery &&
       this.layout.topology === 'standalone'
@@ -227,7 +223,7 @@ export class RedisTier implements Tier, WatchedTier {
    * conditional on the version, and the version is issued before the entry can be seen.
    */
   private async writeIssuedApart(fill: Fill, now: number, recovery: boolean): Promise<WriteOutcome> {
-    const version = await this.coordination.issueVersion(recovery)
+    const version = await this.coordinator.issueVersion(recovery)
     if (version === undefined) {
       this.remember(fill)
       return UNANSWERED
@@ -296,37 +292,6 @@ export class RedisTier implements Tier, WatchedTier {
   /** Every key of this namespace held by this tier (SCAN, in batches), for warming faster tiers from it. */
   keys(): AsyncGenerator<string> {
     return this.scan.entryKeys()
-  }
-
-  // ----- the coordinator's duties (see redis-coordinator.ts) -----
-
-  readClock(): Promise<number | undefined> {
-    return this.coordination.readClock()
-  }
-
-  invalidateTags(tags: readonly string[], ttlMs: number): Promise<number | undefined> {
-    return this.coordination.invalidateTags(tags, ttlMs)
-  }
-
-  readTagVersions(tags: readonly string[]): Promise<number[] | undefined> {
-    return this.coordination.readTagVersions(tags)
-  }
-
-  readEntryVersions(keys: readonly string[]): Promise<(number | undefined)[] | undefined> {
-    return this.coordination.readEntryVersions(keys)
-  }
-
-  acquireLease(
-    key: string,
-    token: string,
-    ttlMs: number,
-    seenVersion?: number,
-  ): Promise<LeaseAnswer | undefined> {
-    return this.coordination.acquireLease(key, token, ttlMs, seenVersion)
-  }
-
-  releaseLease(key: string, token: string): Promise<boolean> {
-    return this.coordination.releaseLease(key, token)
   }
 
   // ----- health -----

@@ -6,6 +6,7 @@ import { type BatchLoader, loadMany } from '../load/batch.js'
 import { dueForRefresh } from '../load/entries.js'
 import type { Loader } from '../load/loads.js'
 import type { LoadOptions, ResolvedWriteOptions, WriteOptions } from '../options.js'
+import { judge, needsTagCheck, type Verdict } from '../stack/hit-rule.js'
 import { cloneDeep } from '../tiers/protect.js'
 import type { SyncHit, SyncTier, Tier } from '../tiers/tier.js'
 import type { CacheParts } from './parts.js'
@@ -126,7 +127,7 @@ export class CacheReads {
   }
 
   /**
-   * Decides on what the memory tier answered: a fresh entry whose tags are still valid is returned
+   * Decides on what the memory tier answered, by the hit rule: a fresh entry is returned
    * (refreshed ahead in the background when it is near its end); a stale one within grace goes on to
    * the load as its fallback value; a miss loads.
    */
@@ -137,22 +138,21 @@ export class CacheReads {
     hit: SyncHit | undefined,
     now: number,
   ): Promise<V> {
-    const { sync, loads } = this.parts
+    const { loads } = this.parts
     let l1Stale: Entry | undefined
     if (hit !== undefined) {
       const entry = hit.entry
-      if (entry.tags.length === 0 || sync.tags.validSync(entry)) {
-        if (now < entry.freshUntil) {
-          if (resolved.refreshAhead > 0 && dueForRefresh(entry, now, resolved.refreshAhead)) {
-            // A value cloned for this read is this caller's: the refresh shares a copy of its own.
-            const current = hit.cloneOnRead ? cloneDeep(entry.value) : entry.value
-            loads.refreshAhead(key, loader, resolved, current as V, hit.cloneOnRead)
-          }
-          if (this.hitListened) this.reportL1Hit(key)
-          return (hit.settled ?? Promise.resolve(entry.value)) as Promise<V>
+      const verdict = this.judgeL1(entry, now)
+      if (verdict === 'fresh') {
+        if (resolved.refreshAhead > 0 && dueForRefresh(entry, now, resolved.refreshAhead)) {
+          // A value cloned for this read is this caller's: the refresh shares a copy of its own.
+          const current = hit.cloneOnRead ? cloneDeep(entry.value) : entry.value
+          loads.refreshAhead(key, loader, resolved, current as V, hit.cloneOnRead)
         }
-        l1Stale = entry
+        if (this.hitListened) this.reportL1Hit(key)
+        return (hit.settled ?? Promise.resolve(entry.value)) as Promise<V>
       }
+      if (verdict === 'stale') l1Stale = entry
     }
     // The fast path let the key through on its length alone; before any further read it must be well-formed.
     try {
@@ -238,8 +238,16 @@ export class CacheReads {
     if (this.l1 === undefined) return undefined
     const now = this.l1Now()
     const hit = this.l1.readHit(key, now)
-    if (hit === undefined || now >= hit.entry.freshUntil) return undefined
-    if (hit.entry.tags.length > 0 && !this.parts.sync.tags.validSync(hit.entry)) return undefined
-    return hit
+    if (hit === undefined) return undefined
+    // Fresh and untagged, as the memory tier worked out when it stored the entry.
+    if (isBeforePlain(now, hit.plainUntil)) return hit
+    return this.judgeL1(hit.entry, now) === 'fresh' ? hit : undefined
+  }
+
+  /** The hit rule for a memory-tier entry, its tags checked against the versions held in memory. */
+  private judgeL1(entry: Entry, now: number): Verdict {
+    const verdict = judge(entry, now)
+    if (!needsTagCheck(entry, verdict)) return verdict
+    return judge(entry, now, this.parts.sync.tags.validSync(entry))
   }
 }

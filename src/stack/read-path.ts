@@ -1,5 +1,6 @@
-import { type Entry, isFresh, isServable } from '../entry.js'
+import type { Entry } from '../entry.js'
 import type { Fill, Stored, Tier, TierRead } from '../tiers/tier.js'
+import { judge, needsTagCheck } from './hit-rule.js'
 
 /** Where a key was found. */
 export interface Hit {
@@ -60,7 +61,7 @@ export async function lookup(
   for (let tierIndex = from; tierIndex < tiers.length && pending.length > 0; tierIndex++) {
     const hitsBefore = hits.size
     const read = await (tiers[tierIndex] as Tier).read(pending, now)
-    let tagged: [string, Hit, boolean][] | undefined
+    let tagged: [string, Hit][] | undefined
     for (let i = 0; i < pending.length; i++) {
       const stored = read.entries[i]
       if (stored === undefined) continue
@@ -68,20 +69,20 @@ export async function lookup(
       const { entry } = stored
       const floor = floors?.get(key)
       if (floor !== undefined && entry.version < floor) continue
-      if (entry.tombstone) {
+      const verdict = judge(entry, now)
+      if (verdict === 'tombstone') {
         floors ??= new Map()
         floors.set(key, entry.version)
         seen = noteSeen(seen, key, entry.version)
         continue
       }
-      const fresh = isFresh(entry, now)
-      if (!fresh) seen = noteSeen(seen, key, entry.version)
-      if (!fresh && (!isServable(entry, now) || stale?.has(key))) continue
+      if (verdict !== 'fresh') seen = noteSeen(seen, key, entry.version)
+      if (verdict === 'expired' || (verdict === 'stale' && stale?.has(key))) continue
       const hit = { stored, tierIndex }
-      if (entry.tags.length > 0) {
+      if (needsTagCheck(entry, verdict)) {
         tagged ??= []
-        tagged.push([key, hit, fresh])
-      } else if (fresh) hits.set(key, hit)
+        tagged.push([key, hit])
+      } else if (verdict === 'fresh') hits.set(key, hit)
       else {
         stale ??= new Map()
         stale.set(key, hit)
@@ -89,12 +90,14 @@ export async function lookup(
     }
     if (tagged !== undefined) {
       const valid = await checkTags(tagged.map(([, hit]) => hit.stored.entry))
-      tagged.forEach(([key, hit, fresh], i) => {
-        if (!valid[i]) {
-          seen = noteSeen(seen, key, hit.stored.entry.version)
+      tagged.forEach(([key, hit], i) => {
+        const { entry } = hit.stored
+        const verdict = judge(entry, now, valid[i] === true)
+        if (verdict === 'invalidated') {
+          seen = noteSeen(seen, key, entry.version)
           return
         }
-        if (fresh) hits.set(key, hit)
+        if (verdict === 'fresh') hits.set(key, hit)
         else {
           stale ??= new Map()
           stale.set(key, hit)
@@ -137,20 +140,23 @@ export async function lookupKey<R>(
     if (stored === undefined) continue
     const { entry } = stored
     if (entry.version < floor) continue
-    if (entry.tombstone) {
+    const verdict = judge(entry, now)
+    if (verdict === 'tombstone') {
       floor = entry.version
       if (entry.version > seen) seen = entry.version
       continue
     }
-    const fresh = isFresh(entry, now)
-    if (!fresh && entry.version > seen) seen = entry.version
-    if (!fresh && (!isServable(entry, now) || stale !== undefined)) continue
-    if (entry.tags.length > 0 && (await checkTags([entry]))[0] !== true) {
-      if (entry.version > seen) seen = entry.version
-      continue
+    if (verdict !== 'fresh' && entry.version > seen) seen = entry.version
+    if (verdict === 'expired' || (verdict === 'stale' && stale !== undefined)) continue
+    if (needsTagCheck(entry, verdict)) {
+      const valid = (await checkTags([entry]))[0] === true
+      if (judge(entry, now, valid) === 'invalidated') {
+        if (entry.version > seen) seen = entry.version
+        continue
+      }
     }
     const hit = { stored, tierIndex }
-    if (fresh) return use({ hit, stale, seen })
+    if (verdict === 'fresh') return use({ hit, stale, seen })
     stale = hit
   }
   return use({ hit: undefined, stale, seen })

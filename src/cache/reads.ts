@@ -7,9 +7,18 @@ import { dueForRefresh } from '../load/entries.js'
 import type { Loader } from '../load/loads.js'
 import type { LoadOptions, ResolvedWriteOptions, WriteOptions } from '../options.js'
 import { judge, needsTagCheck, type Verdict } from '../stack/hit-rule.js'
+import type { KeyLookup } from '../stack/read-path.js'
+import type { Lease } from '../tiers/leases.js'
 import { cloneDeep } from '../tiers/protect.js'
 import type { SyncHit, SyncTier, Tier } from '../tiers/tier.js'
+import { Trend } from '../trend.js'
 import type { CacheParts } from './parts.js'
+
+/** How many reads in a row it takes to change {@link CacheReads}'s mind about requesting the lease early. */
+const TREND_LIMIT = 4
+
+/** What a read of no tier found: the answer for a stack with nothing past the memory tier. */
+const NOTHING_FOUND: KeyLookup = Object.freeze({ hit: undefined, stale: undefined, seen: 0 })
 
 /**
  * The read side of a cache: `get`, `getOrLoad`, `has` and `getMany`. A read first asks the memory tier
@@ -29,6 +38,8 @@ export class CacheReads {
   private readonly clock: Clock
   /** The cache's clock when it is not the system clock, whose coarse reading the L1 path uses instead. */
   private readonly injectedClock: Clock | undefined
+  /** Whether recent reads of the shared tiers by `getOrLoad` mostly missed them all: then a read asks for the lease along with it. */
+  private readonly sharedMisses = new Trend(TREND_LIMIT)
 
   constructor(private readonly parts: CacheParts) {
     this.clock = parts.options.clock
@@ -66,7 +77,8 @@ export class CacheReads {
   private getPastL1<V>(key: string): Promise<V | undefined> {
     const { stack, startup } = this.parts
     if (!startup.done) return startup.wait().then(() => this.get<V>(key))
-    return stack.readKey(key, stack.slowPathStart, this.clock.now(), ({ hit }) => {
+    // Reads of the shared tiers start here for get, has and getOrLoad alike: TierStack.readKey.
+    return stack.readKey(key, ({ hit }) => {
       this.reportRead(key, hit?.tierIndex)
       return hit?.stored.entry.value as V | undefined
     })
@@ -108,7 +120,7 @@ export class CacheReads {
       return Promise.reject(error)
     }
     if (!this.parts.startup.done) return this.afterStart(key, loader, resolved, undefined)
-    if (this.l1 === undefined) return this.parts.loads.load(key, loader, resolved, undefined)
+    if (this.l1 === undefined) return this.loadPastL1(key, loader, resolved, undefined)
     const now = this.l1Now()
     return this.afterL1(key, loader, resolved, this.l1.readHit(key, now), now)
   }
@@ -123,7 +135,7 @@ export class CacheReads {
     resolved: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
   ): Promise<V> {
-    return this.parts.startup.wait().then(() => this.parts.loads.load(key, loader, resolved, l1Stale))
+    return this.parts.startup.wait().then(() => this.loadPastL1(key, loader, resolved, l1Stale))
   }
 
   /**
@@ -161,7 +173,60 @@ export class CacheReads {
       return Promise.reject(error)
     }
     if (!this.parts.startup.done) return this.afterStart(key, loader, resolved, l1Stale)
-    return loads.load(key, loader, resolved, l1Stale)
+    return this.loadPastL1(key, loader, resolved, l1Stale)
+  }
+
+  /**
+   * `getOrLoad` past the memory tier: joins the running load of `key`, or reads the shared tiers and
+   * loads on a miss (see Loads.afterMiss). The read comes before the flight: most calls that get here
+   * are hits there and need no flight at all (concurrent reads of one key in one tick share a round
+   * trip anyway, see read-batcher.ts). A flight that starts and fills the key while another caller's
+   * read is under way can leave that caller a miss and a second load, the same window a lease leaves
+   * between processes. `l1Stale` is a stale memory-tier entry already read.
+   *
+   * While most reads miss (a cold cache, long-tail keys), the lease is requested together with the
+   * read rather than after it (see Loads.leaseWithRead); a read that hits gives it straight back.
+   */
+  private loadPastL1<V>(
+    key: string,
+    loader: Loader<V>,
+    resolved: ResolvedWriteOptions,
+    l1Stale: Entry | undefined,
+  ): Promise<V> {
+    const { loads, stack } = this.parts
+    const running = loads.join<V>(key)
+    if (running !== undefined) return running
+    if (stack.slowPathStart === stack.tiers.length) {
+      // Nothing to read (a memory-only stack): the flight starts at once, so that a delete or close()
+      // that follows this call reaches it.
+      return this.afterSharedRead(key, loader, resolved, l1Stale, NOTHING_FOUND, undefined) as Promise<V>
+    }
+    const early = this.sharedMisses.rising ? loads.leaseWithRead(key) : undefined
+    return stack.readKey(key, (found) => this.afterSharedRead(key, loader, resolved, l1Stale, found, early))
+  }
+
+  /**
+   * `getOrLoad` once the shared tiers answered: a hit is returned (refreshed ahead when near its end)
+   * and the lease requested with the read (`early`) given back; a miss loads.
+   */
+  private afterSharedRead<V>(
+    key: string,
+    loader: Loader<V>,
+    resolved: ResolvedWriteOptions,
+    l1Stale: Entry | undefined,
+    found: KeyLookup,
+    early: Promise<Lease> | undefined,
+  ): V | Promise<V> {
+    const { hit } = found
+    const { loads } = this.parts
+    this.sharedMisses.note(hit === undefined)
+    this.reportRead(key, hit?.tierIndex)
+    if (hit === undefined) return loads.afterMiss(key, loader, resolved, l1Stale, found, early)
+    if (early !== undefined) loads.giveBack(key, early)
+    const { entry } = hit.stored
+    if (resolved.refreshAhead > 0 && dueForRefresh(entry, this.clock.now(), resolved.refreshAhead))
+      loads.refreshAhead(key, loader, resolved, cloneDeep(entry.value) as V, true)
+    return entry.value as V
   }
 
   async has(key: string): Promise<boolean> {
@@ -169,7 +234,7 @@ export class CacheReads {
     assertValidKey(key, options.maxKeyBytes)
     if (this.l1Hit(key) !== undefined) return true
     if (!this.parts.startup.done) await this.parts.startup.wait()
-    return stack.readKey(key, stack.slowPathStart, this.clock.now(), ({ hit }) => hit !== undefined)
+    return stack.readKey(key, ({ hit }) => hit !== undefined)
   }
 
   async getMany<V>(

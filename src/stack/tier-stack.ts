@@ -72,17 +72,16 @@ export class TierStack {
   }
 
   /**
-   * {@link read} for one key; the answer goes to `use` (see lookupKey). While most single-key reads go
-   * past the first tier they ask (a hot tier that lost the key, or a cold cache), every tier from
-   * `from` on is asked at once rather than one after the other: a miss then waits one round trip for
-   * all of them, and the answer is the same. Reads that stop at the first tier switch it off again.
+   * {@link read} for one key past the memory tier (from {@link slowPathStart}, at the cache clock's
+   * now): where every single-key read of the shared tiers starts (`get`, `has` and `getOrLoad`, and a
+   * load's lease waits). The answer goes to `use` (see lookupKey). While most single-key reads go past
+   * the first tier they ask (a hot tier that lost the key, or a cold cache), every tier is asked at
+   * once rather than one after the other: a miss then waits one round trip for all of them, and the
+   * answer is the same. Reads that stop at the first tier switch it off again.
    */
-  readKey<R>(
-    key: string,
-    from: number,
-    now: number,
-    use: (found: KeyLookup) => R | PromiseLike<R>,
-  ): Promise<R> {
+  readKey<R>(key: string, use: (found: KeyLookup) => R | PromiseLike<R>): Promise<R> {
+    const from = this.slowPathStart
+    const now = this.time.now()
     if (this.tiers.length === 1) return lookupKey(this.tiers, key, from, now, this.checkTags, use)
     const observedAt = this.time.monotonic()
     const several = this.tiers.length - from > 1

@@ -88,7 +88,7 @@ export class CacheReads {
    * The L1 fast path: a call without options, a key too short to be over the byte limit, and a fresh
    * untagged entry in the memory tier are answered with that entry's settled promise — no allocation,
    * no I/O, nothing else to decide. Everything else goes through {@link getOrLoadChecked}, or, once the
-   * memory tier has been read, {@link afterL1}.
+   * memory tier has been read, {@link afterL1} (it had the key) or {@link loadPastL1} (it did not).
    */
   getOrLoad<V>(key: string, loader: Loader<V>, options: LoadOptions | undefined): Promise<V> {
     const l1 = this.l1
@@ -100,9 +100,8 @@ export class CacheReads {
     ) {
       const now = this.l1Now()
       const hit = l1.readHit(key, now)
-      if (hit !== undefined && isBeforePlain(now, hit.plainUntil) && this.fastHits) {
-        return hit.settled as Promise<V>
-      }
+      if (hit === undefined) return this.loadPastL1(key, loader, this.defaults, undefined)
+      if (isBeforePlain(now, hit.plainUntil) && this.fastHits) return hit.settled as Promise<V>
       return this.afterL1(key, loader, this.defaults, hit, now)
     }
     return this.getOrLoadChecked(key, loader, options)
@@ -166,19 +165,12 @@ export class CacheReads {
       }
       if (verdict === 'stale') l1Stale = entry
     }
-    // The fast path let the key through on its length alone; before any further read it must be well-formed.
-    try {
-      assertWellFormedKey(key)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    if (!this.parts.startup.done) return this.afterStart(key, loader, resolved, l1Stale)
     return this.loadPastL1(key, loader, resolved, l1Stale)
   }
 
   /**
-   * `getOrLoad` past the memory tier: joins the running load of `key`, or reads the shared tiers and
-   * loads on a miss (see Loads.afterMiss). The read comes before the flight: most calls that get here
+   * `getOrLoad` past the memory tier: waits for the cache's start if it is not over, then joins the
+   * running load of `key`, or reads the shared tiers and loads on a miss (see Loads.afterMiss). The read comes before the flight: most calls that get here
    * are hits there and need no flight at all (concurrent reads of one key in one tick share a round
    * trip anyway, see read-batcher.ts). A flight that starts and fills the key while another caller's
    * read is under way can leave that caller a miss and a second load, the same window a lease leaves
@@ -193,6 +185,13 @@ export class CacheReads {
     resolved: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
   ): Promise<V> {
+    // The fast path let the key through on its length alone; before any further read it must be well-formed.
+    try {
+      assertWellFormedKey(key)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (!this.parts.startup.done) return this.afterStart(key, loader, resolved, l1Stale)
     const { loads, stack } = this.parts
     const running = loads.join<V>(key)
     if (running !== undefined) return running

@@ -32,6 +32,15 @@ export interface KeyLookup {
   readonly seen: number
 }
 
+/**
+ * Told of each single-key read's answer just before its caller is (the stack: back-fills, and its
+ * choice of asking tiers together). An object the stack makes once, rather than a callback per read.
+ */
+export interface KeyReadWatcher {
+  /** `observedAt`: the monotonic time the read started at (see Fill.observedAt). */
+  keyRead(key: string, found: KeyLookup, from: number, now: number, observedAt: number): void
+}
+
 /** Checks tagged entries against their tags' current versions (see sync/tag-versions.ts). */
 export type TagCheck = (entries: readonly Entry[]) => Promise<boolean[]>
 
@@ -118,7 +127,8 @@ export async function lookup(
  * one more promise and microtask.
  *
  * `together`: every tier is asked at once, and their answers are then weighed in tier order exactly as
- * when asked one by one; the answers of tiers after the first fresh entry go unused.
+ * when asked one by one; the answers of tiers after the first fresh entry go unused. `watcher` hears
+ * the answer first (with `observedAt`, the time the read started).
  */
 export async function lookupKey<R>(
   tiers: readonly Tier[],
@@ -128,6 +138,8 @@ export async function lookupKey<R>(
   checkTags: TagCheck,
   use: (found: KeyLookup) => R | PromiseLike<R>,
   together = false,
+  watcher?: KeyReadWatcher,
+  observedAt = 0,
 ): Promise<R> {
   let stale: Hit | undefined
   // Versions below a tombstone seen in a faster tier are hidden.
@@ -156,10 +168,24 @@ export async function lookupKey<R>(
       }
     }
     const hit = { stored, tierIndex }
-    if (verdict === 'fresh') return use({ hit, stale, seen })
+    if (verdict === 'fresh') return answer(key, { hit, stale, seen }, from, now, use, watcher, observedAt)
     stale = hit
   }
-  return use({ hit: undefined, stale, seen })
+  return answer(key, { hit: undefined, stale, seen }, from, now, use, watcher, observedAt)
+}
+
+/** Tells `watcher`, then hands `found` to `use`. */
+function answer<R>(
+  key: string,
+  found: KeyLookup,
+  from: number,
+  now: number,
+  use: (found: KeyLookup) => R | PromiseLike<R>,
+  watcher: KeyReadWatcher | undefined,
+  observedAt: number,
+): R | PromiseLike<R> {
+  watcher?.keyRead(key, found, from, now, observedAt)
+  return use(found)
 }
 
 /** Asks every tier from `from` on for `key` at once; an answer nobody awaits cannot reject unhandled. */

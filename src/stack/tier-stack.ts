@@ -8,6 +8,7 @@ import {
   backfillsFor,
   type Hit,
   type KeyLookup,
+  type KeyReadWatcher,
   type LookupResult,
   lookup,
   lookupKey,
@@ -84,15 +85,16 @@ export class TierStack {
     const now = this.time.now()
     if (this.tiers.length === 1) return lookupKey(this.tiers, key, from, now, this.checkTags, use)
     const observedAt = this.time.monotonic()
-    const several = this.tiers.length - from > 1
-    const found = (found: KeyLookup) => {
-      const { hit } = found
-      if (several) this.pastFirstTier.note(hit === undefined || hit.tierIndex > from)
+    const together = this.tiers.length - from > 1 && this.pastFirstTier.rising
+    return lookupKey(this.tiers, key, from, now, this.checkTags, use, together, this.keyReads, observedAt)
+  }
+
+  /** What the stack does with each single-key read's answer: notes how far it went, and back-fills a hit. */
+  private readonly keyReads: KeyReadWatcher = {
+    keyRead: (key, { hit }, from, now, observedAt) => {
+      if (this.tiers.length - from > 1) this.pastFirstTier.note(hit === undefined || hit.tierIndex > from)
       if (hit !== undefined && hit.tierIndex > 0) this.backfill([[key, hit]], now, observedAt)
-      return use(found)
-    }
-    const together = several && this.pastFirstTier.rising
-    return lookupKey(this.tiers, key, from, now, this.checkTags, found, together)
+    },
   }
 
   private backfill(hits: Iterable<readonly [string, Hit]>, now: number, observedAt: number): void {

@@ -23,7 +23,8 @@ const NOTHING_FOUND: KeyLookup = Object.freeze({ hit: undefined, stale: undefine
 /**
  * The read side of a cache: `get`, `getOrLoad`, `has` and `getMany`. A read first asks the memory tier
  * synchronously (the L1 fast path: no promise until the end, no I/O), then walks the other tiers and,
- * for `getOrLoad` and `getMany`, calls the loader on a miss.
+ * for `getOrLoad` and `getMany`, calls the loader on a miss. Every entry is judged by the hit rule
+ * (stack/hit-rule.ts), and every single-key read of the shared tiers starts here, with TierStack.readKey.
  */
 export class CacheReads {
   /** The memory tier in front, if the stack starts with one. */

@@ -20,7 +20,8 @@ export type Loader<V> = (context: LoaderContext) => V | Promise<V>
 const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 
 /**
- * Single-key loads with load protection (getOrLoad's slow path):
+ * Single-key loads with load protection (getOrLoad's slow path, once its read of the shared tiers,
+ * started in cache/reads.ts, missed):
  * - single-flight in this process, and a lease across processes (one loader call cluster-wide);
  * - stale-while-revalidate within grace, refresh-ahead near the end of the fresh period;
  * - fail-safe: a failed or timed-out load is answered with the stale value, and the loader is not

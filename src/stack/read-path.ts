@@ -52,7 +52,8 @@ const NO_KEYS: readonly string[] = []
  * keys still missing, one round trip per tier. A tombstone seen in a faster tier hides older entries
  * in slower ones (a delete that reached the hot tier but not yet the warm one still counts). Fresh
  * entries carrying tags count only if no tag was invalidated after them (one more round trip, for all
- * keys of the tier at once, when tag versions are not known locally); so do stale ones.
+ * keys of the tier at once, when tag versions are not known locally); so do stale ones. Each entry is
+ * judged by the hit rule (hit-rule.ts).
  */
 export async function lookup(
   tiers: readonly Tier[],

@@ -6,14 +6,25 @@ import { type BatchLoader, loadMany } from '../load/batch.js'
 import { dueForRefresh } from '../load/entries.js'
 import type { Loader } from '../load/loads.js'
 import type { LoadOptions, ResolvedWriteOptions, WriteOptions } from '../options.js'
+import { judge, needsTagCheck, type Verdict } from '../stack/hit-rule.js'
+import type { KeyLookup } from '../stack/read-path.js'
+import type { Lease } from '../tiers/leases.js'
 import { cloneDeep } from '../tiers/protect.js'
 import type { LocalTier, SyncHit, Tier } from '../tiers/tier.js'
+import { Trend } from '../trend.js'
 import type { CacheParts } from './parts.js'
+
+/** How many reads in a row it takes to change {@link CacheReads}'s mind about requesting the lease early. */
+const TREND_LIMIT = 4
+
+/** What a read of no tier found: the answer for a stack with nothing past the memory tier. */
+const NOTHING_FOUND: KeyLookup = Object.freeze({ hit: undefined, stale: undefined, seen: 0 })
 
 /**
  * The read side of a cache: `get`, `getOrLoad`, `has` and `getMany`. A read first asks the memory tier
  * synchronously (the L1 fast path: no promise until the end, no I/O), then walks the other tiers and,
- * for `getOrLoad` and `getMany`, calls the loader on a miss.
+ * for `getOrLoad` and `getMany`, calls the loader on a miss. Every entry is judged by the hit rule
+ * (stack/hit-rule.ts), and every single-key read of the shared tiers starts here, with TierStack.readKey.
  */
 export class CacheReads {
   /** The memory tier in front, if the stack starts with one. */
@@ -28,6 +39,8 @@ export class CacheReads {
   private readonly clock: Clock
   /** The cache's clock when it is not the system clock, whose coarse reading the L1 path uses instead. */
   private readonly injectedClock: Clock | undefined
+  /** Whether recent reads of the shared tiers by `getOrLoad` mostly missed them all: then a read asks for the lease along with it. */
+  private readonly sharedMisses = new Trend(TREND_LIMIT)
 
   constructor(private readonly parts: CacheParts) {
     this.clock = parts.options.clock
@@ -65,7 +78,8 @@ export class CacheReads {
   private getPastL1<V>(key: string): Promise<V | undefined> {
     const { stack, startup } = this.parts
     if (!startup.done) return startup.wait().then(() => this.get<V>(key))
-    return stack.readKey(key, stack.slowPathStart, this.clock.now(), ({ hit }) => {
+    // Reads of the shared tiers start here for get, has and getOrLoad alike: TierStack.readKey.
+    return stack.readKey(key, ({ hit }) => {
       this.reportRead(key, hit?.tierIndex)
       return hit?.stored.entry.value as V | undefined
     })
@@ -75,7 +89,7 @@ export class CacheReads {
    * The L1 fast path: a call without options, a key too short to be over the byte limit, and a fresh
    * untagged entry in the memory tier are answered with that entry's settled promise — no allocation,
    * no I/O, nothing else to decide. Everything else goes through {@link getOrLoadChecked}, or, once the
-   * memory tier has been read, {@link afterL1}.
+   * memory tier has been read, {@link afterL1} (it had the key) or {@link loadPastL1} (it did not).
    */
   getOrLoad<V>(key: string, loader: Loader<V>, options: LoadOptions | undefined): Promise<V> {
     const l1 = this.l1
@@ -87,9 +101,8 @@ export class CacheReads {
     ) {
       const now = this.l1Now()
       const hit = l1.readHit(key, now)
-      if (hit !== undefined && isBeforePlain(now, hit.plainUntil) && this.fastHits) {
-        return hit.settled as Promise<V>
-      }
+      if (hit === undefined) return this.loadPastL1(key, loader, this.defaults, undefined)
+      if (isBeforePlain(now, hit.plainUntil) && this.fastHits) return hit.settled as Promise<V>
       return this.afterL1(key, loader, this.defaults, hit, now)
     }
     return this.getOrLoadChecked(key, loader, options)
@@ -107,7 +120,7 @@ export class CacheReads {
       return Promise.reject(error)
     }
     if (!this.parts.startup.done) return this.afterStart(key, loader, resolved, undefined)
-    if (this.l1 === undefined) return this.parts.loads.load(key, loader, resolved, undefined)
+    if (this.l1 === undefined) return this.loadPastL1(key, loader, resolved, undefined)
     const now = this.l1Now()
     return this.afterL1(key, loader, resolved, this.l1.readHit(key, now), now)
   }
@@ -122,11 +135,11 @@ export class CacheReads {
     resolved: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
   ): Promise<V> {
-    return this.parts.startup.wait().then(() => this.parts.loads.load(key, loader, resolved, l1Stale))
+    return this.parts.startup.wait().then(() => this.loadPastL1(key, loader, resolved, l1Stale))
   }
 
   /**
-   * Decides on what the memory tier answered: a fresh entry whose tags are still valid is returned
+   * Decides on what the memory tier answered, by the hit rule: a fresh entry is returned
    * (refreshed ahead in the background when it is near its end); a stale one within grace goes on to
    * the load as its fallback value; a miss loads.
    */
@@ -137,23 +150,42 @@ export class CacheReads {
     hit: SyncHit | undefined,
     now: number,
   ): Promise<V> {
-    const { sync, loads } = this.parts
+    const { loads } = this.parts
     let l1Stale: Entry | undefined
     if (hit !== undefined) {
       const entry = hit.entry
-      if (entry.tags.length === 0 || sync.tags.validSync(entry)) {
-        if (now < entry.freshUntil) {
-          if (resolved.refreshAhead > 0 && dueForRefresh(entry, now, resolved.refreshAhead)) {
-            // A value cloned for this read is this caller's: the refresh shares a copy of its own.
-            const current = hit.cloneOnRead ? cloneDeep(entry.value) : entry.value
-            loads.refreshAhead(key, loader, resolved, current as V, hit.cloneOnRead)
-          }
-          if (this.hitListened) this.reportL1Hit(key)
-          return (hit.settled ?? Promise.resolve(entry.value)) as Promise<V>
+      const verdict = this.judgeL1(entry, now)
+      if (verdict === 'fresh') {
+        if (resolved.refreshAhead > 0 && dueForRefresh(entry, now, resolved.refreshAhead)) {
+          // A value cloned for this read is this caller's: the refresh shares a copy of its own.
+          const current = hit.cloneOnRead ? cloneDeep(entry.value) : entry.value
+          loads.refreshAhead(key, loader, resolved, current as V, hit.cloneOnRead)
         }
-        l1Stale = entry
+        if (this.hitListened) this.reportL1Hit(key)
+        return (hit.settled ?? Promise.resolve(entry.value)) as Promise<V>
       }
+      if (verdict === 'stale') l1Stale = entry
     }
+    return this.loadPastL1(key, loader, resolved, l1Stale)
+  }
+
+  /**
+   * `getOrLoad` past the memory tier: waits for the cache's start if it is not over, then joins the
+   * running load of `key`, or reads the shared tiers and loads on a miss (see Loads.afterMiss). The read comes before the flight: most calls that get here
+   * are hits there and need no flight at all (concurrent reads of one key in one tick share a round
+   * trip anyway, see read-batcher.ts). A flight that starts and fills the key while another caller's
+   * read is under way can leave that caller a miss and a second load, the same window a lease leaves
+   * between processes. `l1Stale` is a stale memory-tier entry already read.
+   *
+   * While most reads miss (a cold cache, long-tail keys), the lease is requested together with the
+   * read rather than after it (see Loads.leaseWithRead); a read that hits gives it straight back.
+   */
+  private loadPastL1<V>(
+    key: string,
+    loader: Loader<V>,
+    resolved: ResolvedWriteOptions,
+    l1Stale: Entry | undefined,
+  ): Promise<V> {
     // The fast path let the key through on its length alone; before any further read it must be well-formed.
     try {
       assertWellFormedKey(key)
@@ -161,7 +193,40 @@ export class CacheReads {
       return Promise.reject(error)
     }
     if (!this.parts.startup.done) return this.afterStart(key, loader, resolved, l1Stale)
-    return loads.load(key, loader, resolved, l1Stale)
+    const { loads, stack } = this.parts
+    const running = loads.join<V>(key)
+    if (running !== undefined) return running
+    if (stack.slowPathStart === stack.tiers.length) {
+      // Nothing to read (a memory-only stack): the flight starts at once, so that a delete or close()
+      // that follows this call reaches it.
+      return this.afterSharedRead(key, loader, resolved, l1Stale, NOTHING_FOUND, undefined) as Promise<V>
+    }
+    const early = this.sharedMisses.rising ? loads.leaseWithRead(key) : undefined
+    return stack.readKey(key, (found) => this.afterSharedRead(key, loader, resolved, l1Stale, found, early))
+  }
+
+  /**
+   * `getOrLoad` once the shared tiers answered: a hit is returned (refreshed ahead when near its end)
+   * and the lease requested with the read (`early`) given back; a miss loads.
+   */
+  private afterSharedRead<V>(
+    key: string,
+    loader: Loader<V>,
+    resolved: ResolvedWriteOptions,
+    l1Stale: Entry | undefined,
+    found: KeyLookup,
+    early: Promise<Lease> | undefined,
+  ): V | Promise<V> {
+    const { hit } = found
+    const { loads } = this.parts
+    this.sharedMisses.note(hit === undefined)
+    this.reportRead(key, hit?.tierIndex)
+    if (hit === undefined) return loads.afterMiss(key, loader, resolved, l1Stale, found, early)
+    if (early !== undefined) loads.giveBack(key, early)
+    const { entry } = hit.stored
+    if (resolved.refreshAhead > 0 && dueForRefresh(entry, this.clock.now(), resolved.refreshAhead))
+      loads.refreshAhead(key, loader, resolved, cloneDeep(entry.value) as V, true)
+    return entry.value as V
   }
 
   async has(key: string): Promise<boolean> {
@@ -169,7 +234,7 @@ export class CacheReads {
     assertValidKey(key, options.maxKeyBytes)
     if (this.l1Hit(key) !== undefined) return true
     if (!this.parts.startup.done) await this.parts.startup.wait()
-    return stack.readKey(key, stack.slowPathStart, this.clock.now(), ({ hit }) => hit !== undefined)
+    return stack.readKey(key, ({ hit }) => hit !== undefined)
   }
 
   async getMany<V>(
@@ -238,8 +303,16 @@ export class CacheReads {
     if (this.l1 === undefined) return undefined
     const now = this.l1Now()
     const hit = this.l1.readHit(key, now)
-    if (hit === undefined || now >= hit.entry.freshUntil) return undefined
-    if (hit.entry.tags.length > 0 && !this.parts.sync.tags.validSync(hit.entry)) return undefined
-    return hit
+    if (hit === undefined) return undefined
+    // Fresh and untagged, as the memory tier worked out when it stored the entry.
+    if (isBeforePlain(now, hit.plainUntil)) return hit
+    return this.judgeL1(hit.entry, now) === 'fresh' ? hit : undefined
+  }
+
+  /** The hit rule for a memory-tier entry, its tags checked against the versions held in memory. */
+  private judgeL1(entry: Entry, now: number): Verdict {
+    const verdict = judge(entry, now)
+    if (!needsTagCheck(entry, verdict)) return verdict
+    return judge(entry, now, this.parts.sync.tags.validSync(entry))
   }
 }

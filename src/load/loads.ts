@@ -5,12 +5,10 @@ import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { Hit, KeyLookup } from '../stack/read-path.js'
 import type { TierStack } from '../stack/tier-stack.js'
 import { type Lease, Leases } from '../tiers/leases.js'
-import { cloneDeep } from '../tiers/protect.js'
-import type { LeaseHandoff, Tier } from '../tiers/tier.js'
-import { Trend } from '../trend.js'
+import type { LeaseHandoff } from '../tiers/tier.js'
 import type { StaleReason } from '../types/stale-reason.js'
 import { writeOptionsFor } from './caching-choice.js'
-import { dueForRefresh, fillLoaded, newestServable } from './entries.js'
+import { fillLoaded, newestServable } from './entries.js'
 import type { Flight, Flights } from './flights.js'
 import type { LoaderContext } from './loader-context.js'
 import { LoaderCounters, runLoader } from './loader-run.js'
@@ -22,11 +20,9 @@ export type Loader<V> = (context: LoaderContext) => V | Promise<V>
 
 const NO_LEASE: Lease = Object.freeze({ kind: 'none' })
 
-/** How many reads in a row it takes to change {@link Loads}'s mind about requesting the lease early. */
-const TREND_LIMIT = 4
-
 /**
- * Single-key loads with load protection (getOrLoad's slow path):
+ * Single-key loads with load protection (getOrLoad's slow path, once its read of the shared tiers,
+ * started in cache/reads.ts, missed):
  * - single-flight in this process, and a lease across processes (one loader call cluster-wide);
  * - stale-while-revalidate within grace, refresh-ahead near the end of the fresh period;
  * - fail-safe: a failed or timed-out load is answered with the stale value, and the loader is not
@@ -39,8 +35,6 @@ export class Loads {
   refreshes = 0
   leaseWaits = 0
   private readonly backoffUntil = new BoundedMap<string, number>(10_000)
-  /** Whether recent reads of the shared tiers mostly missed them all: then a read asks for the lease along with it. */
-  private readonly misses = new Trend(TREND_LIMIT)
 
   constructor(
     private readonly stack: TierStack,
@@ -50,87 +44,50 @@ export class Loads {
     readonly leases: Leases | undefined,
   ) {}
 
-  /**
-   * Joins the running load of `key`, or reads the shared tiers and starts one on a miss. The read comes
-   * before the flight: most calls that get here are hits there and need no flight at all (concurrent
-   * reads of one key in one tick share a round trip anyway, see read-batcher.ts). Concurrent misses
-   * still share one load: the first to see its miss starts the flight, the others join it. A flight
-   * that starts and fills the key while another caller's read is under way can leave that caller a
-   * miss and a second load, the same window a lease leaves between processes. `l1Stale` is a stale
-   * memory-tier entry already read.
-   *
-   * While most reads miss (a cold cache, long-tail keys), the lease is requested together with the
-   * read rather than after it: the request goes out in the same write to the coordinator as its read,
-   * so a miss waits one round trip less. A read that hits gives the lease straight back.
-   *
-   * Likewise, the read asks every shared tier at once while most reads go past the first one (see
-   * TierStack.readKey).
-   */
-  load<V>(key: string, loader: Loader<V>, options: ResolvedWriteOptions, l1Stale?: Entry): Promise<V> {
+  /** Joins the running load of `key`, if there is one. */
+  join<V>(key: string): Promise<V> | undefined {
     const running = this.flights.get(key)
-    if (running !== undefined) {
-      this.flights.joins++
-      return running.share() as Promise<V>
-    }
-    const { stack } = this
-    if (stack.slowPathStart === stack.tiers.length) {
-      // Nothing to read (a memory-only stack): the flight starts at once, so that a delete or close()
-      // that follows this call reaches it.
-      const nothing: KeyLookup = { hit: undefined, stale: undefined, seen: 0 }
-      return this.afterRead(key, loader, options, l1Stale, nothing, undefined) as Promise<V>
-    }
-    // Version 0: the lease is refused as 'changed' if the coordinator holds any entry of the key.
-    const early = this.leases !== undefined && this.misses.rising ? this.leases.acquire(key, 0) : undefined
-    return stack.readKey(key, stack.slowPathStart, this.options.clock.now(), (found) =>
-      this.afterRead(key, loader, options, l1Stale, found, early),
-    )
+    if (running === undefined) return undefined
+    this.flights.joins++
+    return running.share() as Promise<V>
   }
 
   /**
-   * A hit is returned (refreshed ahead when near its end); a miss joins or starts the key's flight.
-   * `early`: the lease requested along with the read, handed to the flight this call starts, else given back.
+   * The lease for a load of `key`, requested before its read of the shared tiers (while most reads
+   * miss them): the request goes out in the same write to the coordinator as the read, so a miss
+   * waits one round trip less. Version 0: the lease is refused as 'changed' if the coordinator holds
+   * any entry of the key. Undefined without leases.
    */
-  private afterRead<V>(
+  leaseWithRead(key: string): Promise<Lease> | undefined {
+    return this.leases?.acquire(key, 0)
+  }
+
+  /**
+   * Loads `key` after a read of the shared tiers missed (`found`): joins the key's flight if one
+   * started meanwhile (concurrent misses share one load: the first to see its miss starts it), else
+   * starts one. `l1Stale` is a stale memory-tier entry already read; `early` the lease requested along
+   * with the read, handed to the flight this call starts, else given back.
+   */
+  afterMiss<V>(
     key: string,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     l1Stale: Entry | undefined,
     found: KeyLookup,
     early: Promise<Lease> | undefined,
-  ): V | Promise<V> {
-    const { hit } = found
-    this.misses.note(hit === undefined)
-    this.reportRead(key, hit)
-    if (hit !== undefined) {
-      if (early !== undefined) this.giveBack(key, early)
-      const { entry } = hit.stored
-      if (options.refreshAhead > 0 && dueForRefresh(entry, this.options.clock.now(), options.refreshAhead))
-        this.refreshAhead(key, loader, options, cloneDeep(entry.value) as V, true)
-      return entry.value as V
-    }
-    const running = this.flights.get(key)
+  ): Promise<V> {
+    const running = this.join<V>(key)
     if (running !== undefined) {
       if (early !== undefined) this.giveBack(key, early)
-      this.flights.joins++
-      return running.share() as Promise<V>
+      return running
     }
     const flight = this.flights.start(key) as Flight<V>
     void this.runFlight(flight, loader, options, l1Stale, found, early)
     return flight.share()
   }
 
-  /** Tells `hit` and `miss` listeners what a read found. */
-  private reportRead(key: string, hit: Hit | undefined): void {
-    const { events } = this
-    if (hit === undefined) {
-      if (events.listened('miss')) events.report('miss', { key })
-    } else if (events.listened('hit')) {
-      events.report('hit', { key, tier: (this.stack.tiers[hit.tierIndex] as Tier).name })
-    }
-  }
-
   /** Releases a lease requested along with a read that turned out not to need it. */
-  private giveBack(key: string, early: Promise<Lease>): void {
+  giveBack(key: string, early: Promise<Lease>): void {
     void this.stack.track(early.then((lease) => this.leases?.release(key, lease)))
   }
 
@@ -304,12 +261,7 @@ export class Loads {
       // After a 'changed' answer the key was just written: read it again at once.
       if (!changed) await leases.wait(flight.key, leases.pollIntervalMs)
       flight.throwIfAborted()
-      const found = await this.stack.readKey(
-        flight.key,
-        this.stack.slowPathStart,
-        this.options.clock.now(),
-        asIs,
-      )
+      const found = await this.stack.readKey(flight.key, asIs)
       if (found.hit !== undefined) return { found: true, value: found.hit.stored.entry.value }
       // The version check only once in a row: bytes only Redis sees as newer (say, an entry of a
       // serializer this process lacks) must not keep it re-reading.
@@ -343,7 +295,7 @@ export class Loads {
   }
 
   private readAgain(key: string): Promise<Hit | undefined> {
-    return this.stack.readKey(key, this.stack.slowPathStart, this.options.clock.now(), (found) => found.hit)
+    return this.stack.readKey(key, (found) => found.hit)
   }
 
   private serveStale<V>(flight: Flight<V>, stale: Entry, reason: StaleReason): void {

@@ -1,5 +1,6 @@
-import { type Entry, isFresh, isServable } from '../entry.js'
+import type { Entry } from '../entry.js'
 import type { Fill, Stored, Tier, TierRead } from '../tiers/tier.js'
+import { judge, needsTagCheck } from './hit-rule.js'
 
 /** Where a key was found. */
 export interface Hit {
@@ -31,6 +32,15 @@ export interface KeyLookup {
   readonly seen: number
 }
 
+/**
+ * Told of each single-key read's answer just before its caller is (the stack: back-fills, and its
+ * choice of asking tiers together). An object the stack makes once, rather than a callback per read.
+ */
+export interface KeyReadWatcher {
+  /** `observedAt`: the monotonic time the read started at (see Fill.observedAt). */
+  keyRead(key: string, found: KeyLookup, from: number, now: number, observedAt: number): void
+}
+
 /** Checks tagged entries against their tags' current versions (see sync/tag-versions.ts). */
 export type TagCheck = (entries: readonly Entry[]) => Promise<boolean[]>
 
@@ -42,7 +52,8 @@ const NO_KEYS: readonly string[] = []
  * keys still missing, one round trip per tier. A tombstone seen in a faster tier hides older entries
  * in slower ones (a delete that reached the hot tier but not yet the warm one still counts). Fresh
  * entries carrying tags count only if no tag was invalidated after them (one more round trip, for all
- * keys of the tier at once, when tag versions are not known locally); so do stale ones.
+ * keys of the tier at once, when tag versions are not known locally); so do stale ones. Each entry is
+ * judged by the hit rule (hit-rule.ts).
  */
 export async function lookup(
   tiers: readonly Tier[],
@@ -60,7 +71,7 @@ export async function lookup(
   for (let tierIndex = from; tierIndex < tiers.length && pending.length > 0; tierIndex++) {
     const hitsBefore = hits.size
     const read = await (tiers[tierIndex] as Tier).read(pending, now)
-    let tagged: [string, Hit, boolean][] | undefined
+    let tagged: [string, Hit][] | undefined
     for (let i = 0; i < pending.length; i++) {
       const stored = read.entries[i]
       if (stored === undefined) continue
@@ -68,20 +79,20 @@ export async function lookup(
       const { entry } = stored
       const floor = floors?.get(key)
       if (floor !== undefined && entry.version < floor) continue
-      if (entry.tombstone) {
+      const verdict = judge(entry, now)
+      if (verdict === 'tombstone') {
         floors ??= new Map()
         floors.set(key, entry.version)
         seen = noteSeen(seen, key, entry.version)
         continue
       }
-      const fresh = isFresh(entry, now)
-      if (!fresh) seen = noteSeen(seen, key, entry.version)
-      if (!fresh && (!isServable(entry, now) || stale?.has(key))) continue
+      if (verdict !== 'fresh') seen = noteSeen(seen, key, entry.version)
+      if (verdict === 'expired' || (verdict === 'stale' && stale?.has(key))) continue
       const hit = { stored, tierIndex }
-      if (entry.tags.length > 0) {
+      if (needsTagCheck(entry, verdict)) {
         tagged ??= []
-        tagged.push([key, hit, fresh])
-      } else if (fresh) hits.set(key, hit)
+        tagged.push([key, hit])
+      } else if (verdict === 'fresh') hits.set(key, hit)
       else {
         stale ??= new Map()
         stale.set(key, hit)
@@ -89,12 +100,14 @@ export async function lookup(
     }
     if (tagged !== undefined) {
       const valid = await checkTags(tagged.map(([, hit]) => hit.stored.entry))
-      tagged.forEach(([key, hit, fresh], i) => {
-        if (!valid[i]) {
-          seen = noteSeen(seen, key, hit.stored.entry.version)
+      tagged.forEach(([key, hit], i) => {
+        const { entry } = hit.stored
+        const verdict = judge(entry, now, valid[i] === true)
+        if (verdict === 'invalidated') {
+          seen = noteSeen(seen, key, entry.version)
           return
         }
-        if (fresh) hits.set(key, hit)
+        if (verdict === 'fresh') hits.set(key, hit)
         else {
           stale ??= new Map()
           stale.set(key, hit)
@@ -115,7 +128,8 @@ export async function lookup(
  * one more promise and microtask.
  *
  * `together`: every tier is asked at once, and their answers are then weighed in tier order exactly as
- * when asked one by one; the answers of tiers after the first fresh entry go unused.
+ * when asked one by one; the answers of tiers after the first fresh entry go unused. `watcher` hears
+ * the answer first (with `observedAt`, the time the read started).
  */
 export async function lookupKey<R>(
   tiers: readonly Tier[],
@@ -125,6 +139,8 @@ export async function lookupKey<R>(
   checkTags: TagCheck,
   use: (found: KeyLookup) => R | PromiseLike<R>,
   together = false,
+  watcher?: KeyReadWatcher,
+  observedAt = 0,
 ): Promise<R> {
   let stale: Hit | undefined
   // Versions below a tombstone seen in a faster tier are hidden.
@@ -137,23 +153,40 @@ export async function lookupKey<R>(
     if (stored === undefined) continue
     const { entry } = stored
     if (entry.version < floor) continue
-    if (entry.tombstone) {
+    const verdict = judge(entry, now)
+    if (verdict === 'tombstone') {
       floor = entry.version
       if (entry.version > seen) seen = entry.version
       continue
     }
-    const fresh = isFresh(entry, now)
-    if (!fresh && entry.version > seen) seen = entry.version
-    if (!fresh && (!isServable(entry, now) || stale !== undefined)) continue
-    if (entry.tags.length > 0 && (await checkTags([entry]))[0] !== true) {
-      if (entry.version > seen) seen = entry.version
-      continue
+    if (verdict !== 'fresh' && entry.version > seen) seen = entry.version
+    if (verdict === 'expired' || (verdict === 'stale' && stale !== undefined)) continue
+    if (needsTagCheck(entry, verdict)) {
+      const valid = (await checkTags([entry]))[0] === true
+      if (judge(entry, now, valid) === 'invalidated') {
+        if (entry.version > seen) seen = entry.version
+        continue
+      }
     }
     const hit = { stored, tierIndex }
-    if (fresh) return use({ hit, stale, seen })
+    if (verdict === 'fresh') return answer(key, { hit, stale, seen }, from, now, use, watcher, observedAt)
     stale = hit
   }
-  return use({ hit: undefined, stale, seen })
+  return answer(key, { hit: undefined, stale, seen }, from, now, use, watcher, observedAt)
+}
+
+/** Tells `watcher`, then hands `found` to `use`. */
+function answer<R>(
+  key: string,
+  found: KeyLookup,
+  from: number,
+  now: number,
+  use: (found: KeyLookup) => R | PromiseLike<R>,
+  watcher: KeyReadWatcher | undefined,
+  observedAt: number,
+): R | PromiseLike<R> {
+  watcher?.keyRead(key, found, from, now, observedAt)
+  return use(found)
 }
 
 /** Asks every tier from `from` on for `key` at once; an answer nobody awaits cannot reject unhandled. */

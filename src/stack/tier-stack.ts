@@ -15,6 +15,7 @@ import {
   backfillsFor,
   type Hit,
   type KeyLookup,
+  type KeyReadWatcher,
   type LookupResult,
   lookup,
   lookupKey,
@@ -81,28 +82,28 @@ export class TierStack {
   }
 
   /**
-   * {@link read} for one key; the answer goes to `use` (see lookupKey). While most single-key reads go
-   * past the first tier they ask (a hot tier that lost the key, or a cold cache), every tier from
-   * `from` on is asked at once rather than one after the other: a miss then waits one round trip for
-   * all of them, and the answer is the same. Reads that stop at the first tier switch it off again.
+   * {@link read} for one key past the memory tier (from {@link slowPathStart}, at the cache clock's
+   * now): where every single-key read of the shared tiers starts (`get`, `has` and `getOrLoad`, and a
+   * load's lease waits). The answer goes to `use` (see lookupKey). While most single-key reads go past
+   * the first tier they ask (a hot tier that lost the key, or a cold cache), every tier is asked at
+   * once rather than one after the other: a miss then waits one round trip for all of them, and the
+   * answer is the same. Reads that stop at the first tier switch it off again.
    */
-  readKey<R>(
-    key: string,
-    from: number,
-    now: number,
-    use: (found: KeyLookup) => R | PromiseLike<R>,
-  ): Promise<R> {
+  readKey<R>(key: string, use: (found: KeyLookup) => R | PromiseLike<R>): Promise<R> {
+    const from = this.slowPathStart
+    const now = this.time.now()
     if (this.tiers.length === 1) return lookupKey(this.tiers, key, from, now, this.checkTags, use)
     const observedAt = this.time.monotonic()
-    const several = this.tiers.length - from > 1
-    const found = (found: KeyLookup) => {
-      const { hit } = found
-      if (several) this.pastFirstTier.note(hit === undefined || hit.tierIndex > from)
+    const together = this.tiers.length - from > 1 && this.pastFirstTier.rising
+    return lookupKey(this.tiers, key, from, now, this.checkTags, use, together, this.keyReads, observedAt)
+  }
+
+  /** What the stack does with each single-key read's answer: notes how far it went, and back-fills a hit. */
+  private readonly keyReads: KeyReadWatcher = {
+    keyRead: (key, { hit }, from, now, observedAt) => {
+      if (this.tiers.length - from > 1) this.pastFirstTier.note(hit === undefined || hit.tierIndex > from)
       if (hit !== undefined && hit.tierIndex > 0) this.backfill([[key, hit]], now, observedAt)
-      return use(found)
-    }
-    const together = several && this.pastFirstTier.rising
-    return lookupKey(this.tiers, key, from, now, this.checkTags, found, together)
+    },
   }
 
   private backfill(hits: Iterable<readonly [string, Hit]>, now: number, observedAt: number): void {

@@ -24,7 +24,7 @@ const LAYERS = [
     ],
   },
   // What the cache reports: events, the health log, diagnostics channels.
-  { name: 'events', paths: ['src/events.ts', 'src/health-log.ts', 'src/channels.ts'] },
+  { name: 'events', paths: ['src/cache-events.ts', 'src/health-log.ts', 'src/channels.ts'] },
   { name: 'codec', paths: ['src/codec/'] },
   // The tier contract and what every tier shares (counters, leases, breaker, value protection).
   { name: 'tier', paths: ['src/tiers/*'] },

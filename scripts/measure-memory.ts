@@ -16,10 +16,10 @@
  * (default 5 %) away from the bound.
  */
 import { parseArgs } from 'node:util'
+import { CacheEvents } from '../src/cache-events.js'
 import { systemClock } from '../src/clock.js'
 import { v8Serializer } from '../src/codec/serializer.js'
 import { type Entry, NO_TAGS } from '../src/entry.js'
-import { CacheEvents } from '../src/events.js'
 import type { EvictionPolicyFactory, PolicyValue } from '../src/tiers/memory/eviction-policy.js'
 import { type MemoryPolicyName, type MemoryTier, memoryTier } from '../src/tiers/memory/memory-tier.js'
 import type { Fill } from '../src/tiers/tier.js'

@@ -1,5 +1,5 @@
+import type { CacheEvents } from './cache-events.js'
 import { InvalidOptionError } from './errors.js'
-import type { CacheEvents } from './events.js'
 import type { TierState } from './types/tier-state.js'
 
 /**

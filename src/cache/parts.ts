@@ -1,5 +1,5 @@
+import { CacheEvents } from '../cache-events.js'
 import { InvalidOptionError } from '../errors.js'
-import { CacheEvents } from '../events.js'
 import { HealthLog } from '../health-log.js'
 import { Flights } from '../load/flights.js'
 import { Loads } from '../load/loads.js'

@@ -1,4 +1,4 @@
-import type { CacheEvents } from '../events.js'
+import type { CacheEvents } from '../cache-events.js'
 import type { HealthLog } from '../health-log.js'
 import type { Synchronizer } from '../sync/synchronizer.js'
 import type { Tier } from '../tiers/tier.js'

@@ -5,6 +5,7 @@
  * @module tiercache/diagnostics
  */
 export type { StaleReason, TierStats } from '../cache.js'
+export type { CacheEventMap, CacheEventName } from '../cache-events.js'
 export {
   channelNames,
   type LoadMessage,
@@ -14,7 +15,6 @@ export {
   type TierOutcome,
   type TracedOperation,
 } from '../channels.js'
-export type { CacheEventMap, CacheEventName } from '../events.js'
 export type { IdleReport } from '../stack/unwritten-fills.js'
 export type { BusStats } from '../sync/bus-counters.js'
 export type { TierHealth } from '../tiers/redis/redis-tier.js'

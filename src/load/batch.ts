@@ -1,6 +1,6 @@
+import type { CacheEvents } from '../cache-events.js'
 import type { Duration } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
-import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { TierStack } from '../stack/tier-stack.js'
 import { cloneDeep } from '../tiers/protect.js'

@@ -1,6 +1,6 @@
+import type { CacheEvents } from '../cache-events.js'
 import { isTraced, loadChannel } from '../channels.js'
 import { LoaderError, LoaderTimeoutError } from '../errors.js'
-import type { CacheEvents } from '../events.js'
 
 /** Loader calls and how they ended, for stats(). */
 export class LoaderCounters {

@@ -1,6 +1,6 @@
 import { BoundedMap } from '../bounded-map.js'
+import type { CacheEvents } from '../cache-events.js'
 import type { Entry } from '../entry.js'
-import type { CacheEvents } from '../events.js'
 import type { ResolvedCacheOptions, ResolvedWriteOptions } from '../options.js'
 import type { Hit, KeyLookup } from '../stack/read-path.js'
 import type { TierStack } from '../stack/tier-stack.js'

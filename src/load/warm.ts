@@ -1,7 +1,7 @@
+import type { CacheEvents } from '../cache-events.js'
 import type { Duration } from '../duration.js'
 import { toTimerMilliseconds } from '../duration.js'
 import { InvalidOptionError } from '../errors.js'
-import type { CacheEvents } from '../events.js'
 import type { WriteOptions } from '../options.js'
 import type { WarmProgress } from '../types/warm-progress.js'
 import type { BatchLoader } from './batch.js'

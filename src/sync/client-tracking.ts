@@ -1,4 +1,4 @@
-import type { CacheEvents } from '../events.js'
+import type { CacheEvents } from '../cache-events.js'
 import type { RedisTracker } from '../tiers/redis/connection.js'
 
 /** What server-assisted invalidation tells the cache. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { BoundedMap } from '../bounded-map.js'
+import type { CacheEvents } from '../cache-events.js'
 import type { Clock } from '../clock.js'
-import type { CacheEvents } from '../events.js'
 import type { RedisConnection, RedisSubscriber } from '../tiers/redis/connection.js'
 import { withDeadline } from '../tiers/redis/deadline.js'
 import { BusAuthenticator } from './bus-auth.js'

@@ -1,6 +1,6 @@
+import type { CacheEvents } from '../cache-events.js'
 import type { Clock } from '../clock.js'
 import type { Entry } from '../entry.js'
-import type { CacheEvents } from '../events.js'
 import type { RedisBusLink } from '../tiers/redis/redis-coordinator.js'
 import type { Coordinator, Fill, LocalTier, Tier } from '../tiers/tier.js'
 import type { BusStats } from './bus-counters.js'

@@ -1,7 +1,7 @@
+import type { CacheEvents } from '../cache-events.js'
 import type { Clock } from '../clock.js'
 import type { Serializer } from '../codec/serializer.js'
 import type { Entry } from '../entry.js'
-import type { CacheEvents } from '../events.js'
 import type { HealthLog } from '../health-log.js'
 import type { TierState } from '../types/tier-state.js'
 import type { TierCounters } from './tier-counters.js'

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
+import { CacheEvents } from '../../src/cache-events.js'
 import { v8Serializer } from '../../src/codec/serializer.js'
-import { CacheEvents } from '../../src/events.js'
 import { fillLoaded } from '../../src/load/entries.js'
 import { resolveCacheOptions, WriteOptionsResolver } from '../../src/options.js'
 import { TierStack } from '../../src/stack/tier-stack.js'

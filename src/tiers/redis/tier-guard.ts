@@ -1,5 +1,5 @@
+import type { CacheEvents } from '../../cache-events.js'
 import type { Clock } from '../../clock.js'
-import type { CacheEvents } from '../../events.js'
 import type { BreakerState } from '../../types/tier-state.js'
 import { type BreakerOptions, CircuitBreaker, isReplyError } from '../circuit-breaker.js'
 import type { TierCounters } from '../tier-counters.js'

@@ -154,8 +154,10 @@ describe('a stalled warm tier (SIGSTOP), with the circuit breaker', () => {
     latencies.length = 0
     try {
       // Before three failures open the breaker, two rounds of the 16 callers wait out a timeout: ~0.5 % of 6,000.
-      await waitFor(() => latencies.length >= 6000, {
-        what: '6,000 calls during the stall',
+      // On a fast machine 6,000 calls can all be hot hits, done before a hot entry expires (50 ms) and a
+      // read first waits on the stalled tier: the stall is measured until the breaker has opened too.
+      await waitFor(() => latencies.length >= 6000 && states.includes('open'), {
+        what: '6,000 calls during the stall, and the breaker to open',
         timeoutMs: 30_000,
       })
     } finally {

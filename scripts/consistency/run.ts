@@ -110,9 +110,14 @@ export async function runConsistencyCheck(options: ConsistencyOptions = {}): Pro
     }
     await Promise.all(children.map((child) => message(child, 'ready')))
     const started = performance.now()
+    const reached = Promise.all(children.map((child) => message(child, 'reached')))
     const done = Promise.all(children.map((child) => message(child, 'done')))
+    done.catch(() => undefined) // awaited below; a worker that dies first rejects `reached` too
     for (const child of children) child.send('start')
-    const chaosEvents = await runChaos(chaos, hot, warm, done)
+    // The workers go on past their operations until told to stop: until the chaos has happened at least once.
+    const chaosEvents = await runChaos(chaos, hot, warm, reached)
+    await reached
+    for (const child of children) child.send('stop')
     await done
     const durationMs = performance.now() - started
     return analyze(logFiles, workers, boundMs, durationMs, chaosEvents)
@@ -137,7 +142,10 @@ function message(child: ChildProcess, type: string): Promise<void> {
   })
 }
 
-/** Disturbs the servers until the workers are done; returns how many disturbances there were. */
+/**
+ * Disturbs the servers until the workers have run their operations (`done`) and there has been at
+ * least one disturbance; returns how many there were.
+ */
 async function runChaos(
   chaos: Chaos,
   hot: RedisServer,
@@ -156,12 +164,12 @@ async function runChaos(
   )
   let events = 0
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-  // The first disturbance comes early, so that even a short run (the test's) sees one.
+  // The first disturbance comes early, so that a short run (the test's) ends soon after it.
   let wait = chaos === 'kill-bus' ? 200 : 500
-  while (!finished) {
+  while (!(finished && events > 0)) {
     await pause(wait)
     wait = chaos === 'kill-bus' ? 200 : 1500
-    if (finished) break
+    if (finished && events > 0) break
     if (chaos === 'kill-bus') await hot.command('CLIENT', 'KILL', 'TYPE', 'pubsub').catch(() => undefined)
     else if (chaos === 'stall-hot') {
       // The server keeps its connections but answers nothing: only heartbeats can notice.

@@ -96,13 +96,22 @@ async function updateProduct(id: number): Promise<void> {
   )
 }
 
+/** Set when the parent says so: the loops stop once they have also run their `count` operations. */
+let stopping = false
+let loopsReached = 0
+
+/**
+ * Runs `count` operations, tells the parent once every loop has, then goes on until the parent says
+ * stop: so that the run lasts until the parent has seen what it waits for (a disturbance of the
+ * servers), however fast this machine gets through `count`.
+ */
 async function loop(index: number, count: number): Promise<void> {
   const owner = worker * loops + index
   const owners = workers * loops
   const owned = Array.from({ length: Math.ceil(products / owners) }, (_, i) => i * owners + owner).filter(
     (id) => id < products,
   )
-  for (let i = 0; i < count; i++) {
+  const step = async () => {
     const dice = random()
     try {
       if (dice < 0.85) await readProduct(Math.floor(random() ** 2 * products))
@@ -113,12 +122,22 @@ async function loop(index: number, count: number): Promise<void> {
       log.write(`${JSON.stringify({ t: 'e', m: String(error) })}\n`)
     }
   }
+  for (let i = 0; i < count; i++) await step()
+  if (++loopsReached === loops) process.send?.({ type: 'reached' })
+  for (let i = 0; !stopping; i++) {
+    await step()
+    // Memory hits never leave the microtask queue: let the parent's "stop" message in.
+    if (i % 20 === 19) await new Promise(setImmediate)
+  }
 }
 
 async function main(): Promise<void> {
   await cache.ready({ timeout: '10s' })
   process.send?.({ type: 'ready' })
   await new Promise<void>((resolve) => process.once('message', () => resolve()))
+  process.once('message', () => {
+    stopping = true
+  })
   const started = now()
   await Promise.all(Array.from({ length: loops }, (_, i) => loop(i, Math.ceil(operations / loops))))
   const stats = cache.stats()

@@ -171,16 +171,23 @@ describe('geographic hierarchy: 2 regions × 2 data centers, 7 Redis servers beh
 
     hierarchy.server('us').proxy.setDelay(150) // region us answers in 300 ms
     const localUsEast = hierarchy.server('us-east')
+    const localKey = `local@us-east:${namespace}:page:1`
+    // The first read starts before the delete: it reaches the lagging region ahead of the delete's write
+    // there (which leaves only after the global level answered), so it reads the old value.
+    await localUsEast.redis.command('DEL', localKey)
+    const firstStartedAt = Date.now()
+    const first = usEast.get('page:1')
     const deleting = euWest.delete('page:1').then(() => Date.now())
     let resolvedAt: number | undefined
     void deleting.then((at) => {
       resolvedAt = at
     })
-    const reads: { startedAt: number; value: unknown }[] = []
+    const reads: { startedAt: number; value: unknown }[] = [{ startedAt: firstStartedAt, value: await first }]
+    await usEast.idle()
     // Meanwhile us-east keeps losing its local copy (eviction) and reading through to the lagging region,
     // for real time: Redis expires the 100 ms tombstones by its own clock, and the region lags 300 ms.
     while (resolvedAt === undefined || Date.now() < resolvedAt + 700) {
-      await localUsEast.redis.command('DEL', `local@us-east:${namespace}:page:1`)
+      await localUsEast.redis.command('DEL', localKey)
       const startedAt = Date.now()
       reads.push({ startedAt, value: await usEast.get('page:1') })
       await usEast.idle()

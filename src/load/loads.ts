@@ -56,10 +56,11 @@ export class Loads {
    * The lease for a load of `key`, requested before its read of the shared tiers (while most reads
    * miss them): the request goes out in the same write to the coordinator as the read, so a miss
    * waits one round trip less. Version 0: the lease is refused as 'changed' if the coordinator holds
-   * any entry of the key. Undefined without leases.
+   * any entry of the key. The read must follow in the same turn: the coordinator may answer its own
+   * tier's read of the key with the lease request. Undefined without leases.
    */
   leaseWithRead(key: string): Promise<Lease> | undefined {
-    return this.leases?.acquire(key, 0)
+    return this.leases?.acquire(key, 0, true)
   }
 
   /**

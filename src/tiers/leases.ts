@@ -34,10 +34,13 @@ export class Leases {
     private readonly announce: (keys: readonly string[]) => Promise<void>,
   ) {}
 
-  /** `seenVersion`: the newest version of the key the caller's read saw; omit it to skip that check. */
-  async acquire(key: string, seenVersion?: number): Promise<Lease> {
+  /**
+   * `seenVersion`: the newest version of the key the caller's read saw; omit it to skip that check.
+   * `alongRead`: the caller reads the key in this same turn (see Coordinator.acquireLease).
+   */
+  async acquire(key: string, seenVersion?: number, alongRead = false): Promise<Lease> {
     const token = `${this.prefix}:${++this.counter}`
-    const answer = await this.coordinator.acquireLease(key, token, this.ttlMs, seenVersion)
+    const answer = await this.coordinator.acquireLease(key, token, this.ttlMs, seenVersion, alongRead)
     if (answer === undefined) return NO_LEASE
     if ('changed' in answer) return CHANGED
     return answer.taken ? { kind: 'held', token, clock: answer.clock } : TAKEN

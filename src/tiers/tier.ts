@@ -209,12 +209,17 @@ export interface Coordinator<Bus = unknown> {
    * `seenVersion`: the newest version of the key the caller's read saw (0 for none); a coordinator that
    * can compare it with the entry in the same round trip answers `changed` when the entry is newer.
    * Undefined when unanswered.
+   *
+   * `alongRead`: the caller reads the key from the tiers in the same turn, starting now. A coordinator
+   * that can read the entry in the lease request's round trip may answer its own tier's read of the
+   * key with it, so that read costs no command of its own.
    */
   acquireLease(
     key: string,
     token: string,
     ttlMs: number,
     seenVersion?: number,
+    alongRead?: boolean,
   ): Promise<LeaseAnswer | undefined>
   /** Gives the lease back if `token` still holds it; true if another process was waiting for the fill. */
   releaseLease(key: string, token: string): Promise<boolean>

@@ -6,6 +6,7 @@ import { asArray } from './replies.js'
 import {
   ACQUIRE_LEASE,
   ACQUIRE_LEASE_ONLY,
+  ACQUIRE_LEASE_READING,
   INVALIDATE_TAGS,
   ISSUE_VERSION_ONLY,
   READ_CLOCK,
@@ -36,6 +37,11 @@ export interface CoordinatorLinks extends RedisBusLink {
   readonly writer: RedisConnection
   /** Remembers a set or delete the tier missed, to replay when it is back. */
   remember(fill: Fill): void
+  /**
+   * Answers the tier's next read of `key`, if it comes in this same turn, with `reply`: the entry's
+   * bytes (or nothing) that a lease request read along, or NO_ANSWER.
+   */
+  answerNextRead(key: string, reply: Promise<unknown>): void
 }
 
 /**
@@ -139,20 +145,23 @@ export class RedisCoordinator implements Coordinator<RedisBusLink> {
   /**
    * Takes the load lease of `key` for `ttlMs` if it is free, and reads the clock in the same round trip
    * (the load's start version). Undefined when the tier did not answer.
-   */
-  /**
+   *
    * On a single server the lease request also compares the entry's version with `seenVersion`, so a
-   * load that finished between the caller's read and this request is not repeated. On a cluster the
-   * entry lives in another slot than the lease, so there is no such check: that window stays open.
+   * load that finished between the caller's read and this request is not repeated; `alongRead` with
+   * version 0, it reads the entry too and answers the tier's read of the key with it (one command
+   * less on a miss). On a cluster the entry lives in another slot than the lease, so there is no such
+   * check: that window stays open.
    */
   async acquireLease(
     key: string,
     token: string,
     ttlMs: number,
     seenVersion?: number,
+    alongRead = false,
   ): Promise<LeaseAnswer | undefined> {
     if (this.guard.failedRecently()) return undefined
     if (this.keys.topology === 'cluster') return this.acquireLeaseApart(key, token, ttlMs, seenVersion)
+    if (alongRead && seenVersion === 0) return this.acquireLeaseReading(key, token, ttlMs)
     const { writer } = this.links
     const reply = await this.guard.call('lease', writer, () =>
       runScript(
@@ -164,6 +173,32 @@ export class RedisCoordinator implements Coordinator<RedisBusLink> {
     )
     if (reply === NO_ANSWER) return undefined
     const [taken, clock] = asArray(reply)
+    if (Number(taken) === 2) return { changed: true }
+    return { taken: Number(taken) === 1, clock: Number(String(clock)) }
+  }
+
+  /** ACQUIRE_LEASE_READING: the lease (checked against any entry) and the entry, whose bytes answer the tier's read. */
+  private async acquireLeaseReading(
+    key: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<LeaseAnswer | undefined> {
+    const { writer } = this.links
+    const reply = this.guard.call('lease', writer, () =>
+      runScript(
+        writer,
+        ACQUIRE_LEASE_READING,
+        [this.keys.lease(key), this.keys.clock, this.keys.awaited(key), this.keys.entry(key)],
+        [token, String(ttlMs)],
+      ),
+    )
+    this.links.answerNextRead(
+      key,
+      reply.then((answer) => (answer === NO_ANSWER ? NO_ANSWER : asArray(answer)[2])),
+    )
+    const answer = await reply
+    if (answer === NO_ANSWER) return undefined
+    const [taken, clock] = asArray(answer)
     if (Number(taken) === 2) return { changed: true }
     return { taken: Number(taken) === 1, clock: Number(String(clock)) }
   }

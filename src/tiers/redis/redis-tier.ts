@@ -284,6 +284,10 @@ export class RedisTier implements SharedTier, WatchedTier {
     this.recovery.replay.missedWrite(fill)
   }
 
+  answerNextRead(key: string, reply: Promise<unknown>): void {
+    this.reads.answerNextRead(key, reply)
+  }
+
   /** Deletes every key of this namespace in this tier: SCAN + UNLINK in batches, never KEYS or FLUSHDB. */
   async clear(): Promise<void> {
     await this.scan.clear(false)

@@ -55,6 +55,25 @@ return { taken and 1 or 0, string.format('%.0f', clock) }
 `)
 
 /**
+ * ACQUIRE_LEASE for a lease requested along with the key's read, with no version seen yet (0), that
+ * answers the read too: the entry's bytes come back as the third element (false where the key holds
+ * nothing or no string), so the read needs no MGET of its own. KEYS and ARGV[1..2] as ACQUIRE_LEASE.
+ * Returns { 2, '0', entry } when the key holds an entry (any version above 0), else
+ * { 1 | 0 (taken by us?), clock, entry }.
+ */
+export const ACQUIRE_LEASE_READING = script(`
+local entry = redis.pcall('GET', KEYS[4])
+if type(entry) ~= 'string' then entry = false end
+if entry and #entry >= 36 and string.byte(entry, 1) == 193 and string.byte(entry, 2) == 1 then
+  if struct.unpack('>d', entry, 5) > 0 then return { 2, '0', entry } end
+end
+local taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+if not taken then redis.call('SET', KEYS[3], '1', 'PX', ARGV[2]) end
+${READ_CLOCK_LUA}
+return { taken and 1 or 0, string.format('%.0f', clock), entry }
+`)
+
+/**
  * Lua that issues a new version into `version` (a local the including script declares): Redis TIME in microseconds, or one more than the
  * stored clock if that is ahead, stored back as the clock. Strictly greater than every version
  * issued and every clock value returned by READ_WITH_CLOCK before it.

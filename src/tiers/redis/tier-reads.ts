@@ -17,6 +17,9 @@ import { NO_ANSWER, type TierGuard } from './tier-guard.js'
  */
 export class TierReads {
   private readonly batcher: ReadBatcher<Stored, TierRead>
+  /** The key whose next read `answered` answers, until the end of the current turn (see answerNextRead). */
+  private answeredKey: string | undefined
+  private answered: Promise<unknown> | undefined
 
   constructor(
     private readonly name: string,
@@ -34,8 +37,43 @@ export class TierReads {
   }
 
   read(keys: readonly string[]): Promise<TierRead> {
-    if (keys.length === 1) return this.batcher.read(keys[0] as string)
+    if (keys.length === 1) {
+      const key = keys[0] as string
+      if (key === this.answeredKey && !isTraced(tierChannel)) return this.readAnswered(key)
+      return this.batcher.read(key)
+    }
     return this.fetch(keys).then((values) => ({ entries: values }))
+  }
+
+  /**
+   * Lets the next single-key read of `key` take `reply` (the entry's bytes, null, or NO_ANSWER: what a
+   * lease request read along, see RedisCoordinator.acquireLease) instead of an MGET. Only a read in the
+   * same turn may: one that comes later must see what was written since the lease request was sent.
+   */
+  answerNextRead(key: string, reply: Promise<unknown>): void {
+    this.answeredKey = key
+    this.answered = reply
+    queueMicrotask(this.forgetAnswer)
+  }
+
+  private readonly forgetAnswer = (): void => {
+    this.answeredKey = undefined
+    this.answered = undefined
+  }
+
+  /** A read answered by a lease request: counted and decoded as an MGET's reply would be. */
+  private readAnswered(key: string): Promise<TierRead> {
+    const reply = this.answered as Promise<unknown>
+    this.forgetAnswer()
+    const started = process.hrtime.bigint()
+    return reply.then((raw) => {
+      if (raw === NO_ANSWER) {
+        this.counters.misses++
+        return { entries: [] }
+      }
+      this.counters.recordLatency(started)
+      return { entries: [this.decode(key, raw, this.context.clock.now())] }
+    })
   }
 
   /** One round trip of MGETs (pipelined), merged back in order, published on `tiercache:tier` when traced. */

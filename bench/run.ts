@@ -12,6 +12,7 @@ import {
 } from './lib/report.js'
 import { runWorkload, type WorkloadResult } from './lib/runner.js'
 import { latestFigures, targetsSection } from './lib/targets.js'
+import { BUILD_ENV, ensureBuilt } from './lib/tiercache-build.js'
 import { manyProcessesTable, manyProcessesTargets } from './many-processes/report.js'
 import {
   MANY_PROCESSES,
@@ -63,7 +64,10 @@ async function main(): Promise<number> {
     (workload) => options.workloads.length === 0 || options.workloads.includes(workload.name),
   )
   const startedAt = new Date()
-  const env: BenchEnv = await openEnv(options.dist)
+  if (options.build === 'dist') ensureBuilt((line) => console.error(line))
+  const env: BenchEnv = await openEnv(options.build)
+  // Worker processes (stampede, many-processes) inherit the environment: they load the same build.
+  process.env[BUILD_ENV] = options.build
   const stop = () => {
     void env.close().finally(() => process.exit(130))
   }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { WARMUP_MAX_ROUNDS, WARMUP_MIN_OPS } from './measure.js'
+import type { TiercacheBuild } from './tiercache-build.js'
 
 export interface BenchOptions {
   /** Workload names to run, in order; empty means all. */
@@ -12,8 +13,8 @@ export interface BenchOptions {
   readonly durationMs: number
   /** Warm-up per library before the first measured run, in ms. */
   readonly warmupMs: number
-  /** Bench the built package (dist/) instead of the TypeScript sources. */
-  readonly dist: boolean
+  /** Which tiercache to bench: the built package (default, built if stale) or the sources (`--src`). */
+  readonly build: TiercacheBuild
   /** Write a CPU profile of each workload's measured runs into this directory. */
   readonly profileDir: string | undefined
   /** Leave BENCHMARKS.md untouched (still prints and writes the JSON report). */
@@ -36,7 +37,8 @@ Options:
   --duration <ms>     length of one measured run (default ${DEFAULTS.durationMs})
   --warmup <ms>       warm-up per library before measuring (default ${DEFAULTS.warmupMs}), repeated until
                       the library has run ${WARMUP_MIN_OPS.toLocaleString('en-US')} operations, at most ${WARMUP_MAX_ROUNDS} times (0: no warm-up)
-  --dist              bench the built package (run \`npm run build\` first) instead of src/
+  --src               bench the TypeScript sources (through tsx) instead of the built package,
+                      which is what users run and is built first when older than src/
   --profile <dir>     write a CPU profile (.cpuprofile) of each workload's measured runs to <dir>;
                       combine with --library to profile one library
   --no-markdown       do not update BENCHMARKS.md
@@ -58,7 +60,7 @@ export function parseOptions(argv: readonly string[], workloadNames: readonly st
       runs: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
-      dist: { type: 'boolean', default: false },
+      src: { type: 'boolean', default: false },
       profile: { type: 'string' },
       'no-markdown': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -78,7 +80,7 @@ export function parseOptions(argv: readonly string[], workloadNames: readonly st
     runs: positiveInteger(values.runs, '--runs', DEFAULTS.runs),
     durationMs: positiveInteger(values.duration, '--duration', DEFAULTS.durationMs),
     warmupMs: positiveInteger(values.warmup, '--warmup', DEFAULTS.warmupMs, true),
-    dist: values.dist ?? false,
+    build: values.src ? 'src' : 'dist',
     profileDir: values.profile,
     writeMarkdown: !(values['no-markdown'] ?? false),
     help: values.help ?? false,

@@ -1,17 +1,17 @@
 import { createClient } from 'redis'
-import * as tiercacheSources from '../../src/index.js'
 import { type RedisServer, startRedis } from '../../test/support/redis-server.js'
+import { loadTiercache, type TiercacheBuild, type TiercacheModule } from './tiercache-build.js'
 
-export type TiercacheModule = typeof tiercacheSources
+export type { TiercacheModule }
 
 /** What every workload gets: a private redis-server, a way to count its commands, and the tiercache build to bench. */
 export interface BenchEnv {
   readonly redisUrl: string
   readonly redisVersion: string
-  /** The package under test: the TypeScript sources, or the built dist/ with `--dist`. */
+  /** The package under test: the built dist/, or the TypeScript sources with `--src`. */
   readonly tiercache: TiercacheModule
-  /** Which build `tiercache` is, for the report. */
-  readonly tiercacheBuild: 'src' | 'dist'
+  /** Which build `tiercache` is, for the report and for worker processes. */
+  readonly tiercacheBuild: TiercacheBuild
   /** Commands the server has processed so far (excluding the probe's own queries). */
   commandsProcessed(): Promise<number>
   /** CPU seconds (user + system) the server has used so far. */
@@ -25,8 +25,8 @@ export interface BenchEnv {
  * Starts a fresh redis-server on a free port (never the machine's shared instance), with no
  * persistence, and a probe connection that reads `INFO stats`.
  */
-export async function openEnv(dist: boolean): Promise<BenchEnv> {
-  const tiercache = dist ? await loadDist() : tiercacheSources
+export async function openEnv(build: TiercacheBuild): Promise<BenchEnv> {
+  const tiercache = await loadTiercache(build)
   const server: RedisServer = await startRedis()
   const probe = createClient({ url: server.url })
   probe.on('error', () => undefined)
@@ -43,7 +43,7 @@ export async function openEnv(dist: boolean): Promise<BenchEnv> {
     redisUrl: server.url,
     redisVersion,
     tiercache,
-    tiercacheBuild: dist ? 'dist' : 'src',
+    tiercacheBuild: build,
     async commandsProcessed() {
       const stats = await info('stats')
       // The server counts a command once it has run, so this INFO is not in its own answer.
@@ -64,15 +64,5 @@ export async function openEnv(dist: boolean): Promise<BenchEnv> {
       await probe.close().catch(() => undefined)
       await server.stop()
     },
-  }
-}
-
-async function loadDist(): Promise<TiercacheModule> {
-  // A computed specifier keeps the type checker from requiring a build.
-  const specifier = new URL('../../dist/index.js', import.meta.url).href
-  try {
-    return (await import(specifier)) as TiercacheModule
-  } catch (error) {
-    throw new Error(`--dist needs a build; run \`npm run build\` first (${String(error)})`)
   }
 }

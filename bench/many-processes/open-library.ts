@@ -12,7 +12,7 @@ import { CacheableMemory } from 'cacheable'
 import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
 import { createNotificationPair, Loader, RedisCache } from 'layered-loader'
-import { createCache, memoryTier, redisTier } from '../../src/index.js'
+import { loadTiercache, workerBuild } from '../lib/tiercache-build.js'
 import { LIMITS, redisHostPort } from '../libraries/common.js'
 
 /** One process's handle on a library: read through it, write a new value, close it. */
@@ -59,6 +59,7 @@ export async function openSharedCache(library: string, options: SharedCacheOptio
 }
 
 async function openTiercache(options: SharedCacheOptions): Promise<SharedCache> {
+  const { createCache, memoryTier, redisTier } = await loadTiercache(workerBuild())
   const cache = createCache({
     namespace: options.scope,
     tiers: [

@@ -11,7 +11,7 @@ import { redisDriver } from 'bentocache/drivers/redis'
 import { createCache as createCacheManager } from 'cache-manager'
 import { CacheableMemory } from 'cacheable'
 import { Keyv } from 'keyv'
-import { createCache, memoryTier, redisTier } from '../../src/index.js'
+import { loadTiercache, workerBuild } from '../lib/tiercache-build.js'
 
 const library = process.env.LIBRARY as string
 const url = process.env.REDIS_URL as string
@@ -23,6 +23,7 @@ type Read = (key: string, loader: () => Promise<string>) => Promise<unknown>
 
 async function open(): Promise<{ read: Read; close(): Promise<void> }> {
   if (library === 'tiercache') {
+    const { createCache, memoryTier, redisTier } = await loadTiercache(workerBuild())
     const cache = createCache({ namespace: scope, tiers: [memoryTier(), redisTier({ name: 'redis', url })] })
     await cache.ready()
     return { read: (key, loader) => cache.getOrLoad(key, loader), close: () => cache.close() }

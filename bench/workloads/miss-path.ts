@@ -22,8 +22,11 @@ export const missPath: Workload = {
     '`GET` warm, loader, `SET` hot, `SET` warm, one awaited command at a time.',
   keyCount: 1000,
   shape: { callers: 1, batch: 16, yieldToEventLoop: true },
-  // ≤ 1.2× the hand-written flow's time per miss, i.e. at least 1 / 1.2 of its throughput.
-  targets: [{ against: 'seed hand-written', atLeast: 1 / 1.2 }],
+  // As the Targets section holds it (bench/lib/targets.ts).
+  targets: [
+    { against: 'seed hand-written', atLeast: 1.3 },
+    { against: 'seed hand-written', atLeast: 1, metric: 'redis-cpu' },
+  ],
   layout: 'memory+hot+warm',
   scope: 'bench-miss',
   libraries: [

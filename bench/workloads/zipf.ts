@@ -24,7 +24,8 @@ export const zipf: Workload = {
   orderLength: 1 << 20,
   memoryEntries: 10_000,
   shape: { callers: 16, batch: 32 },
-  targets: [],
+  // As the Targets section holds it (bench/lib/targets.ts).
+  targets: [{ against: 'layered-loader', atLeast: 1 }],
   layout: 'memory+hot+warm',
   scope: 'bench-zipf',
   libraries: [tiercacheSubject, bentocacheSubject, cacheManagerSubject, layeredLoaderSubject],

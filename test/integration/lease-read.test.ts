@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { CacheEvents } from '../../src/cache-events.js'
 import { v8Serializer } from '../../src/codec/serializer.js'
 import { resolveCacheOptions } from '../../src/options.js'
 import { redisTier } from '../../src/tiers/redis/redis-tier-factory.js'
 import type { SharedTier } from '../../src/tiers/tier.js'
 import { closeClients, nodeRedis } from '../support/fixtures.js'
 import { commandCalls, type RedisServer, startRedis } from '../support/redis-server.js'
+import { tierContext } from '../support/tier-context.js'
 
 let server: RedisServer
 
@@ -21,15 +21,7 @@ afterAll(async () => {
 async function tier(namespace: string): Promise<SharedTier> {
   const definition = redisTier({ name: 'hot', client: await nodeRedis(server) })
   const options = resolveCacheOptions({ namespace, tiers: [definition] }, [definition])
-  const created = definition.create({
-    namespace: options.namespace,
-    serializer: v8Serializer,
-    serializers: options.serializers,
-    events: new CacheEvents(),
-    maxKeyBytes: options.maxKeyBytes,
-    maxValueBytes: options.maxValueBytes,
-    clock: options.clock,
-  }) as SharedTier
+  const created = definition.create(tierContext(options)) as SharedTier
   created.coordinator?.appoint()
   return created
 }

@@ -1,10 +1,9 @@
 import { describe, expect, test } from 'vitest'
-import { CacheEvents } from '../../src/cache-events.js'
-import { v8Serializer } from '../../src/codec/serializer.js'
 import { fillLoaded } from '../../src/load/entries.js'
 import { resolveCacheOptions, WriteOptionsResolver } from '../../src/options.js'
 import { TierStack } from '../../src/stack/tier-stack.js'
 import { memoryTier } from '../../src/tiers/memory/memory-tier.js'
+import { tierContext } from '../support/tier-context.js'
 
 /**
  * Fills `size` loaded keys through a memory-tier stack and counts how often fillLoaded reads the
@@ -13,15 +12,7 @@ import { memoryTier } from '../../src/tiers/memory/memory-tier.js'
 async function flightReads(size: number): Promise<number> {
   const definition = memoryTier({ maxEntries: size * 2 })
   const options = resolveCacheOptions({ tiers: [definition] }, [definition])
-  const tier = definition.create({
-    namespace: options.namespace,
-    serializer: v8Serializer,
-    serializers: options.serializers,
-    events: new CacheEvents(),
-    maxKeyBytes: options.maxKeyBytes,
-    maxValueBytes: options.maxValueBytes,
-    clock: options.clock,
-  })
+  const tier = definition.create(tierContext(options))
   const stack = new TierStack([tier], undefined, async (entries) => entries.map(() => true))
   let reads = 0
   const startedAt = performance.now()

@@ -161,46 +161,21 @@ export class RedisCoordinator implements Coordinator<RedisBusLink> {
   ): Promise<LeaseAnswer | undefined> {
     if (this.guard.failedRecently()) return undefined
     if (this.keys.topology === 'cluster') return this.acquireLeaseApart(key, token, ttlMs, seenVersion)
-    if (alongRead && seenVersion === 0) return this.acquireLeaseReading(key, token, ttlMs)
+    // With version 0 and the read following in this turn, the request reads the entry for that read too.
+    const reading = alongRead && seenVersion === 0
     const { writer } = this.links
-    const reply = await this.guard.call('lease', writer, () =>
-      runScript(
-        writer,
-        ACQUIRE_LEASE,
-        [this.keys.lease(key), this.keys.clock, this.keys.awaited(key), this.keys.entry(key)],
-        [token, String(ttlMs), seenVersion === undefined ? '' : String(seenVersion)],
-      ),
-    )
-    if (reply === NO_ANSWER) return undefined
-    const [taken, clock] = asArray(reply)
-    if (Number(taken) === 2) return { changed: true }
-    return { taken: Number(taken) === 1, clock: Number(String(clock)) }
-  }
-
-  /** ACQUIRE_LEASE_READING: the lease (checked against any entry) and the entry, whose bytes answer the tier's read. */
-  private async acquireLeaseReading(
-    key: string,
-    token: string,
-    ttlMs: number,
-  ): Promise<LeaseAnswer | undefined> {
-    const { writer } = this.links
+    const keys = [this.keys.lease(key), this.keys.clock, this.keys.awaited(key), this.keys.entry(key)]
     const reply = this.guard.call('lease', writer, () =>
-      runScript(
-        writer,
-        ACQUIRE_LEASE_READING,
-        [this.keys.lease(key), this.keys.clock, this.keys.awaited(key), this.keys.entry(key)],
-        [token, String(ttlMs)],
-      ),
+      reading
+        ? runScript(writer, ACQUIRE_LEASE_READING, keys, [token, String(ttlMs)])
+        : runScript(writer, ACQUIRE_LEASE, keys, [
+            token,
+            String(ttlMs),
+            seenVersion === undefined ? '' : String(seenVersion),
+          ]),
     )
-    this.links.answerNextRead(
-      key,
-      reply.then((answer) => (answer === NO_ANSWER ? NO_ANSWER : asArray(answer)[2])),
-    )
-    const answer = await reply
-    if (answer === NO_ANSWER) return undefined
-    const [taken, clock] = asArray(answer)
-    if (Number(taken) === 2) return { changed: true }
-    return { taken: Number(taken) === 1, clock: Number(String(clock)) }
+    if (reading) this.links.answerNextRead(key, reply.then(entryRead))
+    return leaseAnswer(await reply)
   }
 
   /**
@@ -257,4 +232,17 @@ export class RedisCoordinator implements Coordinator<RedisBusLink> {
     // Without an answer, assume someone waits: an extra announcement is cheap, a missing one costs a poll.
     return reply === NO_ANSWER || Number(reply) === 1
   }
+}
+
+/** What ACQUIRE_LEASE and ACQUIRE_LEASE_READING answer: { 1 | 0 | 2 (changed), clock, … }. */
+function leaseAnswer(reply: unknown): LeaseAnswer | undefined {
+  if (reply === NO_ANSWER) return undefined
+  const [taken, clock] = asArray(reply)
+  if (Number(taken) === 2) return { changed: true }
+  return { taken: Number(taken) === 1, clock: Number(String(clock)) }
+}
+
+/** The entry's bytes ACQUIRE_LEASE_READING read along (or NO_ANSWER), for the tier's read of the key. */
+function entryRead(reply: unknown): unknown {
+  return reply === NO_ANSWER ? NO_ANSWER : asArray(reply)[2]
 }

@@ -1,20 +1,12 @@
 import { describe, expect, test } from 'vitest'
 import type { Entry } from '../../src/entry.js'
 import { judge, needsTagCheck } from '../../src/stack/hit-rule.js'
+import { entryAt } from '../support/entry.js'
 
 const NOW = 10_000
 
 function entry(fields: Partial<Entry>): Entry {
-  return {
-    value: 'v',
-    version: 1,
-    createdAt: 0,
-    freshUntil: NOW + 1000,
-    staleUntil: NOW + 1000,
-    tags: [],
-    tombstone: false,
-    ...fields,
-  }
+  return entryAt(NOW, fields)
 }
 
 describe('judge', () => {

@@ -4,6 +4,7 @@ import type { Entry } from '../../src/entry.js'
 import { lookup, lookupKey } from '../../src/stack/read-path.js'
 import type { Stored, Tier } from '../../src/tiers/tier.js'
 import { TierCounters } from '../../src/tiers/tier-counters.js'
+import { entryAt } from '../support/entry.js'
 
 const NOW = 10_000
 
@@ -79,17 +80,7 @@ describe('lookupKey', () => {
 
   test('tiers asked together are all asked before any answers; an answer not needed may even fail unseen', async () => {
     const asked: number[] = []
-    const fresh: Stored = {
-      entry: {
-        value: 'v',
-        version: 1,
-        createdAt: 0,
-        freshUntil: NOW + 1000,
-        staleUntil: NOW + 1000,
-        tags: [],
-        tombstone: false,
-      },
-    }
+    const fresh: Stored = { entry: entryAt(NOW) }
     const tiers = [fresh, undefined, undefined].map(
       (stored, index): Tier => ({
         ...tierWith(stored, index),

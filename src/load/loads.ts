@@ -127,7 +127,7 @@ export class Loads {
       const backingOff = this.backingOff(key)
       if (stale !== undefined && (options.staleWhileRevalidate || backingOff)) {
         this.serveStale(flight, stale, backingOff ? 'backoff' : 'revalidate')
-        await this.revalidate(flight, loader, options, early)
+        await this.revalidate(flight, loader, options, early, found.seen)
         return
       }
       await this.loadForCaller(flight, loader, options, stale, found.seen, early)
@@ -138,19 +138,25 @@ export class Loads {
     }
   }
 
-  /** A background refresh (stale-while-revalidate, refresh-ahead): once across processes; failures start the back-off. */
+  /**
+   * A background refresh (stale-while-revalidate, refresh-ahead): once across processes; failures start
+   * the back-off. `seenVersion`: the newest version the read that found the entry stale saw; if the key
+   * holds a newer one by the time the lease is asked for, another process has refreshed it already.
+   */
   private async revalidate<V>(
     flight: Flight<V>,
     loader: Loader<V>,
     options: ResolvedWriteOptions,
     early?: Promise<Lease>,
+    seenVersion?: number,
   ): Promise<void> {
     if (this.backingOff(flight.key)) {
       if (early !== undefined) this.giveBack(flight.key, early)
       return
     }
-    const lease = await this.leaseAfterRead(flight.key, early, undefined)
-    if (lease.kind === 'taken') return // another process is refreshing it
+    const lease = await this.leaseAfterRead(flight.key, early, seenVersion)
+    // Another process is refreshing it, or has just done so.
+    if (lease.kind === 'taken' || lease.kind === 'changed') return
     this.refreshes++
     try {
       await this.loadAndFill(flight, loader, options, lease, undefined)

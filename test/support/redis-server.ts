@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createClient } from 'redis'
-import { answersPing, freePort } from '../../src/cli/redis/local-server.js'
+import { answersPing } from '../../src/cli/redis/local-server.js'
+import { freePort } from './ports.js'
 
 export { freePort }
 

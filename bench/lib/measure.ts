@@ -132,6 +132,26 @@ export async function measureRun(
 }
 
 /**
+ * Walks the whole key order once, untimed: caller `c` of `shape.callers` awaits `op` on its own share,
+ * the positions a measured run starts it on and goes on from. Returns the operations run.
+ */
+export async function walkWholeOrder(
+  op: (key: string) => Promise<unknown>,
+  dataset: Dataset,
+  shape: RunShape,
+): Promise<number> {
+  const share = Math.floor(dataset.order.length / shape.callers)
+  const walk = async (first: number) => {
+    for (let i = first; i < first + share; i++) {
+      await op(dataset.keys[dataset.order[i] as number] as string)
+      if (shape.yieldToEventLoop && i % shape.batch === 0) await new Promise(setImmediate)
+    }
+  }
+  await Promise.all(Array.from({ length: shape.callers }, (_, c) => walk(c * share)))
+  return share * shape.callers
+}
+
+/**
  * A full collection before each run, when node runs with --expose-gc (npm run bench does), so that one
  * library's garbage is not collected on another library's clock.
  */

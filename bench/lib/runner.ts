@@ -7,10 +7,10 @@ import {
   type CallerLoop,
   compileCallerLoop,
   measureRun,
-  type RunShape,
   type Sample,
   WARMUP_MAX_ROUNDS,
   WARMUP_MIN_OPS,
+  walkWholeOrder,
 } from './measure.js'
 import { RunProfiler } from './profiler.js'
 import { type Summary, summarize } from './stats.js'
@@ -85,9 +85,13 @@ interface Tracked {
   details?: string | undefined
 }
 
-/** Runs `row` unmeasured for `warmupMs`, and again until it has run WARMUP_MIN_OPS operations. */
-async function warmUp(row: Tracked, dataset: Dataset, shape: RunShape, warmupMs: number): Promise<void> {
-  let ops = 0
+/**
+ * Runs `row` unmeasured: through the whole key order first if the workload asks for it, then for
+ * `warmupMs`, and again until it has run WARMUP_MIN_OPS operations.
+ */
+async function warmUp(row: Tracked, dataset: Dataset, workload: Workload, warmupMs: number): Promise<void> {
+  const { shape } = workload
+  let ops = workload.warmUpWholeOrder ? await walkWholeOrder(row.subject.op, dataset, shape) : 0
   for (let round = 0; round < WARMUP_MAX_ROUNDS && (round === 0 || ops < WARMUP_MIN_OPS); round++) {
     ops += (await measureRun(row.loop, row.subject.op, dataset, shape, warmupMs)).ops
   }
@@ -135,7 +139,7 @@ export async function runWorkload(
   try {
     for (const { subject } of tracked) await verify(subject, dataset.keys)
     if (settings.warmupMs > 0) {
-      for (const row of tracked) await warmUp(row, dataset, workload.shape, settings.warmupMs)
+      for (const row of tracked) await warmUp(row, dataset, workload, settings.warmupMs)
     }
     for (const { subject } of tracked) subject.mark?.()
     const profiler = settings.profileDir === undefined ? undefined : new RunProfiler(settings.profileDir)

@@ -49,6 +49,14 @@ export interface Workload {
    * empty cache. Warm-up still runs first, so the code is optimized as in a running process.
    */
   readonly coldStart?: boolean
+  /**
+   * Warm up by walking the whole key order once (each caller its own share) before the timed warm-up,
+   * so that every key a measured run asks for has been loaded by every library. Measured runs restart
+   * at the callers' first positions; without this walk a library covers only as much of the order as
+   * its timed warm-up reached, and one that is slower there meets more first-time keys (loads) in the
+   * measured runs than a faster one: not the same workload. Default false.
+   */
+  readonly warmUpWholeOrder?: boolean
   /** Fill every key through each library before measuring. Default true. */
   readonly populate?: boolean
   /** How keys are drawn: uniformly (default) or Zipf-distributed with exponent `s`. */

@@ -184,6 +184,21 @@ function validateCluster(cluster: RedisClusterTierOptions, name: string): void {
       `redisTier "${name}" cluster.rootNodes must all be redis:// or all rediss:// (TLS)`,
     )
   }
+  const credentials = new Set(rootNodes.map((url) => JSON.stringify(urlCredentials(url))))
+  if (credentials.size > 1) {
+    throw new InvalidOptionError(
+      `redisTier "${name}" cluster.rootNodes must all carry the same user name and password (or none)`,
+    )
+  }
+}
+
+/** The user name and password of a URL, percent-decoded as node-redis reads them; empty ones left out. */
+function urlCredentials(url: string): { username?: string; password?: string } {
+  const { username, password } = new URL(url)
+  return {
+    ...(username ? { username: decodeURIComponent(username) } : {}),
+    ...(password ? { password: decodeURIComponent(password) } : {}),
+  }
 }
 
 function validateBreaker(breaker: BreakerOptions, name: string): BreakerOptions {
@@ -249,13 +264,14 @@ function openCluster(
 
 /**
  * node-redis `createCluster` options. Nodes discovered from the root nodes get only `defaults`, so TLS
- * (and its settings) goes there as well as into the `rediss://` root URLs.
+ * (and its settings) and the root URLs' user name and password go there as well.
  */
 export function clusterClientOptions(options: RedisClusterTierOptions, tls: RedisTlsOptions | undefined) {
   const secure = options.rootNodes.every((url) => url.startsWith('rediss://'))
   return {
     rootNodes: options.rootNodes.map((url) => ({ url })),
     defaults: {
+      ...urlCredentials(options.rootNodes[0] as string),
       // As for a single server: fail at once while a node is unreachable, reconnect quickly.
       disableOfflineQueue: true,
       socket: {

@@ -4,6 +4,9 @@ import net from 'node:net'
 import path from 'node:path'
 import { CliError } from '../errors.js'
 
+/** What redis-server logs once it listens (Redis 5 to 7). */
+const READY_LINE = 'Ready to accept connections'
+
 /** A redis-server child process started by the CLI. */
 export interface LocalRedis {
   readonly name: string
@@ -43,6 +46,18 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** How {@link startLocalRedis} is told where to start a server. */
+export interface LocalRedisPlace {
+  readonly parentDir: string
+  /** 0 (the default): a free port, picked by `pickPort`. */
+  readonly port?: number
+  /** Picks a free port; {@link freePort} unless a caller (a test) needs to choose. */
+  readonly pickPort?: () => Promise<number>
+}
+
+/** How many picked ports to try when another process takes each one before redis-server binds it. */
+const PORT_ATTEMPTS = 3
+
 /**
  * Starts `redis-server` on `port` (a free one when 0) with its files in `<parentDir>/<name>`, bound to
  * 127.0.0.1, and resolves once it answers PING.
@@ -50,17 +65,51 @@ export async function freePort(): Promise<number> {
 export async function startLocalRedis(
   name: string,
   args: readonly string[],
-  { parentDir, port = 0 }: { parentDir: string; port?: number },
+  { parentDir, port = 0, pickPort = freePort }: LocalRedisPlace,
 ): Promise<LocalRedis> {
-  const chosen = port === 0 ? await freePort() : port
-  if (port !== 0 && !(await portIsFree(port))) {
-    throw new CliError(`port ${port} is already in use; pick another with --port or leave it out`)
+  if (port !== 0) {
+    if (!(await portIsFree(port))) {
+      throw new CliError(`port ${port} is already in use; pick another with --port or leave it out`)
+    }
+    return launchOn(port, name, args, parentDir)
   }
+  // A port the kernel called free may be taken by another process before redis-server binds it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOn(await pickPort(), name, args, parentDir)
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === PORT_ATTEMPTS) throw error
+    }
+  }
+}
+
+/** redis-server could not bind the port it was given. */
+class PortTakenError extends CliError {}
+
+async function launchOn(
+  chosen: number,
+  name: string,
+  args: readonly string[],
+  parentDir: string,
+): Promise<LocalRedis> {
   const dir = path.join(parentDir, name)
   mkdirSync(dir, { recursive: true })
   const child = spawn(
     'redis-server',
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, ...args],
+    // Logged to stdout at the level that carries the ready line, whatever the preset's arguments say.
+    [
+      '--port',
+      String(chosen),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      ...args,
+      '--logfile',
+      '',
+      '--loglevel',
+      'notice',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''
@@ -75,11 +124,13 @@ export async function startLocalRedis(
   )
   const deadline = Date.now() + 10_000
   for (;;) {
-    if (await answersPing(chosen)) break
+    // Ready by its own word, not only by a PING: another server may answer on a port this one lost.
+    if (output.includes(READY_LINE) && (await answersPing(chosen))) break
     const failed = await Promise.race([spawnError, delay(25).then(() => undefined)])
     if (failed) throw new CliError(`could not start redis-server: ${failed.message}`)
     if (child.exitCode !== null) {
-      throw new CliError(`redis-server "${name}" on port ${chosen} exited (${child.exitCode}):\n${output}`)
+      const Failure = output.includes('Address already in use') ? PortTakenError : CliError
+      throw new Failure(`redis-server "${name}" on port ${chosen} exited (${child.exitCode}):\n${output}`)
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL')

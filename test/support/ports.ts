@@ -1,4 +1,4 @@
-import net from 'node:net'
+import { portIsFree } from '../../src/cli/redis/local-server.js'
 
 /**
  * Ports for the test's own servers, taken below the kernel's ephemeral range (32768 and up on Linux).
@@ -24,19 +24,10 @@ export async function freePort(): Promise<number> {
   for (let tried = 0; tried < BLOCK_SIZE; tried++) {
     const port = blockStart + (next++ % BLOCK_SIZE)
     if (handedOut.has(port)) continue
-    if (await canListen(port)) {
+    if (await portIsFree(port)) {
       handedOut.add(port)
       return port
     }
   }
   throw new Error(`no free port left in ${blockStart}..${blockStart + BLOCK_SIZE - 1}`)
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
 }

@@ -60,7 +60,7 @@ const PORT_ATTEMPTS = 3
 
 /**
  * Starts `redis-server` on `port` (a free one when 0) with its files in `<parentDir>/<name>`, bound to
- * 127.0.0.1, and resolves once it answers PING.
+ * 127.0.0.1, and resolves once it has logged that it is ready and answers PING.
  */
 export async function startLocalRedis(
   name: string,
@@ -148,7 +148,8 @@ async function launchOn(
   }
 }
 
-function portIsFree(port: number): Promise<boolean> {
+/** Whether something could listen on 127.0.0.1:`port` now (nothing else does). */
+export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer()
     server.once('error', () => resolve(false))

@@ -7,12 +7,26 @@ import path from 'node:path'
 const START_DEADLINE_MS = 10_000
 const STOP_DEADLINE_MS = 5_000
 
+const PORT_ATTEMPTS = 3
+const READY_LINE = 'Ready to accept connections'
+
 /**
  * Starts an empty redis-server of its own (127.0.0.1, a free port, no persistence, its own directory)
- * and resolves once it answers PING. `stop()` ends that process by its pid and removes the directory.
+ * and resolves once it says it is ready and answers PING. A port found taken between picking it and
+ * binding it (another process may take it meanwhile) is replaced by another, up to three times.
+ * `stop()` ends that process by its pid and removes the directory.
  */
 export async function startRedisServer() {
-  const port = await freePort()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(await freePort())
+    } catch (error) {
+      if (!error.portTaken || attempt === PORT_ATTEMPTS) throw error
+    }
+  }
+}
+
+async function startOn(port) {
   const directory = mkdtempSync(path.join(tmpdir(), 'tiercache-redis-'))
   const child = spawn(
     'redis-server',
@@ -35,17 +49,24 @@ export async function startRedisServer() {
   })
   const stop = () => stopProcess(child).finally(() => rmSync(directory, { recursive: true, force: true }))
   try {
-    await untilPing(port, () => failure)
+    // Ready by its own word too: another server may answer a PING on a port this one lost.
+    await untilPing(
+      port,
+      () => failure,
+      () => output.includes(READY_LINE),
+    )
   } catch (error) {
     await stop()
-    throw new Error(`redis-server on port ${port} did not start: ${error.message}\n${output}`)
+    const failed = new Error(`redis-server on port ${port} did not start: ${error.message}\n${output}`)
+    failed.portTaken = output.includes('Address already in use')
+    throw failed
   }
   return { port, pid: child.pid, stop }
 }
 
-async function untilPing(port, failure) {
+async function untilPing(port, failure, saidReady) {
   const deadline = Date.now() + START_DEADLINE_MS
-  while (!(await answersPing(port))) {
+  while (!(saidReady() && (await answersPing(port)))) {
     if (failure()) throw failure()
     if (Date.now() > deadline) throw new Error(`no answer to PING within ${START_DEADLINE_MS} ms`)
     await new Promise((resolve) => setTimeout(resolve, 50))

@@ -40,7 +40,8 @@ Options:
   --src               bench the TypeScript sources (through tsx) instead of the built package,
                       which is what users run and is built first when older than src/
   --profile <dir>     write a CPU profile (.cpuprofile) of each workload's measured runs to <dir>;
-                      combine with --library to profile one library
+                      combine with --library to profile one library (many-processes: one profile per
+                      worker process, of its whole life)
   --no-markdown       do not update BENCHMARKS.md
   --help              show this text
 

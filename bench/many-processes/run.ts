@@ -76,7 +76,13 @@ interface ServerCounters {
 
 export async function runManyProcesses(
   env: BenchEnv,
-  settings: { runs: number; durationMs: number; warmupMs: number; libraries: readonly string[] },
+  settings: {
+    runs: number
+    durationMs: number
+    warmupMs: number
+    libraries: readonly string[]
+    profileDir?: string | undefined
+  },
   log: (line: string) => void,
 ): Promise<ManyProcessesRow[]> {
   const warm = await startRedis()
@@ -102,11 +108,11 @@ async function runLibrary(
   warm: RedisServer,
   probes: readonly Probe[],
   logDir: string,
-  settings: { runs: number; durationMs: number; warmupMs: number },
+  settings: { runs: number; durationMs: number; warmupMs: number; profileDir?: string | undefined },
   log: (line: string) => void,
 ): Promise<ManyProcessesRow> {
   const workers = Array.from({ length: MANY_PROCESSES.processes }, (_, i) =>
-    startWorker(library, i, hotUrl, warm.url),
+    startWorker(library, i, hotUrl, warm.url, settings.profileDir),
   )
   try {
     await Promise.all(workers.map((worker) => nextMessage(worker, 'ready')))
@@ -243,7 +249,15 @@ async function openProbe(url: string): Promise<Probe> {
   }
 }
 
-function startWorker(library: string, index: number, hotUrl: string, warmUrl: string): ChildProcess {
+/** With `profileDir`, each worker writes a CPU profile of its whole life (warm-up included) there. */
+function startWorker(
+  library: string,
+  index: number,
+  hotUrl: string,
+  warmUrl: string,
+  profileDir: string | undefined,
+): ChildProcess {
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`]
   return fork(workerScript, [], {
     env: {
       ...process.env,
@@ -258,7 +272,7 @@ function startWorker(library: string, index: number, hotUrl: string, warmUrl: st
       WARM_URL: warmUrl,
       SCOPE: `bench-many-${library}`,
     },
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...profile, '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
 }

@@ -221,7 +221,7 @@ export function backfillsFor(
   let perTier: Fill[][] | undefined
   for (const [key, { stored, tierIndex }] of hits) {
     if (tierIndex === 0) continue
-    perTier ??= emptyLists(tierCount)
+    perTier ??= Array.from({ length: tierCount }, () => [])
     const fill: Fill = {
       key,
       entry: stored.entry,
@@ -233,13 +233,6 @@ export function backfillsFor(
     for (let target = 0; target < tierIndex; target++) (perTier[target] as Fill[]).push(fill)
   }
   return perTier ?? []
-}
-
-/** `count` empty lists (a loop: `Array.from({ length }, …)` takes V8's slow generic path). */
-function emptyLists(count: number): Fill[][] {
-  const lists: Fill[][] = []
-  for (let i = 0; i < count; i++) lists.push([])
-  return lists
 }
 
 /** Records `version` as seen for `key` if newest; the map is made on first use (most reads need none). */

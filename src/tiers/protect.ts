@@ -1,7 +1,6 @@
 import { copyBinary } from '../codec/binary.js'
 import { ReadonlyValueError } from '../errors.js'
 import { isIndexWalkable } from './array-elements.js'
-import { ObjectMemo } from './object-memo.js'
 
 /**
  * Keeps callers from corrupting values held by a memory tier (they are shared by every caller).
@@ -94,7 +93,7 @@ class FreezeWalk {
   /** True once binary data (which cannot be frozen) was met. */
   binary = false
   /** Each object met, and what replaces it (itself, or a read-only Map, Set or Date). */
-  private readonly seen = new ObjectMemo<unknown>()
+  private readonly seen = new Map<object, unknown>()
   /** Objects whose members are still to convert. */
   private readonly pending: object[] = []
   /** Everything to freeze once every member is in place. */
@@ -107,7 +106,7 @@ class FreezeWalk {
     if (known !== undefined) return known
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
       this.binary = true
-      this.seen.add(value, value)
+      this.seen.set(value, value)
       return value
     }
     const target =
@@ -118,7 +117,7 @@ class FreezeWalk {
           : value instanceof Date
             ? new ReadonlyDate(value.getTime())
             : value
-    this.seen.add(value, target)
+    this.seen.set(value, target)
     this.toFreeze.push(target)
     if (!(value instanceof Date)) this.pending.push(value)
     return target

@@ -1,6 +1,5 @@
 import { COMPRESSED, SMI_MAX } from '../../v8-layout.js'
 import { heldKeys, isIndexWalkable } from '../array-elements.js'
-import { ObjectMemo } from '../object-memo.js'
 
 /**
  * Estimates of what values cost on the V8 heap, for the memory tier's byte accounting. They follow
@@ -47,72 +46,22 @@ export function numberBytes(value: number): number {
  */
 export function estimateHeapBytes(value: unknown): number {
   if (value === null || typeof value !== 'object') return primitiveBytes(value)
-  return new HeapWalk(value).count()
-}
-
-class HeapWalk {
-  private bytes = 0
-  private readonly pending: object[]
-  private readonly seen = new ObjectMemo<true>()
-
-  constructor(root: object) {
-    this.pending = [root]
-    this.seen.add(root, true)
-  }
-
-  count(): number {
-    const { pending } = this
-    while (pending.length > 0) {
-      // Not `this.bytes += this.objectBytes(…)`: that would read `bytes` before the members add to it.
-      const own = this.objectBytes(pending.pop() as object)
-      this.bytes += own
-    }
-    return this.bytes
-  }
-
-  /** Counts a member: a primitive at once, an object when it is popped (once, however often it is held). */
-  private member(inner: unknown): void {
-    if (inner === null || typeof inner !== 'object') this.bytes += primitiveBytes(inner)
-    else if (this.seen.get(inner) === undefined) {
-      this.seen.add(inner, true)
-      this.pending.push(inner)
+  const seen = new Set<object>([value])
+  const pending: object[] = [value]
+  let bytes = 0
+  const count = (inner: unknown): void => {
+    if (inner === null || typeof inner !== 'object') bytes += primitiveBytes(inner)
+    else if (!seen.has(inner)) {
+      seen.add(inner)
+      pending.push(inner)
     }
   }
-
-  /** The object's own bytes; each member goes to {@link member}. */
-  private objectBytes(value: object): number {
-    if (Array.isArray(value)) return this.arrayBytes(value)
-    if (ArrayBuffer.isView(value)) return EXOTIC_HEADER + align(value.byteLength)
-    if (value instanceof ArrayBuffer) return EXOTIC_HEADER + align(value.byteLength)
-    if (value instanceof Date) return EXOTIC_HEADER
-    if (value instanceof Map) {
-      for (const [key, inner] of value) {
-        this.member(key)
-        this.member(inner)
-      }
-      return EXOTIC_HEADER + value.size * 4 * WORD
-    }
-    if (value instanceof Set) {
-      for (const inner of value) this.member(inner)
-      return EXOTIC_HEADER + value.size * 3 * WORD
-    }
-    const keys = Object.keys(value)
-    for (let i = 0; i < keys.length; i++) this.member((value as Record<string, unknown>)[keys[i] as string])
-    // Properties beyond the in-object ones live in a separate array (header + one field each).
-    const outOfObject = keys.length > IN_OBJECT_PROPERTIES ? 2 * WORD : 0
-    return OBJECT_HEADER + Math.max(keys.length, IN_OBJECT_PROPERTIES) * WORD + outOfObject
+  while (pending.length > 0) {
+    // Not `bytes += objectBytes(…)`: that would read `bytes` before `count` adds the members to it.
+    const own = objectBytes(pending.pop() as object, count)
+    bytes += own
   }
-
-  private arrayBytes(value: readonly unknown[]): number {
-    if (isIndexWalkable(value)) {
-      for (let i = 0; i < value.length; i++) this.member(value[i])
-      return ARRAY_HEADER + value.length * WORD
-    }
-    // A long array is a dictionary when sparse: key, value and details per element it holds.
-    const held = heldKeys(value)
-    for (const key of held) this.member((value as unknown as Record<string, unknown>)[key])
-    return ARRAY_HEADER + held.length * 3 * WORD
-  }
+  return bytes
 }
 
 function primitiveBytes(value: unknown): number {
@@ -126,6 +75,41 @@ function primitiveBytes(value: unknown): number {
     default:
       return 0
   }
+}
+
+/** The object's own bytes; each member goes to `count`. */
+function objectBytes(value: object, count: (inner: unknown) => void): number {
+  if (ArrayBuffer.isView(value)) return EXOTIC_HEADER + align(value.byteLength)
+  if (value instanceof ArrayBuffer) return EXOTIC_HEADER + align(value.byteLength)
+  if (value instanceof Date) return EXOTIC_HEADER
+  if (value instanceof Map) {
+    for (const [key, inner] of value) {
+      count(key)
+      count(inner)
+    }
+    return EXOTIC_HEADER + value.size * 4 * WORD
+  }
+  if (value instanceof Set) {
+    for (const inner of value) count(inner)
+    return EXOTIC_HEADER + value.size * 3 * WORD
+  }
+  if (Array.isArray(value)) return arrayBytes(value, count)
+  const keys = Object.keys(value)
+  for (const key of keys) count((value as Record<string, unknown>)[key])
+  // Properties beyond the in-object ones live in a separate array (header + one field each).
+  const outOfObject = keys.length > IN_OBJECT_PROPERTIES ? 2 * WORD : 0
+  return OBJECT_HEADER + Math.max(keys.length, IN_OBJECT_PROPERTIES) * WORD + outOfObject
+}
+
+function arrayBytes(value: readonly unknown[], count: (inner: unknown) => void): number {
+  if (isIndexWalkable(value)) {
+    for (const inner of value) count(inner)
+    return ARRAY_HEADER + value.length * WORD
+  }
+  // A long array is a dictionary when sparse: key, value and details per element it holds.
+  const held = heldKeys(value)
+  for (const key of held) count((value as unknown as Record<string, unknown>)[key])
+  return ARRAY_HEADER + held.length * 3 * WORD
 }
 
 function align(bytes: number): number {

@@ -74,15 +74,18 @@ interface ServerCounters {
   readonly publishes: number
 }
 
+/** How one library's row is run: the bench's own options (see bench/lib/cli.ts). */
+interface ManyProcessesSettings {
+  readonly runs: number
+  readonly durationMs: number
+  readonly warmupMs: number
+  /** Each worker writes a CPU profile of its whole life here. */
+  readonly profileDir?: string | undefined
+}
+
 export async function runManyProcesses(
   env: BenchEnv,
-  settings: {
-    runs: number
-    durationMs: number
-    warmupMs: number
-    libraries: readonly string[]
-    profileDir?: string | undefined
-  },
+  settings: ManyProcessesSettings & { readonly libraries: readonly string[] },
   log: (line: string) => void,
 ): Promise<ManyProcessesRow[]> {
   const warm = await startRedis()
@@ -108,7 +111,7 @@ async function runLibrary(
   warm: RedisServer,
   probes: readonly Probe[],
   logDir: string,
-  settings: { runs: number; durationMs: number; warmupMs: number; profileDir?: string | undefined },
+  settings: ManyProcessesSettings,
   log: (line: string) => void,
 ): Promise<ManyProcessesRow> {
   const workers = Array.from({ length: MANY_PROCESSES.processes }, (_, i) =>

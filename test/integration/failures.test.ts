@@ -232,3 +232,44 @@ describe('a stalled Redis tier (SIGSTOP)', () => {
     await stalled.stop()
   })
 })
+
+describe('a set or delete a Redis tier in service did not take (it answered OOM)', () => {
+  test('is written again once the tier takes writes, without waiting for an outage', async () => {
+    const [refusing, warm] = await Promise.all([startRedis(), startRedis()])
+    const tiers = () => [
+      redisTier({ name: 'hot', url: refusing.url, timeout: 500 }),
+      redisTier({ name: 'warm', url: warm.url, timeout: 500 }),
+    ]
+    const writer = createCache({ namespace: 'missed', tiers: tiers() })
+    // Another process with no memory tier: every read asks the hot tier first.
+    const reader = createCache({ namespace: 'missed', tiers: tiers() })
+    try {
+      await Promise.all([writer.ready(), reader.ready()])
+      await writer.set('kept', 'v1')
+      await writer.set('deleted', 'v1')
+      expect(await reader.get('kept')).toBe('v1')
+
+      await refusing.command('CONFIG', 'SET', 'maxmemory', '1', 'maxmemory-policy', 'noeviction')
+      const errorsBefore = hotStats(writer)?.errors ?? 0
+      await writer.set('kept', 'v2')
+      await writer.delete('deleted')
+      expect(hotStats(writer)?.errors).toBeGreaterThan(errorsBefore)
+      expect(hotStats(writer)).toMatchObject({ state: 'up', breaker: 'closed' })
+      // While the server refuses, retries back off rather than hammer it.
+      const refusedAt = hotStats(writer)?.errors ?? 0
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      expect((hotStats(writer)?.errors ?? 0) - refusedAt).toBeLessThan(20)
+
+      await refusing.command('CONFIG', 'SET', 'maxmemory', '0')
+      await waitFor(async () => (await reader.get('kept')) === 'v2', {
+        what: 'the hot tier to take the set it refused',
+      })
+      await waitFor(async () => (await reader.get('deleted')) === undefined, {
+        what: 'the hot tier to take the delete it refused',
+      })
+    } finally {
+      await Promise.all([writer.close(), reader.close()])
+      await Promise.all([refusing.stop(), warm.stop()])
+    }
+  })
+})

@@ -107,7 +107,7 @@ export class RedisTier implements SharedTier, WatchedTier {
     this.recovery = new TierRecovery(
       this.guard,
       {
-        write: (fill, now, recovery) => this.writeOne(fill, now, recovery),
+        write: (fills, now, recovery) => this.writeChunked(fills, now, recovery),
         clear: (recovery) => this.scan.clear(recovery),
       },
       context.clock,
@@ -162,12 +162,21 @@ export class RedisTier implements SharedTier, WatchedTier {
    * (pipelined on the connection), the next chunk once they are answered. Sending tens of thousands
    * at once (a large getMany's fills) would queue most of them past the tier's timeout.
    */
-  async write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> {
+  write(fills: readonly Fill[], now: number): Promise<WriteOutcome[]> {
+    return this.writeChunked(fills, now, false)
+  }
+
+  /** {@link write}; with `recovery`, also while the tier is out of service (its replay). */
+  private async writeChunked(
+    fills: readonly Fill[],
+    now: number,
+    recovery: boolean,
+  ): Promise<WriteOutcome[]> {
     if (fills.length <= WRITE_CHUNK_SIZE)
-      return Promise.all(fills.map((fill) => this.writeOne(fill, now, false)))
+      return Promise.all(fills.map((fill) => this.writeOne(fill, now, recovery)))
     const outcomes: WriteOutcome[] = []
     for (const part of chunk(fills, WRITE_CHUNK_SIZE)) {
-      outcomes.push(...(await Promise.all(part.map((fill) => this.writeOne(fill, now, false)))))
+      outcomes.push(...(await Promise.all(part.map((fill) => this.writeOne(fill, now, recovery)))))
     }
     return outcomes
   }
@@ -279,9 +288,9 @@ export class RedisTier implements SharedTier, WatchedTier {
     }, message)
   }
 
-  /** Remembers a set or delete this tier missed, to replay when it is back (see replay-log.ts). */
+  /** Remembers a set or delete this tier missed, to write again (see tier-recovery.ts). */
   remember(fill: Fill): void {
-    this.recovery.replay.missedWrite(fill)
+    this.recovery.missed(fill)
   }
 
   answerNextRead(key: string, reply: Promise<unknown>): void {
@@ -358,6 +367,7 @@ export class RedisTier implements SharedTier, WatchedTier {
     this.status.close()
     this.unsubscribe()
     this.guard.dispose()
+    this.recovery.dispose()
     await Promise.all([
       this.writer !== this.connection ? this.writer.close() : undefined,
       this.connection.close(),

@@ -58,6 +58,20 @@ export class ReplayLog {
     return { fills: [...byKey.values()], overflowed }
   }
 
+  /** Only the missed writes (the tier is in service: what it acknowledged, it still has). */
+  drainMissed(): { fills: Fill[]; overflowed: boolean } {
+    const fills = [...this.missed.values()]
+    const overflowed = this.overflowed
+    this.missed.clear()
+    this.overflowed = false
+    return { fills, overflowed }
+  }
+
+  /** A clear meant to make up for an overflow failed: the next drain must clear again. */
+  lostTrack(): void {
+    this.overflowed = true
+  }
+
   /** Missed writes waiting for replay (plus one if some were lost to overflow). */
   get pending(): number {
     return this.missed.size + (this.overflowed ? 1 : 0)

@@ -67,6 +67,16 @@ export class ReplayLog {
     return { fills, overflowed }
   }
 
+  /** Puts drained missed writes back, after the ones missed since (unless a newer version came in since). */
+  requeue(fills: readonly Fill[]): void {
+    for (const fill of fills) {
+      const known = this.missed.get(fill.key)
+      if (known !== undefined && known.entry.version > fill.entry.version) continue
+      this.missed.delete(fill.key)
+      this.missedWrite(fill)
+    }
+  }
+
   /** A clear meant to make up for an overflow failed: the next drain must clear again. */
   lostTrack(): void {
     this.overflowed = true

@@ -116,14 +116,17 @@ export class TierRecovery {
     // More were missed than remembered: the tier may hold any key's replaced value.
     if (overflowed && !(await this.actions.clear(true))) {
       this.replay.lostTrack()
-      for (const fill of fills) this.replay.missedWrite(fill)
+      this.replay.requeue(fills)
       return false
     }
-    if (!(await this.writeAll(fills.slice(0, 1), false))) {
-      for (const fill of fills.slice(1)) this.replay.missedWrite(fill)
+    const [first, ...rest] = fills
+    if (first === undefined) return true
+    if (!(await this.writeAll([first], false))) {
+      // It goes back behind the others: one write the tier refuses for good must not hold them up.
+      this.replay.requeue([...rest, first])
       return false
     }
-    return this.writeAll(fills.slice(1), false)
+    return this.writeAll(rest, false)
   }
 
   /** Writes `fills`; false if the tier did not answer for one of them. */

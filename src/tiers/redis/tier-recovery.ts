@@ -100,7 +100,9 @@ export class TierRecovery {
     if (this.disposed || this.recovering !== undefined || !this.guard.inService) return
     this.retrying = true
     try {
-      this.retryAttempt = (await this.writeMissed()) ? 0 : this.retryAttempt + 1
+      // Nothing here may reject unhandled: a background round that throws counts as one that failed.
+      const done = await this.writeMissed().catch(() => false)
+      this.retryAttempt = done ? 0 : this.retryAttempt + 1
     } finally {
       this.retrying = false
     }

@@ -48,14 +48,12 @@ export class ReplayLog {
   drain(now: number): { fills: Fill[]; overflowed: boolean } {
     const byKey = new Map<string, Fill>()
     for (const [key, { fill, at }] of this.recent) if (at >= now - this.windowMs) byKey.set(key, fill)
-    for (const [key, fill] of this.missed) {
-      const known = byKey.get(key)
-      if (!known || known.entry.version <= fill.entry.version) byKey.set(key, fill)
+    const missed = this.drainMissed()
+    for (const fill of missed.fills) {
+      const known = byKey.get(fill.key)
+      if (!known || known.entry.version <= fill.entry.version) byKey.set(fill.key, fill)
     }
-    const overflowed = this.overflowed
-    this.missed.clear()
-    this.overflowed = false
-    return { fills: [...byKey.values()], overflowed }
+    return { fills: [...byKey.values()], overflowed: missed.overflowed }
   }
 
   /** Only the missed writes (the tier is in service: what it acknowledged, it still has). */

@@ -99,13 +99,10 @@ export class TierRecovery {
   private async retryMissed(): Promise<void> {
     if (this.disposed || this.recovering !== undefined || !this.guard.inService) return
     this.retrying = true
-    try {
-      // Nothing here may reject unhandled: a background round that throws counts as one that failed.
-      const done = await this.writeMissed().catch(() => false)
-      this.retryAttempt = done ? 0 : this.retryAttempt + 1
-    } finally {
-      this.retrying = false
-    }
+    // Nothing here may reject unhandled: a background round that throws counts as one that failed.
+    const done = await this.writeMissed().catch(() => false)
+    this.retrying = false
+    this.retryAttempt = done ? 0 : this.retryAttempt + 1
     this.retrySoon()
   }
 

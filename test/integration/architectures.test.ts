@@ -5,6 +5,8 @@ import { closeClients, servedBy } from '../support/fixtures.js'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
+/** How much later than the writer meant a loaded machine may start a Redis TTL (see its use). */
+const WRITE_LATENCY_ALLOWANCE_MS = 250
 
 /** The shared tiers of the describe.each block running now: single servers, then Redis Clusters. */
 let hot: RedisBackend
@@ -132,8 +134,10 @@ describe.each(BACKENDS)('on %s Redis', (kind) => {
       await hot.command('DEL', 'l1:data:data:1')
       await cache.get('data:1')
       await cache.idle()
+      // Each server starts a PX countdown when it runs the write, so a copy outlives the entry's
+      // remaining life by that write's latency: a few ms, more on a loaded machine, never minutes.
       const l2Left = await pttl(warm, 'l2:data:data:1')
-      expectTtlNear(await pttl(hot, 'l1:data:data:1'), l2Left, 1000)
+      expectTtlNear(await pttl(hot, 'l1:data:data:1'), l2Left + WRITE_LATENCY_ALLOWANCE_MS, 1250)
       await cache.close()
     })
   })

@@ -24,6 +24,20 @@ export interface Entry<V = unknown> {
 
 export const NO_TAGS: readonly string[] = Object.freeze([])
 
+/**
+ * How far ahead of the wall clock a version read from a tier may be. Versions are Redis TIME in µs (or
+ * this process's clock in that unit), so a genuine one leads a reader's clock by the clocks' skew at
+ * most. A version further ahead is forged or corrupt; honouring it would let it outrank every later
+ * write of the key, for years or for ever, so readers treat such an entry as undecodable and writes
+ * replace it (the Lua scripts apply the same bound with the server's TIME).
+ */
+export const VERSION_LEAD_LIMIT_US = 24 * 60 * 60 * 1_000_000
+
+/** A version as tiers issue them: a non-negative integer at most {@link VERSION_LEAD_LIMIT_US} ahead of `nowMs`. */
+export function isPlausibleVersion(version: number, nowMs: number): boolean {
+  return Number.isSafeInteger(version) && version >= 0 && version <= nowMs * 1000 + VERSION_LEAD_LIMIT_US
+}
+
 export function isFresh(entry: Entry, now: number): boolean {
   return !entry.tombstone && now < entry.freshUntil
 }

@@ -1,5 +1,5 @@
 import type { Entry } from '../entry.js'
-import { NO_TAGS } from '../entry.js'
+import { isPlausibleVersion, NO_TAGS } from '../entry.js'
 import type { Compressor } from './compression.js'
 import { CORRUPT, decompress, OVER_LIMIT } from './compression.js'
 import { deserializeFrom, type Serializer } from './serializer.js'
@@ -116,11 +116,15 @@ class Decoded {
   }
 }
 
-/** The version in an entry's header, or undefined when the bytes do not start with an entry header. */
+/**
+ * The version in an entry's header, or undefined when the bytes do not start with an entry header or
+ * its version is not one a tier issues (see {@link isPlausibleVersion}).
+ */
 export function entryVersion(bytes: Buffer): number | undefined {
   if (bytes.byteLength < HEADER_BYTES || bytes[0] !== ENTRY_MAGIC || bytes[1] !== ENTRY_FORMAT)
     return undefined
-  return bytes.readDoubleBE(4)
+  const version = bytes.readDoubleBE(4)
+  return isPlausibleVersion(version, Date.now()) ? version : undefined
 }
 
 /**
@@ -146,13 +150,10 @@ export function decodeEntry(
   const createdAt = view.getFloat64(start + 12)
   const freshUntil = view.getFloat64(start + 20)
   const staleUntil = view.getFloat64(start + 28)
-  if (
-    !Number.isFinite(version) ||
-    !Number.isFinite(createdAt) ||
-    !Number.isFinite(freshUntil) ||
-    !Number.isFinite(staleUntil)
-  )
+  if (!Number.isFinite(createdAt) || !Number.isFinite(freshUntil) || !Number.isFinite(staleUntil))
     return fail('corrupt header')
+  if (!isPlausibleVersion(version, Date.now()))
+    return fail('version is not one a tier issues (not an integer, or over a day ahead of this clock)')
   let offset = HEADER_BYTES
   let tags: readonly string[] = NO_TAGS
   if (flags & FLAG_TAGS) {

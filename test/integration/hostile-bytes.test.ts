@@ -66,16 +66,24 @@ function freshEntry(): Entry {
   }
 }
 
-/** Writes `payload` (a serialized value) as a fresh entry under `key`, optionally as if compressed. */
+/**
+ * Writes `payload` (a serialized value) as a fresh entry under `key` (with no TTL), optionally as if
+ * compressed, or with another version in its header.
+ */
 async function plant(
   key: string,
   payload: Uint8Array,
-  { serializer = v8Serializer, compressed }: { serializer?: Serializer; compressed?: Uint8Array } = {},
+  {
+    serializer = v8Serializer,
+    compressed,
+    version,
+  }: { serializer?: Serializer; compressed?: Uint8Array; version?: number } = {},
 ): Promise<void> {
   const compressor: Compressor | undefined = compressed
     ? { threshold: 0, compress: () => compressed }
     : undefined
-  const bytes = encodeEntry(freshEntry(), payload, serializer.id, compressor)
+  const entry = version === undefined ? freshEntry() : { ...freshEntry(), version }
+  const bytes = encodeEntry(entry, payload, serializer.id, compressor)
   const client = await nodeRedis(redis)
   await client.set(redisKey(key), bytes)
 }
@@ -338,6 +346,77 @@ function objectText(members: readonly (readonly [string, unknown])[]): string {
   const toText = (value: unknown): string => (value instanceof JsonText ? value.text : JSON.stringify(value))
   return `{${members.map(([key, value]) => `${JSON.stringify(key)}:${toText(value)}`).join(',')}}`
 }
+
+describe('a well-formed entry whose version no tier issues', () => {
+  const DAY_US = 24 * 60 * 60 * 1_000_000
+  // Versions are Redis TIME in µs: these would outrank every write for decades, or forever.
+  const forgedVersions = [
+    ['1e300', 1e300],
+    ['2^53 - 1', Number.MAX_SAFE_INTEGER],
+    ['two days ahead of the clock', Date.now() * 1000 + 2 * DAY_US],
+  ] as const
+
+  /** The entry under `key` now: its value, or whether it is a tombstone, or why it does not decode. */
+  async function storedEntry(key: string): Promise<unknown> {
+    const client = await nodeRedis(redis)
+    const raw = await client.sendCommand(['GET', redisKey(key)], { typeMapping: { 36: Buffer } })
+    const decoded = decodeEntry(raw as unknown as Buffer, new Map([[1, v8Serializer]]))
+    if (!decoded.ok) return `undecodable: ${decoded.reason}`
+    return decoded.entry.tombstone ? 'tombstone' : decoded.entry.value
+  }
+
+  test.each(forgedVersions)(
+    'version %s: readers see a counted decode error, and a load, a set and a delete each replace it',
+    async (_, version) => {
+      const forged = v8Serializer.serialize('forged')
+      const cache = await makeCache()
+      const reasons: string[] = []
+      cache.on('decodeError', ({ reason }) => reasons.push(reason))
+
+      await plant('k', forged, { version })
+      expect(await cache.getOrLoad('k', () => 'loaded')).toBe('loaded')
+      expect(reasons.length).toBeGreaterThanOrEqual(1)
+      expect(reasons.every((reason) => reason.includes('version'))).toBe(true)
+      await cache.idle()
+      expect(await storedEntry('k')).toBe('loaded')
+
+      await plant('k', forged, { version })
+      await cache.set('k', 'set')
+      expect(await storedEntry('k')).toBe('set')
+
+      await plant('k', forged, { version })
+      await cache.delete('k')
+      expect(await storedEntry('k')).toBe('tombstone')
+      const reader = await makeCache()
+      expect(await reader.get('k')).toBeUndefined()
+    },
+  )
+
+  test.each(forgedVersions)(
+    'a clock key of %s is passed over: versions stay plausible and writes keep landing',
+    async (_, version) => {
+      const cache = await makeCache()
+      await redis.command('SET', 'r:hostile#clock', String(version))
+      await cache.set('k', 'first')
+      expect(await storedEntry('k')).toBe('first')
+      await cache.set('k', 'second')
+      expect(await storedEntry('k')).toBe('second')
+      expect(await (await makeCache()).getOrLoad('k', () => 'loaded')).toBe('second')
+    },
+  )
+
+  test('a version an hour ahead (clock skew between hosts) is still honoured', async () => {
+    const cache = await makeCache()
+    const ahead = Date.now() * 1000 + DAY_US / 24
+    await plant('k', v8Serializer.serialize('newer'), { version: ahead })
+    expect(await cache.getOrLoad('k', () => 'loaded')).toBe('newer')
+    await cache.set('other', 1) // the coordinator's clock is now behind the entry's version
+    const reader = await makeCache()
+    await plant('k2', v8Serializer.serialize('newer'), { version: ahead })
+    await reader.set('k2', 'older')
+    expect(await storedEntry('k2')).toBe('newer')
+  })
+})
 
 describe('values read from Redis', () => {
   test.each(['clone', 'freeze'] as const)(

@@ -2,7 +2,7 @@ import v8 from 'node:v8'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { createCompressor } from '../../src/codec/compression.js'
-import { decodeEntry, encodeEntry, HEADER_BYTES } from '../../src/codec/entry-codec.js'
+import { decodeEntry, encodeEntry, entryVersion, HEADER_BYTES } from '../../src/codec/entry-codec.js'
 import { jsonSerializer, v8Serializer } from '../../src/codec/serializer.js'
 import type { Entry } from '../../src/entry.js'
 
@@ -65,6 +65,27 @@ describe('entry encoding', () => {
       ok: false,
       reason: 'unknown serializer id 99',
     })
+  })
+
+  test('a version no tier issues (over a day ahead of the clock, negative, fractional) does not decode', () => {
+    const dayUs = 24 * 60 * 60 * 1_000_000
+    const withVersion = (version: number) => {
+      const bytes = encodeEntry({ ...entryOf('v'), version }, v8Serializer.serialize('v'), v8Serializer.id)
+      return { decoded: decodeEntry(bytes, serializers), header: entryVersion(bytes) }
+    }
+    const nowUs = Date.now() * 1000
+    for (const version of [0, 1, nowUs, nowUs + dayUs / 24]) {
+      expect(withVersion(version)).toMatchObject({ decoded: { ok: true }, header: version })
+    }
+    for (const version of [1e300, Number.MAX_SAFE_INTEGER, nowUs + 2 * dayUs, -1, 1.5, Number.NaN]) {
+      expect(withVersion(version)).toEqual({
+        decoded: {
+          ok: false,
+          reason: 'version is not one a tier issues (not an integer, or over a day ahead of this clock)',
+        },
+        header: undefined,
+      })
+    }
   })
 
   test('property: arbitrary bytes never throw and never decode into a value by accident', () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { VERSION_LEAD_LIMIT_US } from '../../entry.js'
 import type { RedisArgument, RedisConnection } from './connection.js'
 
 /**
@@ -17,13 +18,26 @@ function script(source: string): RedisScript {
 
 /**
  * Lua returning the coordinator clock as `clock`: max(TIME in µs, stored clock key KEYS[2]). Every
- * version issued later is strictly greater, so a load may use it as its start version.
+ * version issued later is strictly greater, so a load may use it as its start version. A stored clock
+ * more than VERSION_LEAD_LIMIT_US ahead of TIME is not one this script stored, and is passed over.
  */
 const READ_CLOCK_LUA = `
 local t = redis.call('TIME')
 local clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local stored = tonumber(redis.call('GET', KEYS[2]))
-if stored and stored > clock then clock = stored end
+if stored and stored > clock and stored <= clock + ${VERSION_LEAD_LIMIT_US} then clock = stored end
+`
+
+/**
+ * Lua defining `plausible(version)`: false for a version more than VERSION_LEAD_LIMIT_US ahead of this
+ * server's TIME, which no tier issued (forged or corrupt bytes), so that it cannot outrank every later
+ * write. Called only for a version that would otherwise win, so the common path reads no TIME.
+ */
+const PLAUSIBLE_VERSION = `
+local function plausible(stored)
+  local t = redis.call('TIME')
+  return stored <= tonumber(t[1]) * 1000000 + tonumber(t[2]) + ${VERSION_LEAD_LIMIT_US}
+end
 `
 
 /** Reads the coordinator clock. KEYS[1] = unused (the clock key again), KEYS[2] = clock key. Returns it as a string. */
@@ -41,11 +55,12 @@ return string.format('%.0f', clock)
  * between the caller's read and this request (a load that finished, lease released, in that window),
  * so the caller reads again instead of loading a second time.
  */
-export const ACQUIRE_LEASE = script(`
+export const ACQUIRE_LEASE = script(`${PLAUSIBLE_VERSION}
 if ARGV[3] ~= '' then
   local head = redis.pcall('GETRANGE', KEYS[4], 0, 35)
   if type(head) == 'string' and #head == 36 and string.byte(head, 1) == 193 and string.byte(head, 2) == 1 then
-    if struct.unpack('>d', head, 5) > tonumber(ARGV[3]) then return { 2, '0' } end
+    local stored = struct.unpack('>d', head, 5)
+    if stored > tonumber(ARGV[3]) and plausible(stored) then return { 2, '0' } end
   end
 end
 local taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
@@ -61,11 +76,12 @@ return { taken and 1 or 0, string.format('%.0f', clock) }
  * Returns { 2, '0', entry } when the key holds an entry (any version above 0), else
  * { 1 | 0 (taken by us?), clock, entry }.
  */
-export const ACQUIRE_LEASE_READING = script(`
+export const ACQUIRE_LEASE_READING = script(`${PLAUSIBLE_VERSION}
 local entry = redis.pcall('GET', KEYS[4])
 if type(entry) ~= 'string' then entry = false end
 if entry and #entry >= 36 and string.byte(entry, 1) == 193 and string.byte(entry, 2) == 1 then
-  if struct.unpack('>d', entry, 5) > 0 then return { 2, '0', entry } end
+  local stored = struct.unpack('>d', entry, 5)
+  if stored > 0 and plausible(stored) then return { 2, '0', entry } end
 end
 local taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
 if not taken then redis.call('SET', KEYS[3], '1', 'PX', ARGV[2]) end
@@ -75,28 +91,30 @@ return { taken and 1 or 0, string.format('%.0f', clock), entry }
 
 /**
  * Lua that issues a new version into `version` (a local the including script declares): Redis TIME in microseconds, or one more than the
- * stored clock if that is ahead, stored back as the clock. Strictly greater than every version
- * issued and every clock value returned by READ_WITH_CLOCK before it.
+ * stored clock if that is ahead (by no more than VERSION_LEAD_LIMIT_US, as in READ_CLOCK_LUA), stored
+ * back as the clock. Strictly greater than every version issued and every clock value returned by
+ * READ_CLOCK_LUA before it.
  */
 const ISSUE_VERSION = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local stored = tonumber(redis.call('GET', KEYS[2]))
-if stored and stored > now then now = stored end
+if stored and stored > now and stored <= now + ${VERSION_LEAD_LIMIT_US} then now = stored end
 version = now + 1
 redis.call('SET', KEYS[2], string.format('%.0f', version))
 `
 
 /**
  * Lua setting `newer` to the version stored at KEYS[1] if it is above `version` (a local the including
- * script declares), else leaving it nil. Garbage bytes count as no version, so they are overwritten.
+ * script declares), else leaving it nil. Garbage bytes, and versions no tier issued, count as no
+ * version, so they are overwritten.
  */
-const STORED_NEWER = `
+const STORED_NEWER = `${PLAUSIBLE_VERSION}
 local newer
 local head = redis.pcall('GETRANGE', KEYS[1], 0, 35)
 if type(head) == 'string' and #head == 36 and string.byte(head, 1) == 193 and string.byte(head, 2) == 1 then
   local current = struct.unpack('>d', head, 5)
-  if current > version then newer = current end
+  if current > version and plausible(current) then newer = current end
 end
 `
 

@@ -29,7 +29,7 @@ if stored and stored > clock and stored <= clock + ${VERSION_LEAD_LIMIT_US} then
 `
 
 /**
- * Lua defining `plausible(version)`: false for a version more than VERSION_LEAD_LIMIT_US ahead of this
+ * Lua defining `plausible(stored)`: false for a version more than VERSION_LEAD_LIMIT_US ahead of this
  * server's TIME, which no tier issued (forged or corrupt bytes), so that it cannot outrank every later
  * write. Called only for a version that would otherwise win, so the common path reads no TIME.
  */
@@ -73,7 +73,7 @@ return { taken and 1 or 0, string.format('%.0f', clock) }
  * ACQUIRE_LEASE for a lease requested along with the key's read, with no version seen yet (0), that
  * answers the read too: the entry's bytes come back as the third element (false where the key holds
  * nothing or no string), so the read needs no MGET of its own. KEYS and ARGV[1..2] as ACQUIRE_LEASE.
- * Returns { 2, '0', entry } when the key holds an entry (any version above 0), else
+ * Returns { 2, '0', entry } when the key holds an entry (any plausible version above 0), else
  * { 1 | 0 (taken by us?), clock, entry }.
  */
 export const ACQUIRE_LEASE_READING = script(`${PLAUSIBLE_VERSION}

@@ -90,17 +90,12 @@ return { taken and 1 or 0, string.format('%.0f', clock), entry }
 `)
 
 /**
- * Lua that issues a new version into `version` (a local the including script declares): Redis TIME in microseconds, or one more than the
- * stored clock if that is ahead (by no more than VERSION_LEAD_LIMIT_US, as in READ_CLOCK_LUA), stored
- * back as the clock. Strictly greater than every version issued and every clock value returned by
- * READ_CLOCK_LUA before it.
+ * Lua that issues a new version into `version` (a local the including script declares): one more than
+ * the clock READ_CLOCK_LUA reads, stored back as the clock. Strictly greater than every version issued
+ * and every clock value returned before it.
  */
-const ISSUE_VERSION = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local stored = tonumber(redis.call('GET', KEYS[2]))
-if stored and stored > now and stored <= now + ${VERSION_LEAD_LIMIT_US} then now = stored end
-version = now + 1
+const ISSUE_VERSION = `${READ_CLOCK_LUA}
+version = clock + 1
 redis.call('SET', KEYS[2], string.format('%.0f', version))
 `
 

@@ -6,7 +6,7 @@ import { type Compressor, createCompressor } from '../../src/codec/compression.j
 import { decodeEntry, encodeEntry } from '../../src/codec/entry-codec.js'
 import { jsonSerializer, type Serializer, v8Serializer } from '../../src/codec/serializer.js'
 import type { ValueProtection } from '../../src/entries/types.js'
-import type { Entry } from '../../src/entry.js'
+import { type Entry, VERSION_LEAD_LIMIT_US } from '../../src/entry.js'
 import { type CacheOptions, createCache, memoryTier, redisTier, type TierCache } from '../../src/index.js'
 import { closeClients, nodeRedis } from '../support/fixtures.js'
 import { type RedisServer, startRedis } from '../support/redis-server.js'
@@ -88,12 +88,13 @@ async function plant(
   await client.set(redisKey(key), bytes)
 }
 
-/** The entry stored under `key` now, decoded. */
+/** The entry under `key` now: its value, or 'tombstone', or why it does not decode. */
 async function stored(key: string): Promise<unknown> {
   const client = await nodeRedis(redis)
   const raw = await client.sendCommand(['GET', redisKey(key)], { typeMapping: { 36: Buffer } })
   const decoded = decodeEntry(raw as unknown as Buffer, new Map([[1, v8Serializer]]))
-  return decoded.ok ? decoded.entry.value : `undecodable: ${decoded.reason}`
+  if (!decoded.ok) return `undecodable: ${decoded.reason}`
+  return decoded.entry.tombstone ? 'tombstone' : decoded.entry.value
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -348,22 +349,12 @@ function objectText(members: readonly (readonly [string, unknown])[]): string {
 }
 
 describe('a well-formed entry whose version no tier issues', () => {
-  const DAY_US = 24 * 60 * 60 * 1_000_000
   // Versions are Redis TIME in µs: these would outrank every write for decades, or forever.
   const forgedVersions = [
     ['1e300', 1e300],
     ['2^53 - 1', Number.MAX_SAFE_INTEGER],
-    ['two days ahead of the clock', Date.now() * 1000 + 2 * DAY_US],
+    ['two days ahead of the clock', Date.now() * 1000 + 2 * VERSION_LEAD_LIMIT_US],
   ] as const
-
-  /** The entry under `key` now: its value, or whether it is a tombstone, or why it does not decode. */
-  async function storedEntry(key: string): Promise<unknown> {
-    const client = await nodeRedis(redis)
-    const raw = await client.sendCommand(['GET', redisKey(key)], { typeMapping: { 36: Buffer } })
-    const decoded = decodeEntry(raw as unknown as Buffer, new Map([[1, v8Serializer]]))
-    if (!decoded.ok) return `undecodable: ${decoded.reason}`
-    return decoded.entry.tombstone ? 'tombstone' : decoded.entry.value
-  }
 
   test.each(forgedVersions)(
     'version %s: readers see a counted decode error, and a load, a set and a delete each replace it',
@@ -378,15 +369,15 @@ describe('a well-formed entry whose version no tier issues', () => {
       expect(reasons.length).toBeGreaterThanOrEqual(1)
       expect(reasons.every((reason) => reason.includes('version'))).toBe(true)
       await cache.idle()
-      expect(await storedEntry('k')).toBe('loaded')
+      expect(await stored('k')).toBe('loaded')
 
       await plant('k', forged, { version })
       await cache.set('k', 'set')
-      expect(await storedEntry('k')).toBe('set')
+      expect(await stored('k')).toBe('set')
 
       await plant('k', forged, { version })
       await cache.delete('k')
-      expect(await storedEntry('k')).toBe('tombstone')
+      expect(await stored('k')).toBe('tombstone')
       const reader = await makeCache()
       expect(await reader.get('k')).toBeUndefined()
     },
@@ -398,21 +389,21 @@ describe('a well-formed entry whose version no tier issues', () => {
       const cache = await makeCache()
       await redis.command('SET', 'r:hostile#clock', String(version))
       await cache.set('k', 'first')
-      expect(await storedEntry('k')).toBe('first')
+      expect(await stored('k')).toBe('first')
       await cache.set('k', 'second')
-      expect(await storedEntry('k')).toBe('second')
+      expect(await stored('k')).toBe('second')
       expect(await (await makeCache()).getOrLoad('k', () => 'loaded')).toBe('second')
     },
   )
 
   test('a version an hour ahead (clock skew between hosts) is still honoured', async () => {
     const cache = await makeCache()
-    const ahead = Date.now() * 1000 + DAY_US / 24
+    const ahead = Date.now() * 1000 + VERSION_LEAD_LIMIT_US / 24
     await plant('k', v8Serializer.serialize('newer'), { version: ahead })
     expect(await cache.getOrLoad('k', () => 'loaded')).toBe('newer')
     // A set now gets a version below it (the clock key is behind the entry), so the entry stays.
     await cache.set('k', 'older')
-    expect(await storedEntry('k')).toBe('newer')
+    expect(await stored('k')).toBe('newer')
   })
 })
 

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest'
 import { createCompressor } from '../../src/codec/compression.js'
 import { decodeEntry, encodeEntry, entryVersion, HEADER_BYTES } from '../../src/codec/entry-codec.js'
 import { jsonSerializer, v8Serializer } from '../../src/codec/serializer.js'
-import type { Entry } from '../../src/entry.js'
+import { type Entry, VERSION_LEAD_LIMIT_US } from '../../src/entry.js'
 
 const serializers = new Map([
   [v8Serializer.id, v8Serializer],
@@ -68,16 +68,22 @@ describe('entry encoding', () => {
   })
 
   test('a version no tier issues (over a day ahead of the clock, negative, fractional) does not decode', () => {
-    const dayUs = 24 * 60 * 60 * 1_000_000
     const withVersion = (version: number) => {
       const bytes = encodeEntry({ ...entryOf('v'), version }, v8Serializer.serialize('v'), v8Serializer.id)
       return { decoded: decodeEntry(bytes, serializers), header: entryVersion(bytes) }
     }
     const nowUs = Date.now() * 1000
-    for (const version of [0, 1, nowUs, nowUs + dayUs / 24]) {
+    for (const version of [0, 1, nowUs, nowUs + VERSION_LEAD_LIMIT_US / 24]) {
       expect(withVersion(version)).toMatchObject({ decoded: { ok: true }, header: version })
     }
-    for (const version of [1e300, Number.MAX_SAFE_INTEGER, nowUs + 2 * dayUs, -1, 1.5, Number.NaN]) {
+    for (const version of [
+      1e300,
+      Number.MAX_SAFE_INTEGER,
+      nowUs + 2 * VERSION_LEAD_LIMIT_US,
+      -1,
+      1.5,
+      Number.NaN,
+    ]) {
       expect(withVersion(version)).toEqual({
         decoded: {
           ok: false,
